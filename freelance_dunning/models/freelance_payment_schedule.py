@@ -1,0 +1,96 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
+
+
+class FreelancePaymentSchedule(models.Model):
+    """A template of ordered installments (e.g. 50/25/25) applied to quotations.
+
+    The installments triggered at signature form the deposit (acompte); the
+    others are invoiced when their trigger happens.
+    """
+
+    _name = "freelance.payment.schedule"
+    _description = "Payment Schedule"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    installment_ids = fields.One2many(
+        comodel_name="freelance.payment.schedule.installment",
+        inverse_name="schedule_id",
+        string="Installments",
+        copy=True,
+    )
+    deposit_percent = fields.Float(
+        string="Deposit (%)",
+        compute="_compute_deposit_percent",
+        store=True,
+        help="Share of the total invoiced at signature.",
+    )
+    summary = fields.Char(
+        compute="_compute_summary",
+        help="The installments' percentages in order, e.g. 50/25/25.",
+    )
+    note = fields.Text(translate=True)
+
+    @api.depends("installment_ids.percent", "installment_ids.trigger")
+    def _compute_deposit_percent(self):
+        for schedule in self:
+            schedule.deposit_percent = sum(
+                schedule.installment_ids.filtered(lambda i: i.trigger == "signature").mapped("percent")
+            )
+
+    @api.depends("installment_ids.percent", "installment_ids.sequence")
+    def _compute_summary(self):
+        for schedule in self:
+            installments = schedule.installment_ids.sorted("sequence")
+            schedule.summary = "/".join(f"{i.percent:g}" for i in installments)
+
+    @api.constrains("installment_ids")
+    def _check_installments(self):
+        for schedule in self:
+            if not schedule.installment_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The payment schedule %(schedule)s has no installment: add at "
+                        "least one (100%% at signature for full payment upfront).",
+                        schedule=schedule.name,
+                    )
+                )
+            total = sum(schedule.installment_ids.mapped("percent"))
+            if float_compare(total, 100.0, precision_digits=2):
+                raise ValidationError(
+                    self.env._(
+                        "The installments of the payment schedule %(schedule)s add up "
+                        "to %(total)s%%; they must add up to exactly 100%%.",
+                        schedule=schedule.name,
+                        total=round(total, 2),
+                    )
+                )
+
+    def write(self, vals):
+        return super(
+            FreelancePaymentSchedule, self.with_context(freelance_schedule_write=True)
+        ).write(vals)
+
+    def _prepare_order_installments(self):
+        """Values of the installments a quotation gets from this schedule."""
+        self.ensure_one()
+        return [
+            {
+                "sequence": installment.sequence,
+                "percent": installment.percent,
+                "trigger": installment.trigger,
+                "days_after_signature": installment.days_after_signature,
+            }
+            for installment in self.installment_ids.sorted("sequence")
+        ]

@@ -1,0 +1,65 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    deposit_required = fields.Boolean(
+        string="Deposit Required",
+        default=True,
+        help="Quotations of this company ask the client for an upfront deposit "
+        "(acompte) that is invoiced as soon as the quotation is confirmed.",
+    )
+    deposit_percent = fields.Float(
+        string="Default Deposit (%)",
+        default=50.0,
+        help="Share of the quotation total, taxes included, invoiced at signature "
+        "when no payment schedule applies.",
+    )
+    payment_schedule_id = fields.Many2one(
+        comodel_name="freelance.payment.schedule",
+        string="Default Payment Schedule",
+        check_company=True,
+        domain="[('company_id', '=', id)]",
+        help="Schedule applied to new quotations when the client has none of its own.",
+    )
+    late_interest_margin = fields.Float(
+        string="Late Interest Margin (points)",
+        default=10.0,
+        help="Points added to the European Central Bank main refinancing rate to give "
+        "the late-payment interest rate owed by business clients (France: 10).",
+    )
+    recovery_indemnity_amount = fields.Float(
+        string="Recovery Indemnity (EUR)",
+        default=40.0,
+        help="Fixed indemnity for recovery costs owed by business clients for each "
+        "invoice paid late (France and EU: at least 40 EUR).",
+    )
+    suspend_work_on_nonpayment = fields.Boolean(
+        string="Suspend Work When Unpaid",
+        default=True,
+        help="The printed terms tell the client that work is suspended while an "
+        "invoice stays unpaid.",
+    )
+
+    @api.constrains("deposit_percent", "late_interest_margin", "recovery_indemnity_amount")
+    def _check_deposit_settings(self):
+        for company in self:
+            if company.late_interest_margin < 0 or company.recovery_indemnity_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The late interest margin and the recovery indemnity of "
+                        "%(company)s cannot be negative.",
+                        company=company.name,
+                    )
+                )
+            if not 0.0 <= company.deposit_percent <= 100.0:
+                raise ValidationError(
+                    self.env._(
+                        "The default deposit of %(company)s must be a percentage "
+                        "between 0 and 100, not %(percent)s.",
+                        company=company.name,
+                        percent=company.deposit_percent,
+                    )
+                )

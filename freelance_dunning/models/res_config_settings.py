@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    deposit_required = fields.Boolean(
+        related="company_id.deposit_required", readonly=False
+    )
+    deposit_percent = fields.Float(related="company_id.deposit_percent", readonly=False)
+    payment_schedule_id = fields.Many2one(
+        related="company_id.payment_schedule_id", readonly=False
+    )
+    late_interest_margin = fields.Float(
+        related="company_id.late_interest_margin", readonly=False
+    )
+    recovery_indemnity_amount = fields.Float(
+        related="company_id.recovery_indemnity_amount", readonly=False
+    )
+    suspend_work_on_nonpayment = fields.Boolean(
+        related="company_id.suspend_work_on_nonpayment", readonly=False
+    )

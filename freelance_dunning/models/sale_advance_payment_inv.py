@@ -1,0 +1,39 @@
+from odoo import models
+
+
+class SaleAdvancePaymentInv(models.TransientModel):
+    _inherit = "sale.advance.payment.inv"
+
+    def _get_installment(self):
+        installment_id = self.env.context.get("freelance_installment_id")
+        return self.env["sale.order.installment"].browse(installment_id).exists()
+
+    def _get_down_payment_description(self, order):
+        """Name deposit invoices "acompte" in French, as the law asks for.
+
+        An unqualified advance counts as "arrhes" for consumers (which let the
+        client walk away); the word "acompte" makes the order firm.
+        """
+        installment = self._get_installment()
+        if not installment:
+            return super()._get_down_payment_description(order)
+        env = self.with_context(lang=order.partner_id.lang or self.env.lang).env
+        if installment.is_deposit:
+            return env._(
+                "Deposit of %(percent)s%% on order %(order)s",
+                percent=f"{installment.percent:g}",
+                order=order.name,
+            )
+        return env._(
+            "%(installment)s (%(percent)s%%) on order %(order)s",
+            installment=installment.with_env(env).name,
+            percent=f"{installment.percent:g}",
+            order=order.name,
+        )
+
+    def _prepare_invoice_values(self, order, so_lines, accounts):
+        values = super()._prepare_invoice_values(order, so_lines, accounts)
+        if self._get_installment().is_deposit:
+            # A deposit is due on receipt, whatever the order's payment terms.
+            values["invoice_payment_term_id"] = False
+        return values

@@ -1,0 +1,450 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+
+from .res_partner import MANAGER_GROUP
+
+_logger = logging.getLogger(__name__)
+
+PAID_TRANSACTION_STATES = ("authorized", "done")
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    payment_schedule_id = fields.Many2one(
+        comodel_name="freelance.payment.schedule",
+        string="Payment Schedule",
+        compute="_compute_payment_schedule_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        domain="[('company_id', '=', company_id)]",
+        tracking=True,
+        help="How the total is paid: the installments due at signature form the deposit.",
+    )
+    deposit_required = fields.Boolean(
+        string="Deposit Required",
+        compute="_compute_deposit_required",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="The client pays a deposit (acompte) invoiced when the quotation is "
+        "confirmed. Only a dunning manager may waive it.",
+    )
+    installment_ids = fields.One2many(
+        comodel_name="sale.order.installment",
+        inverse_name="order_id",
+        string="Installments",
+        compute="_compute_installment_ids",
+        store=True,
+        readonly=False,
+        copy=False,
+    )
+    deposit_percent = fields.Float(
+        string="Deposit (%)",
+        compute="_compute_deposit_percent",
+        store=True,
+        precompute=True,
+    )
+    deposit_amount = fields.Monetary(
+        string="Deposit",
+        compute="_compute_deposit_state",
+        store=True,
+        help="Deposit including taxes, in the quotation's currency.",
+    )
+    deposit_amount_paid = fields.Monetary(
+        string="Deposit Paid",
+        compute="_compute_deposit_state",
+        store=True,
+        help="What the client has paid against the deposit: payments reconciled "
+        "with the deposit invoice (online or by bank transfer) or online payments "
+        "made on the quotation before it was invoiced.",
+    )
+    deposit_state = fields.Selection(
+        selection=[
+            ("not_required", "Not required"),
+            ("to_pay", "To pay"),
+            ("partial", "Partly paid"),
+            ("paid", "Paid"),
+        ],
+        string="Deposit Status",
+        compute="_compute_deposit_state",
+        store=True,
+        index=True,
+    )
+    has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
+    deposit_invoice_ids = fields.Many2many(
+        comodel_name="account.move",
+        string="Deposit Invoices",
+        compute="_compute_deposit_invoice_ids",
+    )
+
+    # ------------------------------------------------------------------
+    # Deposit rule
+    # ------------------------------------------------------------------
+
+    def _get_client_payment_schedule(self):
+        """The schedule the client's terms ask for, in this order's company."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        if (
+            partner.deposit_policy == "schedule"
+            and partner.payment_schedule_id.company_id == self.company_id
+        ):
+            return partner.payment_schedule_id
+        return self.company_id.payment_schedule_id
+
+    def _get_minimum_deposit_percent(self):
+        """The lowest deposit a dunning user may ask of this client."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        if partner.deposit_policy == "exempt" or not self.company_id.deposit_required:
+            return 0.0
+        schedule = self._get_client_payment_schedule()
+        if partner.deposit_policy == "schedule" and schedule:
+            return schedule.deposit_percent
+        return self.company_id.deposit_percent
+
+    def _is_deposit_editable(self):
+        return self.state in ("draft", "sent") and not self.installment_ids.invoice_id
+
+    @api.depends("partner_id", "company_id")
+    def _compute_payment_schedule_id(self):
+        for order in self:
+            if order._is_deposit_editable():
+                order.payment_schedule_id = order._get_client_payment_schedule()
+
+    @api.depends("partner_id", "company_id")
+    def _compute_deposit_required(self):
+        for order in self:
+            # Confirmed orders keep their value: orders confirmed before the
+            # addon was installed never get a deposit after the fact.
+            if order._is_deposit_editable():
+                order.deposit_required = (
+                    order.company_id.deposit_required
+                    and order.partner_id.commercial_partner_id.deposit_policy != "exempt"
+                )
+
+    @api.depends("payment_schedule_id", "deposit_required", "company_id")
+    def _compute_installment_ids(self):
+        for order in self:
+            if not order._is_deposit_editable():
+                continue
+            commands = [Command.clear()]
+            if order.deposit_required:
+                commands += [
+                    Command.create(values) for values in order._prepare_installments()
+                ]
+            order.installment_ids = commands
+
+    def _prepare_installments(self):
+        """Installments from the schedule, or deposit + balance from the default %."""
+        self.ensure_one()
+        if self.payment_schedule_id:
+            return self.payment_schedule_id._prepare_order_installments()
+        percent = self.company_id.deposit_percent
+        installments = [
+            {"sequence": 1, "percent": percent, "trigger": "signature"},
+            {"sequence": 2, "percent": 100.0 - percent, "trigger": "delivery"},
+        ]
+        return [values for values in installments if values["percent"] > 0]
+
+    @api.depends("payment_schedule_id", "deposit_required", "company_id")
+    def _compute_deposit_percent(self):
+        # Same source as the installments (see _prepare_installments), read
+        # directly so that it is known before the order is saved.
+        for order in self:
+            if not order._is_deposit_editable():
+                continue
+            if not order.deposit_required:
+                order.deposit_percent = 0.0
+            elif order.payment_schedule_id:
+                order.deposit_percent = order.payment_schedule_id.deposit_percent
+            else:
+                order.deposit_percent = order.company_id.deposit_percent
+
+    @api.depends("installment_ids.invoice_id")
+    def _compute_deposit_invoice_ids(self):
+        for order in self:
+            order.deposit_invoice_ids = order.installment_ids.filtered("is_deposit").invoice_id
+            order.has_installment_to_invoice = any(
+                not installment.invoice_id for installment in order.installment_ids
+            )
+
+    @api.depends(
+        "installment_ids.amount",
+        "installment_ids.is_deposit",
+        "installment_ids.amount_paid",
+        "installment_ids.state",
+        "transaction_ids.state",
+        "transaction_ids.amount",
+    )
+    def _compute_deposit_state(self):
+        for order in self:
+            deposits = order.installment_ids.filtered("is_deposit")
+            currency = order.currency_id
+            order.deposit_amount = sum(deposits.mapped("amount"))
+            if not deposits or currency.is_zero(order.deposit_amount):
+                order.deposit_amount_paid = 0.0
+                order.deposit_state = "not_required"
+                continue
+            # Odoo's amount_paid only sees online transactions; a bank transfer
+            # reconciled with the deposit invoice shows on the invoice instead.
+            invoiced_paid = sum(deposits.mapped("amount_paid"))
+            online_paid = sum(
+                tx.amount
+                for tx in order.transaction_ids
+                if tx.state in PAID_TRANSACTION_STATES
+            )
+            paid = min(order.deposit_amount, max(invoiced_paid, online_paid))
+            order.deposit_amount_paid = paid
+            if all(deposit.state == "paid" for deposit in deposits) or (
+                currency.compare_amounts(paid, order.deposit_amount) >= 0
+            ):
+                order.deposit_state = "paid"
+            elif currency.compare_amounts(paid, 0.0) > 0:
+                order.deposit_state = "partial"
+            else:
+                order.deposit_state = "to_pay"
+
+    @api.depends("deposit_required", "deposit_percent")
+    def _compute_prepayment_percent(self):
+        # Keep Odoo's online prepayment (portal) asking for the deposit itself.
+        super()._compute_prepayment_percent()
+        for order in self:
+            if order.deposit_required and order.deposit_percent > 0:
+                order.prepayment_percent = order.deposit_percent / 100.0
+
+    # ------------------------------------------------------------------
+    # Rights: who may soften the deposit
+    # ------------------------------------------------------------------
+
+    def _check_deposit_rights(self):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        for order in self.filtered(lambda o: o.state in ("draft", "sent")):
+            minimum = order._get_minimum_deposit_percent()
+            if (minimum and not order.deposit_required) or (
+                order.deposit_required and order.deposit_percent < minimum
+            ):
+                raise AccessError(
+                    self.env._(
+                        "Only a dunning manager may waive the deposit of %(order)s or "
+                        "lower it below %(minimum)s%%.",
+                        order=order.display_name,
+                        minimum=minimum,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        if any({"deposit_required", "payment_schedule_id"} & set(vals) for vals in vals_list):
+            orders._check_deposit_rights()
+        return orders
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"deposit_required", "payment_schedule_id"} & set(vals):
+            self._check_deposit_rights()
+        return result
+
+    # ------------------------------------------------------------------
+    # Confirmation and invoicing of installments
+    # ------------------------------------------------------------------
+
+    def _confirmation_error_message(self):
+        message = super()._confirmation_error_message()
+        if message:
+            return message
+        if self.installment_ids.filtered("is_deposit") and self.currency_id.compare_amounts(
+            self.amount_total, 0.0
+        ) <= 0:
+            return self.env._(
+                "The quotation %(order)s has a total of zero: no deposit can be asked on "
+                "it. Add its priced lines first, or have a dunning manager waive the "
+                "deposit.",
+                order=self.name,
+            )
+        return False
+
+    def _action_confirm(self):
+        """Issue the deposit invoice of every confirmed order at once.
+
+        Runs for every path that confirms an order: backend button, RPC, mass
+        confirmation, portal signature and payment-link transactions.
+        """
+        result = super()._action_confirm()
+        for order in self:
+            deposits = order.installment_ids.filtered(
+                lambda i: i.is_deposit and not i.invoice_id
+            )
+            if deposits:
+                order._invoice_installments(deposits)
+        return result
+
+    def _invoice_installments(self, installments):
+        """Create, post and email the invoice of each given installment.
+
+        Installments other than the last are down payments of Odoo's sale flow
+        (the final invoice deducts them); the last one is the final invoice.
+        """
+        self.ensure_one()
+        order = self.sudo().with_company(self.company_id)
+        invoices = self.env["account.move"]
+        for installment in installments.sudo().sorted("sequence"):
+            if installment.invoice_id:
+                continue
+            invoice = order._create_installment_invoice(installment)
+            installment.invoice_id = invoice
+            if invoice.state == "draft":
+                invoice.action_post()
+            invoices |= invoice
+        if not invoices:
+            return invoices
+        # A deposit paid online before confirmation is reconciled by Odoo's
+        # payment flow with the invoices linked to the transaction; it is
+        # emailed once paid (see payment.transaction._post_process).
+        online = order.transaction_ids.filtered(
+            lambda tx: tx.state in PAID_TRANSACTION_STATES and not tx.payment_id
+        )
+        if online:
+            online.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
+        else:
+            order._send_installment_invoices(invoices)
+        return invoices
+
+    def _create_installment_invoice(self, installment):
+        self.ensure_one()
+        pending_after = self.installment_ids.filtered(
+            lambda i: not i.invoice_id and i.sequence > installment.sequence
+        )
+        if not installment.is_deposit and not pending_after:
+            # The balance: Odoo's final invoice, deducting every down payment.
+            self._force_lines_to_invoice_policy_order()
+            invoice = self.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
+                final=True
+            )
+            if invoice:
+                return invoice[:1]
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(freelance_installment_id=installment.id)
+            .create(
+                {
+                    "sale_order_ids": [Command.set(self.ids)],
+                    "advance_payment_method": "fixed",
+                    "fixed_amount": installment.amount,
+                }
+            )
+        )
+        return wizard._create_invoices(self)
+
+    def _send_installment_invoices(self, invoices):
+        """Email the invoices with their PDF and a payment link needing no login."""
+        self.ensure_one()
+        template = self.env.ref(
+            "freelance_dunning.mail_template_installment_invoice", raise_if_not_found=False
+        )
+        if self.env.context.get("freelance_dunning_skip_email"):
+            # Demo data and data imports issue invoices without emailing anyone.
+            return
+        for invoice in invoices:
+            if not invoice.partner_id.email:
+                self.message_post(
+                    body=self.env._(
+                        "%(invoice)s could not be emailed: the client has no email address.",
+                        invoice=invoice._get_html_link(),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                continue
+            invoice._portal_ensure_token()
+            self.env["account.move.send"].sudo()._generate_and_send_invoices(
+                invoice,
+                sending_methods={"email"},
+                mail_template=template,
+                allow_fallback_pdf=True,
+            )
+
+    def _generate_downpayment_invoices(self):
+        # Odoo's automatic invoicing after an online payment: the deposit
+        # invoice issued at confirmation already covers it, never add a second.
+        issued = self.filtered(lambda o: o.installment_ids.filtered("is_deposit").invoice_id)
+        invoices = issued.installment_ids.filtered("is_deposit").invoice_id
+        return invoices | super(SaleOrder, self - issued)._generate_downpayment_invoices()
+
+    def action_register_deposit_payment(self):
+        """Open Odoo's payment wizard on the deposit invoices (bank transfer, cheque...)."""
+        invoices = self.deposit_invoice_ids.filtered(
+            lambda inv: inv.state == "posted" and inv.payment_state not in ("paid", "in_payment")
+        )
+        if not invoices:
+            raise UserError(self.env._("There is no unpaid deposit invoice on these orders."))
+        return invoices.action_register_payment()
+
+    def _demo_pay_deposit(self):
+        """Demo data: the client paid its deposit by bank transfer."""
+        invoices = self.deposit_invoice_ids.filtered(lambda inv: inv.state == "posted")
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({})._create_payments()
+
+    def action_invoice_next_installment(self):
+        """Invoice the next installment (milestone reached, delivery coming...)."""
+        for order in self:
+            if order.state != "sale":
+                raise UserError(
+                    self.env._(
+                        "%(order)s is not confirmed: its installments cannot be invoiced yet.",
+                        order=order.name,
+                    )
+                )
+            pending = order.installment_ids.filtered(lambda i: not i.invoice_id).sorted(
+                "sequence"
+            )
+            if not pending:
+                raise UserError(
+                    self.env._(
+                        "Every installment of %(order)s has been invoiced.", order=order.name
+                    )
+                )
+            order._invoice_installments(pending[:1])
+        return True
+
+    @api.model
+    def _cron_invoice_dated_installments(self, batch_size=100):
+        """Invoice the installments whose date has come, one batch per call.
+
+        Odoo's cron runner commits after each call and calls again while
+        progress reports work remaining, so a long backlog never runs in one
+        transaction.
+        """
+        domain = [
+            ("trigger", "=", "date"),
+            ("invoice_id", "=", False),
+            ("date_planned", "<=", fields.Date.context_today(self)),
+            ("order_id.state", "=", "sale"),
+        ]
+        Installment = self.env["sale.order.installment"]
+        total = Installment.search_count(domain)
+        installments = Installment.search(domain, order="date_planned, id", limit=batch_size)
+        done = 0
+        for order in installments.order_id:
+            try:
+                with self.env.cr.savepoint():
+                    order._invoice_installments(
+                        installments.filtered(lambda i, o=order: i.order_id == o)
+                    )
+                done += 1
+            except Exception:
+                # One failing order must not stop the others; it stays pending
+                # and is retried on the next daily run.
+                _logger.exception("Could not invoice the installments of %s", order.name)
+        remaining = total - len(installments) if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=max(remaining, 0))
