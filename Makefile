@@ -1,0 +1,28 @@
+# Developer entry points; the logic lives in tools/dev.sh and tools/run_tests.py.
+#   make run    install/update freelance_dunning (demo data) and serve
+#               http://localhost:8069 (login admin / admin)
+#   make test   what CI runs: lint, fresh install of every addon, all tests
+#   make lint   ruff + pylint-odoo only
+#   make format apply ruff's fixes and formatting
+#   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
+.PHONY: run test lint format setup stop-pg clean
+
+run:
+	tools/dev.sh run
+
+test:
+	tools/dev.sh test
+
+lint:
+	tools/dev.sh lint
+
+format:
+	tools/dev.sh venv
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+setup:
+	tools/dev.sh setup
+
+stop-pg clean:
+	tools/dev.sh stop-pg

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Developer tooling for this Odoo 18.0 addons repository (called by the Makefile).
+#
+#   tools/dev.sh run  [odoo args...]  install/update the addon, serve on :8069
+#   tools/dev.sh test                 lint + fresh db install + all tests (CI)
+#   tools/dev.sh lint                 ruff + pylint-odoo
+#   tools/dev.sh setup                venv + Odoo check + PostgreSQL + config only
+#   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
+#
+# Environment: PGHOST PGPORT PGUSER PGPASSWORD (an already running server),
+# ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter that has Odoo),
+# FD_ADDONS_DIR (folder holding the addons, default: the repository root),
+# FD_PGDATA (where the private cluster lives, default: .pgdata).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+
+ADDONS_DIR=$(cd "${FD_ADDONS_DIR:-$REPO}" && pwd)
+VENV=$REPO/.venv
+PY=$VENV/bin/python
+RUN_DIR=$REPO/.run
+CONF=$RUN_DIR/odoo.conf
+export PGPORT=${PGPORT:-5432}
+ODOO_DB=${ODOO_DB:-freelance_dunning}
+ODOO_TEST_DB=${ODOO_TEST_DB:-fd_test}
+ODOO_HTTP_PORT=${ODOO_HTTP_PORT:-8069}
+# Newest PostgreSQL server binaries (Debian puts them outside PATH).
+PG_BIN=${PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)}
+IS_ROOT=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- Python virtualenv -------------------------------------------------------
+# --system-site-packages: Odoo 18 and its dependencies come from the machine's
+# Python; the venv only adds the pinned dev tools of requirements-dev.txt.
+ensure_venv() {
+    if [ ! -x "$PY" ]; then
+        say "Creating .venv (--system-site-packages) with ${PYTHON:-python3}"
+        "${PYTHON:-python3}" -m venv --system-site-packages "$VENV"
+    fi
+    # Re-install only when requirements-dev.txt changed since the last install.
+    if ! cmp -s requirements-dev.txt "$VENV/.requirements-dev.installed"; then
+        say "Installing requirements-dev.txt into .venv"
+        "$PY" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+        cp requirements-dev.txt "$VENV/.requirements-dev.installed"
+    fi
+}
+
+# --- Odoo 18.0 must already be installed: this repository never installs it --
+check_odoo() {
+    local found
+    found=$("$PY" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) || found="none"
+    if ! "$PY" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)' 2>/dev/null; then
+        cat >&2 <<EOF
+ERROR: Odoo 18.0 is not importable from $PY (found: $found).
+This repository does not install Odoo. Install Odoo 18.0 from Odoo's official
+sources into the Python used to create .venv (\${PYTHON:-python3}), e.g.:
+  python3 -m pip install https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
+or:
+  git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo.git
+  cd odoo && python3 -m pip install -r requirements.txt && python3 -m pip install .
+(see https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
+for the system packages it needs), then run: rm -rf .venv && make run
+EOF
+        exit 1
+    fi
+}
+
+# --- PostgreSQL ----------------------------------------------------------------
+# Sets DB_HOST DB_PORT DB_USER DB_PASSWORD for the Odoo config.
+pg_ready() { "$(command -v pg_isready || echo "$PG_BIN/pg_isready")" -q -t 3 "$@"; }
+as_pg() { if [ "$IS_ROOT" = 1 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# Where the private cluster lives: .pgdata, unless the `postgres` user (root
+# case) cannot reach the checkout, or the path is too long for a unix socket.
+pg_root() {
+    PG_ROOT=${FD_PGDATA:-$REPO/.pgdata}
+    if [ -z "${FD_PGDATA:-}" ] && { [ ${#PG_ROOT} -gt 80 ] ||
+        { [ "$IS_ROOT" = 1 ] && ! runuser -u postgres -- test -x "$REPO"; }; }; then
+        PG_ROOT=/var/tmp/fd-pgdata-$(printf %s "$REPO" | md5sum | cut -c1-8)
+    fi
+}
+
+ensure_pg() {
+    DB_PORT=$PGPORT DB_PASSWORD=${PGPASSWORD:-}
+    pg_root
+    local sock=$PG_ROOT/run
+    if [ -S "$sock/.s.PGSQL.$PGPORT" ] && pg_ready -h "$sock" -p "$PGPORT"; then
+        say "Using the private PostgreSQL cluster in $PG_ROOT (port $PGPORT)"
+        DB_HOST=127.0.0.1 DB_USER=odoo
+    elif pg_ready || { [ -z "${PGHOST:-}" ] && pg_ready -h 127.0.0.1; }; then
+        # A server is already there (PGHOST, default socket or localhost TCP):
+        # use it with the caller's credentials; Odoo refuses the `postgres` role.
+        DB_HOST=${PGHOST:-}
+        pg_ready || DB_HOST=127.0.0.1
+        DB_USER=${PGUSER:-odoo}
+        [ "$DB_USER" != postgres ] || die "Odoo refuses to connect as 'postgres': set PGUSER to another role"
+        say "Using the PostgreSQL server at ${DB_HOST:-<default socket>}:$PGPORT as $DB_USER"
+        psql ${DB_HOST:+-h "$DB_HOST"} -U "$DB_USER" -d postgres -qtAc 'select 1' >/dev/null ||
+            die "PostgreSQL answers on port $PGPORT but role '$DB_USER' cannot log in: set PGUSER/PGPASSWORD, or set PGPORT to a free port to get a private cluster"
+    else
+        start_private_pg "$sock"
+        DB_HOST=127.0.0.1 DB_USER=odoo
+    fi
+}
+
+start_private_pg() {
+    local sock=$1 data=$PG_ROOT/data
+    [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found (set PG_BIN); on Debian: apt-get install postgresql"
+    mkdir -p "$PG_ROOT"
+    if [ "$IS_ROOT" = 1 ]; then
+        # The server refuses to run as root: it runs as the `postgres` system
+        # user, which must be able to reach the folder.
+        chown postgres: "$PG_ROOT"
+        runuser -u postgres -- test -w "$PG_ROOT" ||
+            die "user postgres cannot write to $PG_ROOT: set FD_PGDATA to another folder"
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        say "Creating a private PostgreSQL cluster in $data"
+        as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_ROOT/initdb.log"
+    fi
+    as_pg mkdir -p "$sock"
+    say "Starting PostgreSQL on 127.0.0.1:$PGPORT (log: $PG_ROOT/postgres.log)"
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$PG_ROOT/postgres.log" -w -s \
+        -o "-k $sock -h 127.0.0.1 -p $PGPORT" start ||
+        die "PostgreSQL did not start, see $PG_ROOT/postgres.log (port $PGPORT busy? set PGPORT)"
+    # Odoo needs a non-superuser role allowed to create databases.
+    as_pg psql -h "$sock" -p "$PGPORT" -U postgres -d postgres -qtAc \
+        "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo')
+         THEN CREATE ROLE odoo LOGIN CREATEDB; END IF; END\$\$;"
+}
+
+stop_pg() {
+    pg_root
+    local data=$PG_ROOT/data
+    if [ -f "$data/postmaster.pid" ]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -s stop && say "Private PostgreSQL stopped"
+    else
+        say "Private PostgreSQL is not running"
+    fi
+}
+
+# --- Odoo configuration (regenerated on every call, .run/ is git-ignored) ------
+write_config() {
+    local odoo_addons
+    odoo_addons=$("$PY" -c 'import os, odoo; print(os.path.join(os.path.dirname(odoo.__file__), "addons"))')
+    mkdir -p "$RUN_DIR/data"
+    cat >"$CONF" <<EOF
+; Generated by tools/dev.sh - do not edit, it is rewritten on every run.
+[options]
+addons_path = $ADDONS_DIR,$odoo_addons
+data_dir = $RUN_DIR/data
+db_host = ${DB_HOST:-False}
+db_port = $DB_PORT
+db_user = $DB_USER
+db_password = ${DB_PASSWORD:-False}
+without_demo = False
+http_port = $ODOO_HTTP_PORT
+EOF
+}
+
+setup() { ensure_venv; check_odoo; ensure_pg; write_config; }
+
+# Odoo's HttpCase looks for `chromium` (or google-chrome) on PATH.
+ensure_chromium() {
+    if command -v chromium >/dev/null || command -v google-chrome >/dev/null; then
+        return 0
+    elif [ "$IS_ROOT" = 1 ]; then
+        say "Installing Debian's chromium package (needed by Odoo's browser tests)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        die "chromium is needed by Odoo's browser tests: run 'apt-get install chromium' as root"
+    fi
+}
+
+addon_dirs() { # every folder of ADDONS_DIR with a manifest
+    for m in "$ADDONS_DIR"/*/__manifest__.py; do [ -e "$m" ] && dirname "$m"; done
+}
+
+lint() {
+    ensure_venv
+    local rc=0 addons targets=("$REPO")
+    mapfile -t addons < <(addon_dirs)
+    [ "$ADDONS_DIR" = "$REPO" ] || targets+=("$ADDONS_DIR")
+    say "ruff check + ruff format --check"
+    "$VENV/bin/ruff" check --config "$REPO/pyproject.toml" "${targets[@]}" || rc=1
+    "$VENV/bin/ruff" format --check --config "$REPO/pyproject.toml" "${targets[@]}" || rc=1
+    say "pylint-odoo (.pylintrc, Odoo 18.0) on: ${addons[*]##*/}"
+    if [ ${#addons[@]} -gt 0 ]; then
+        "$VENV/bin/pylint" --rcfile="$REPO/.pylintrc" "${addons[@]}" || rc=1
+    fi
+    if [ "$rc" = 0 ]; then say "lint OK"; else say "lint FAILED"; fi
+    return "$rc"
+}
+
+odoo_run() {
+    setup
+    local state
+    # -i the first time (demo data included), -u on later runs to pick up changes.
+    state=$("$PY" - "$CONF" "$ODOO_DB" <<'EOF'
+import sys, odoo, odoo.sql_db
+odoo.tools.config.parse_config(["-c", sys.argv[1]])
+try:
+    with odoo.sql_db.db_connect(sys.argv[2]).cursor() as cr:
+        cr.execute("SELECT state FROM ir_module_module WHERE name = 'freelance_dunning'")
+        print((cr.fetchone() or ["missing"])[0])
+except Exception:
+    print("missing")
+EOF
+    )
+    local mode=-u
+    [ "$state" = installed ] || mode=-i
+    say "Database $ODOO_DB: odoo $mode freelance_dunning (log: .run/run-install.log)"
+    local t0=$SECONDS
+    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" "$mode" freelance_dunning --stop-after-init \
+        --logfile "$RUN_DIR/run-install.log" ||
+        { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo $mode failed, see .run/run-install.log"; }
+    say "done in $((SECONDS - t0))s"
+    say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB, login admin / admin); Ctrl-C stops"
+    exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" "$@"
+}
+
+odoo_test() {
+    setup
+    ensure_chromium
+    local lint_rc=0
+    lint || lint_rc=$?
+    exec "$PY" tools/run_tests.py --config "$CONF" --database "$ODOO_TEST_DB" \
+        --addons-dir "$ADDONS_DIR" --lint-status "$lint_rc"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+    run) odoo_run "$@" ;;
+    test) odoo_test ;;
+    lint) lint ;;
+    setup) setup ;;
+    venv) ensure_venv ;;
+    stop-pg) stop_pg ;;
+    *) die "usage: tools/dev.sh {run|test|lint|setup|stop-pg}" ;;
+esac
