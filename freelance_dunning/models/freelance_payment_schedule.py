@@ -77,6 +77,13 @@ class FreelancePaymentSchedule(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        schedules = super().create(vals_list)
+        # A schedule created without any installment line is refused too.
+        schedules._check_installments()
+        return schedules
+
     def write(self, vals):
         return super(
             FreelancePaymentSchedule, self.with_context(freelance_schedule_write=True)

@@ -18,16 +18,18 @@ class SaleAdvancePaymentInv(models.TransientModel):
         if not installment:
             return super()._get_down_payment_description(order)
         env = self.with_context(lang=order.partner_id.lang or self.env.lang).env
+        percent = f"{installment.percent:g}"
         if installment.is_deposit:
             return env._(
                 "Deposit of %(percent)s%% on order %(order)s",
-                percent=f"{installment.percent:g}",
+                percent=percent,
                 order=order.name,
             )
+        name = installment.with_env(env).name
         return env._(
             "%(installment)s (%(percent)s%%) on order %(order)s",
-            installment=installment.with_env(env).name,
-            percent=f"{installment.percent:g}",
+            installment=name,
+            percent=percent,
             order=order.name,
         )
 

@@ -1,0 +1,6 @@
+from . import test_payment_schedule
+from . import test_deposit_policy
+from . import test_deposit_invoice
+from . import test_online_payment
+from . import test_security
+from . import test_portal

@@ -1,0 +1,149 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDepositInvoice(FreelanceDunningCommon):
+    def _sent_mails(self, invoice):
+        return self.env["mail.message"].search(
+            [("model", "=", "account.move"), ("res_id", "=", invoice.id), ("message_type", "=", "comment")]
+        )
+
+    def _render_quote(self, order):
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "sale.action_report_saleorder", order.ids
+        )[0].decode()
+        return " ".join(html.split())
+
+    def test_confirmation_issues_and_emails_deposit_invoice(self):
+        order = self._create_order(quantity=2)  # 1200 incl. VAT
+        order.action_confirm()
+        invoice = order.deposit_invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 600.0)
+        self.assertEqual(invoice.amount_tax, 100.0, "the deposit carries its VAT")
+        self.assertEqual(invoice.invoice_date_due, invoice.invoice_date, "due on receipt")
+        self.assertTrue(invoice.invoice_line_ids.sale_line_ids.is_downpayment,
+                        "a real down payment of Odoo's sale flow")
+        self.assertIn("Deposit of 50% on order", invoice.invoice_line_ids.name)
+        self.assertEqual(order.installment_ids.filtered("is_deposit").state, "invoiced")
+        self.assertEqual(order.deposit_state, "to_pay")
+        # Emailed at once, with the PDF and a payment link that needs no login.
+        message = self._sent_mails(invoice)
+        self.assertEqual(len(message), 1)
+        self.assertIn(self.client, message.partner_ids)
+        self.assertIn("deposit invoice", message.subject)
+        self.assertIn(f"access_token={invoice.access_token}", message.body)
+        self.assertTrue(message.attachment_ids, "the invoice is attached")
+        self.assertTrue(invoice.is_move_sent)
+        self.assertIn(
+            self.client,
+            message.notification_ids.filtered(lambda n: n.notification_type == "email").res_partner_id,
+            "the client is notified by email",
+        )
+
+    def test_french_client_reads_acompte(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["freelance_dunning"], ["fr_FR"], overwrite=True)
+        self.client.lang = "fr_FR"
+        order = self._create_order()
+        order.action_confirm()
+        label = order.deposit_invoice_ids.invoice_line_ids.name
+        self.assertIn("Acompte de 50", label)
+        self.assertIn(order.name, label)
+
+    def test_bank_transfer_pays_the_deposit(self):
+        """Odoo's amount_paid misses a transfer reconciled on the invoice; we do not."""
+        order = self._create_order(quantity=2)
+        order.action_confirm()
+        invoice = order.deposit_invoice_ids
+        self._pay_invoice(invoice, amount=200.0)
+        self.assertEqual(order.amount_paid, 0.0)
+        self.assertEqual(order.deposit_amount_paid, 200.0)
+        self.assertEqual(order.deposit_state, "partial")
+        self._pay_invoice(invoice)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(order.deposit_amount_paid, 600.0)
+        self.assertEqual(order.deposit_state, "paid")
+
+    def test_credit_note_cancels_deposit_payment_status(self):
+        order = self._create_order()
+        order.action_confirm()
+        invoice = order.deposit_invoice_ids
+        reversal = invoice._reverse_moves(cancel=True)
+        self.assertEqual(reversal.state, "posted")
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertEqual(order.deposit_state, "to_pay")
+
+    def test_installments_then_final_invoice(self):
+        order = self._create_order(quantity=2, payment_schedule_id=self.schedule_50_25_25.id)
+        order.action_confirm()
+        self.assertEqual(len(order.invoice_ids), 1, "only the deposit at signature")
+        order.action_invoice_next_installment()  # mid-way milestone
+        milestone = order.installment_ids.sorted("sequence")[1].invoice_id
+        self.assertEqual(milestone.amount_total, 300.0)
+        self.assertEqual(milestone.state, "posted")
+        self.assertTrue(self._sent_mails(milestone))
+        order.action_invoice_next_installment()  # before delivery: the balance
+        final = order.installment_ids.sorted("sequence")[2].invoice_id
+        self.assertEqual(final.amount_total, 300.0, "total minus both down payments")
+        self.assertTrue(
+            final.invoice_line_ids.filtered(lambda line: line.quantity < 0),
+            "the final invoice deducts the down payments",
+        )
+        self.assertEqual(order.invoice_status, "invoiced")
+        self.assertEqual(sum(order.invoice_ids.mapped("amount_total")), order.amount_total)
+        with self.assertRaisesText(UserError, "has been invoiced"):
+            order.action_invoice_next_installment()
+
+    def test_next_installment_needs_confirmed_order(self):
+        order = self._create_order()
+        with self.assertRaisesText(UserError, "not confirmed"):
+            order.action_invoice_next_installment()
+
+    def test_dated_installment_invoiced_by_scheduled_action(self):
+        schedule = self._create_schedule("Dated", [(50, "signature"), (50, "date", 30)])
+        with freeze_time("2026-03-01"):
+            order = self._create_order(payment_schedule_id=schedule.id)
+            order.action_confirm()
+        dated = order.installment_ids.filtered(lambda i: i.trigger == "date")
+        self.assertEqual(dated.date_planned, date(2026, 3, 31))
+        cron = self.env.ref("freelance_dunning.ir_cron_invoice_dated_installments")
+        with freeze_time("2026-03-30"):
+            cron.method_direct_trigger()
+        self.assertFalse(dated.invoice_id, "not yet due")
+        with freeze_time("2026-03-31"):
+            cron.method_direct_trigger()
+            self.assertEqual(dated.invoice_id.state, "posted")
+            cron.method_direct_trigger()
+        self.assertEqual(len(order.invoice_ids), 2, "running twice issues nothing more")
+
+    def test_client_without_email(self):
+        self.client.email = False
+        order = self._create_order()
+        order.action_confirm()
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
+        self.assertTrue(
+            any("no email address" in body for body in order.message_ids.mapped("body"))
+        )
+
+    def test_quote_pdf_shows_schedule_and_terms(self):
+        order = self._create_order(payment_schedule_id=self.schedule_50_25_25.id)
+        html = self._render_quote(order)
+        self.assertIn("Payment schedule", html)
+        self.assertIn("acompte", html)
+        self.assertIn("plus 10 points", html)
+        self.assertIn("40 EUR", html)
+        self.assertIn("Work is suspended", html)
+        # A consumer is owed no 40 EUR indemnity and legal interest only.
+        consumer = self.env["res.partner"].create({"name": "Nora Castel"})
+        html = self._render_quote(self._create_order(partner=consumer))
+        self.assertNotIn("40 EUR", html)
+        self.assertIn("legal interest rate", html)

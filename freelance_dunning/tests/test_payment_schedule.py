@@ -1,0 +1,68 @@
+from odoo.exceptions import ValidationError
+from odoo.fields import Command
+from odoo.tests import Form, tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentSchedule(FreelanceDunningCommon):
+    def test_company_defaults(self):
+        company = self.env["res.company"].create({"name": "Fresh freelancer"})
+        self.assertTrue(company.deposit_required)
+        self.assertEqual(company.deposit_percent, 50.0)
+        self.assertEqual(company.late_interest_margin, 10.0)
+        self.assertEqual(company.recovery_indemnity_amount, 40.0)
+
+    def test_settings_percent_out_of_range(self):
+        for percent in (-1, 100.5, 150):
+            with self.subTest(percent=percent), self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create({"deposit_percent": percent}).execute()
+        self.assertEqual(self.company.deposit_percent, 50.0, "nothing changed")
+
+    def test_settings_saved(self):
+        self.env["res.config.settings"].create(
+            {"deposit_percent": 40, "payment_schedule_id": self.schedule_30_70.id}
+        ).execute()
+        self.assertEqual(self.company.deposit_percent, 40)
+        self.assertEqual(self.company.payment_schedule_id, self.schedule_30_70)
+
+    def test_schedule_computed_fields(self):
+        self.assertEqual(self.schedule_50_25_25.deposit_percent, 50)
+        self.assertEqual(self.schedule_50_25_25.summary, "50/25/25")
+        self.assertEqual(self.schedule_100.deposit_percent, 100)
+
+    def test_schedule_must_add_up_to_100(self):
+        with self.assertRaisesText(ValidationError, "add up to 90"):
+            self._create_schedule("Bad", [(50, "signature"), (40, "delivery")])
+        with self.assertRaisesText(ValidationError, "add up to 110"):
+            self.schedule_50_25_25.installment_ids[-1].percent = 35
+
+    def test_schedule_without_installments(self):
+        with self.assertRaisesText(ValidationError, "no installment"):
+            self.env["freelance.payment.schedule"].create({"name": "Empty"})
+        with self.assertRaisesText(ValidationError, "no installment"):
+            self.schedule_100.installment_ids = [Command.clear()]
+
+    def test_installment_percent_range(self):
+        for percent in (0, -10, 120):
+            with self.subTest(percent=percent), self.assertRaises(ValidationError):
+                self._create_schedule("Bad", [(percent, "signature"), (100 - percent, "delivery")])
+
+    def test_date_installment_needs_days(self):
+        with self.assertRaisesText(ValidationError, "days"):
+            self._create_schedule("Dated", [(50, "signature"), (50, "date")])
+        schedule = self._create_schedule("Dated", [(50, "signature"), (50, "date", 30)])
+        self.assertEqual(schedule.installment_ids[-1].days_after_signature, 30)
+
+    def test_schedule_edited_through_form(self):
+        """50/50 becomes 50/25/25 in one save: checked once, on the result."""
+        schedule = self._create_schedule("Two", [(50, "signature"), (50, "delivery")])
+        with Form(schedule) as form:
+            with form.installment_ids.edit(1) as line:
+                line.percent = 25
+            with form.installment_ids.new() as line:
+                line.percent = 25
+                line.trigger = "milestone"
+                line.sequence = 5
+        self.assertEqual(sorted(schedule.installment_ids.mapped("percent")), [25, 25, 50])

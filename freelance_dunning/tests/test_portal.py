@@ -1,0 +1,44 @@
+from odoo.tests import HttpCase, tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestPortal(FreelanceDunningCommon, HttpCase):
+    """The client's side: the quote page, the online signature, the deposit to pay."""
+
+    def test_portal_page_shows_schedule_and_terms(self):
+        order = self._create_order(payment_schedule_id=self.schedule_50_25_25.id)
+        response = self.url_open(order.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        page = " ".join(response.text.split())
+        self.assertIn("Payment schedule", page)
+        self.assertIn("acompte", page)
+        self.assertIn("40 EUR", page)
+        self.assertIn("plus 10 points", page)
+
+    def test_portal_signature_confirms_and_issues_deposit(self):
+        order = self._create_order()
+        order.write({"require_signature": True, "require_payment": False})
+        order.action_quotation_sent()
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{order.id}/accept",
+            {
+                "access_token": order._portal_ensure_token(),
+                "name": "Brightside's CEO",
+                "signature": "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=",
+            },
+        )
+        self.assertTrue(result.get("force_refresh"), result)
+        self.assertEqual(order.state, "sale")
+        invoice = order.deposit_invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertTrue(invoice.is_move_sent)
+        # The order page now offers to pay the deposit, without logging in.
+        page = self.url_open(order.get_portal_url()).text
+        self.assertIn("o_freelance_pay_installment", page)
+        self.assertIn(invoice.get_portal_url().split("?")[0], page)
+        response = self.url_open(invoice.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(invoice.name, response.text)

@@ -1,0 +1,63 @@
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(FreelanceDunningCommon):
+    def test_groups(self):
+        manager_group = self.env.ref("freelance_dunning.group_dunning_manager")
+        user_group = self.env.ref("freelance_dunning.group_dunning_user")
+        self.assertIn(user_group, manager_group.implied_ids)
+        self.assertTrue(self.salesman.has_group("freelance_dunning.group_dunning_user"))
+        self.assertFalse(self.salesman.has_group("freelance_dunning.group_dunning_manager"))
+        self.assertTrue(self.env.ref("base.user_admin").has_group("freelance_dunning.group_dunning_manager"))
+
+    def test_only_managers_configure_schedules(self):
+        Schedule = self.env["freelance.payment.schedule"]
+        self.assertTrue(Schedule.with_user(self.salesman).search([]), "users read schedules")
+        with self.assertRaises(AccessError):
+            Schedule.with_user(self.salesman).create(
+                {"name": "Mine", "installment_ids": [Command.create({"percent": 100})]}
+            )
+        with self.assertRaises(AccessError):
+            self.schedule_100.with_user(self.salesman).name = "Renamed"
+        schedule = Schedule.with_user(self.manager).create(
+            {"name": "Manager's", "installment_ids": [Command.create({"percent": 100})]}
+        )
+        self.assertEqual(schedule.company_id, self.company)
+
+    def test_schedules_are_per_company(self):
+        other = self.setup_other_company(name="Agency B")["company"]
+        foreign = self._create_schedule("Foreign", [(100, "signature")], company=other)
+        visible = self.env["freelance.payment.schedule"].with_user(self.salesman).search([])
+        self.assertNotIn(foreign, visible)
+        self.assertIn(self.schedule_100, visible)
+        order = self._create_order()
+        order_other = self.env["sale.order"].with_company(other).create(
+            {"partner_id": self.client.id, "company_id": other.id}
+        )
+        installments = self.env["sale.order.installment"].with_user(self.salesman).search([])
+        self.assertIn(order.installment_ids[0], installments)
+        self.assertFalse(installments & order_other.installment_ids)
+
+    def test_portal_user_sees_only_own_documents(self):
+        portal = new_test_user(self.env, login="fd_portal", groups="base.group_portal")
+        own = self._create_order(partner=portal.partner_id)
+        own.action_confirm()
+        other = self._create_order()
+        other.action_confirm()
+        Order = self.env["sale.order"].with_user(portal)
+        self.assertEqual(Order.search([]), own)
+        with self.assertRaises(AccessError):
+            other.with_user(portal).read(["name"])
+        Move = self.env["account.move"].with_user(portal)
+        self.assertEqual(Move.search([]), own.invoice_ids)
+        with self.assertRaises(AccessError):
+            other.invoice_ids.with_user(portal).read(["name"])
+        with self.assertRaises(AccessError):
+            self.env["sale.order.installment"].with_user(portal).search([])
+        with self.assertRaises(AccessError):
+            self.env["freelance.payment.schedule"].with_user(portal).search([])
