@@ -183,6 +183,7 @@ class SaleOrder(models.Model):
         "installment_ids.state",
         "transaction_ids.state",
         "transaction_ids.amount",
+        "transaction_ids.currency_id",
     )
     def _compute_deposit_state(self):
         for order in self:
@@ -196,10 +197,11 @@ class SaleOrder(models.Model):
             # Odoo's amount_paid only sees online transactions; a bank transfer
             # reconciled with the deposit invoice shows on the invoice instead.
             invoiced_paid = sum(deposits.mapped("amount_paid"))
+            # Only transactions in the quote's currency can pay its deposit.
             online_paid = sum(
                 tx.amount
                 for tx in order.transaction_ids
-                if tx.state in PAID_TRANSACTION_STATES
+                if tx.state in PAID_TRANSACTION_STATES and tx.currency_id == currency
             )
             paid = min(order.deposit_amount, max(invoiced_paid, online_paid))
             order.deposit_amount_paid = paid

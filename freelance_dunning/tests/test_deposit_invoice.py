@@ -39,7 +39,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
         message = self._sent_mails(invoice)
         self.assertEqual(len(message), 1)
         self.assertIn(self.client, message.partner_ids)
-        self.assertIn("deposit invoice", message.subject)
+        self.assertIn(f"Deposit, invoice {invoice.name}", message.subject)
         self.assertIn(f"access_token={invoice.access_token}", message.body)
         self.assertTrue(message.attachment_ids, "the invoice is attached")
         self.assertTrue(invoice.is_move_sent)
@@ -58,6 +58,12 @@ class TestDepositInvoice(FreelanceDunningCommon):
         label = order.deposit_invoice_ids.invoice_line_ids.name
         self.assertIn("Acompte de 50", label)
         self.assertIn(order.name, label)
+        message = self._sent_mails(order.deposit_invoice_ids)
+        self.assertIn("Acompte, facture", message.subject)
+        self.assertIn("Payer en ligne", message.body)
+        html = self._render_quote(order.with_context(lang="fr_FR"))
+        self.assertIn("Échéancier de paiement", html)
+        self.assertIn("40 EUR", html)
 
     def test_bank_transfer_pays_the_deposit(self):
         """Odoo's amount_paid misses a transfer reconciled on the invoice; we do not."""

@@ -187,3 +187,21 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(len(copy.installment_ids), 2)
         self.assertFalse(copy.installment_ids.invoice_id)
         self.assertEqual(copy.deposit_state, "to_pay")
+
+    def test_waiver_needs_manager_and_reason(self):
+        order = self._create_order()
+        Waiver = self.env["freelance.deposit.waiver"].with_context(active_ids=order.ids)
+        with self.assertRaises(AccessError):
+            Waiver.with_user(self.salesman).create({"reason": "Friend"}).action_waive()
+        self.assertTrue(order.deposit_required, "nothing changed")
+        with self.assertRaisesText(UserError, "Write down why"):
+            Waiver.with_user(self.manager).create({"reason": "   "}).action_waive()
+        Waiver.with_user(self.manager).create({"reason": "Paid on time for 3 years"}).action_waive()
+        self.assertFalse(order.deposit_required)
+        self.assertEqual(order.deposit_state, "not_required")
+        self.assertIn("Paid on time for 3 years", order.message_ids[0].body)
+        self.assertIn("fd_manager", order.message_ids[0].body)
+        order.action_confirm()
+        self.assertFalse(order.invoice_ids)
+        with self.assertRaisesText(UserError, "confirmed order"):
+            Waiver.with_user(self.manager).create({"reason": "Late"}).action_waive()

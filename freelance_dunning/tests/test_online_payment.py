@@ -68,3 +68,18 @@ class TestOnlinePayment(FreelanceDunningCommon):
         self.assertFalse(self.order.invoice_ids)
         self.assertEqual(self.order.deposit_amount_paid, 250.0)
         self.assertEqual(self.order.deposit_state, "partial")
+
+    def test_payment_in_another_currency_does_not_count(self):
+        other_currency = self.setup_other_currency("CHF", rates=[("2000-01-01", 1.5)])
+        tx = self._create_transaction(
+            flow="redirect",
+            amount=600.0,
+            sale_order_ids=[self.order.id],
+            state="done",
+            partner_id=self.client.id,
+            currency_id=other_currency.id,
+            reference="CHF-DEPOSIT",
+        )
+        self.assertEqual(tx.currency_id, other_currency)
+        self.assertEqual(self.order.deposit_amount_paid, 0.0)
+        self.assertEqual(self.order.deposit_state, "to_pay")

@@ -1,0 +1,1 @@
+from . import freelance_deposit_waiver
