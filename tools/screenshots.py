@@ -1,0 +1,92 @@
+"""Take the README's screenshots from a running demo database.
+
+Usage: make screenshots (starts nothing itself: run `make run` first), or
+    python tools/screenshots.py --url http://localhost:8069 --db freelance_dunning
+Needs the `playwright` Python package (requirements-docs.txt) and a Chromium
+binary (Debian's /usr/bin/chromium); Playwright never downloads a browser here.
+"""
+
+import argparse
+import pathlib
+import shutil
+
+from playwright.sync_api import sync_playwright
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--db", default="freelance_dunning")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{args.url}/web/login?db={args.db}")
+        page.fill("input[name=login]", args.login)
+        page.fill("input[name=password]", args.password)
+        page.click("button[type=submit]")
+        page.wait_for_selector(".o_main_navbar")
+
+        def shoot(path, name, selector, tab=None):
+            page.goto(f"{args.url}{path}")
+            page.wait_for_selector(selector)
+            if tab:
+                page.click(tab)
+            page.wait_for_timeout(800)
+            page.screenshot(path=OUT / name)
+            print(f"wrote {OUT / name}")
+
+        order_id = page.evaluate(
+            """async () => {
+                const r = await fetch('/web/dataset/call_kw', {method: 'POST',
+                  headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
+                    model: 'sale.order', method: 'search', args: [[['payment_schedule_id', '!=', false], ['state', '=', 'sale']]],
+                    kwargs: {limit: 1, order: 'id'}}})});
+                return (await r.json()).result[0];
+            }"""
+        )
+        shoot(
+            f"/odoo/sales/{order_id}",
+            "quotation.png",
+            ".o_form_view",
+            tab="a[name=payment_schedule]",
+        )
+        shoot("/odoo/sales", "orders.png", ".o_list_view")
+        portal_url = page.evaluate(
+            """async (orderId) => {
+                const r = await fetch('/web/dataset/call_kw', {method: 'POST',
+                  headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
+                    model: 'sale.order', method: 'get_portal_url', args: [[orderId]],
+                    kwargs: {}}})});
+                return (await r.json()).result;
+            }""",
+            order_id,
+        )
+        page.goto(f"{args.url}{portal_url}")
+        page.wait_for_selector("#freelance_payment_terms")
+        page.locator("#freelance_payment_terms").scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        page.screenshot(path=OUT / "portal.png")
+        print(f"wrote {OUT / 'portal.png'}")
+        page.goto(f"{args.url}/odoo/settings#sale_management")
+        page.wait_for_selector("#freelance_deposit_required")
+        page.locator("#freelance_deposit_required").scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        page.screenshot(path=OUT / "settings.png")
+        print(f"wrote {OUT / 'settings.png'}")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
