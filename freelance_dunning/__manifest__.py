@@ -8,7 +8,6 @@
     "website": "https://github.com/freelance-dunning/freelance_dunning",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "maintainers": [],
     "depends": ["sale_management", "account_payment", "portal", "mail"],
     "data": [
         "security/freelance_dunning_security.xml",
@@ -24,6 +23,5 @@
         "views/freelance_dunning_menus.xml",
     ],
     "demo": ["demo/freelance_dunning_demo.xml"],
-    "installable": True,
     "application": True,
 }

@@ -50,7 +50,9 @@ def main():
                 const r = await fetch('/web/dataset/call_kw', {method: 'POST',
                   headers: {'Content-Type': 'application/json'},
                   body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
-                    model: 'sale.order', method: 'search', args: [[['payment_schedule_id', '!=', false], ['state', '=', 'sale']]],
+                    model: 'sale.order', method: 'search',
+                    args: [[['payment_schedule_id', '!=', false],
+                            ['state', '=', 'sale']]],
                     kwargs: {limit: 1, order: 'id'}}})});
                 return (await r.json()).result[0];
             }"""

@@ -5,6 +5,5 @@ from . import freelance_payment_schedule_installment
 from . import res_partner
 from . import sale_order_installment
 from . import sale_order
-from . import sale_advance_payment_inv
 from . import payment_transaction
 from . import account_move

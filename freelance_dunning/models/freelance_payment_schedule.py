@@ -46,7 +46,9 @@ class FreelancePaymentSchedule(models.Model):
     def _compute_deposit_percent(self):
         for schedule in self:
             schedule.deposit_percent = sum(
-                schedule.installment_ids.filtered(lambda i: i.trigger == "signature").mapped("percent")
+                schedule.installment_ids.filtered(
+                    lambda i: i.trigger == "signature"
+                ).mapped("percent")
             )
 
     @api.depends("installment_ids.percent", "installment_ids.sequence")

@@ -16,21 +16,26 @@ class PaymentTransaction(models.Model):
         reconciled by Odoo; it is emailed here, once paid. Nothing here may
         raise: a payment must never be lost.
         """
-        super()._post_process()
+        result = super()._post_process()
         for tx in self.filtered(lambda t: t.state == "done"):
             invoices = tx.invoice_ids.filtered(
                 lambda inv: inv.state == "posted" and not inv.is_move_sent
             )
-            installments = self.env["sale.order.installment"].sudo().search(
-                [("invoice_id", "in", invoices.ids)]
+            installments = (
+                self.env["sale.order.installment"]
+                .sudo()
+                .search([("invoice_id", "in", invoices.ids)])
             )
             for order in installments.order_id:
                 try:
                     with self.env.cr.savepoint():
                         order._send_installment_invoices(
-                            installments.filtered(lambda i, o=order: i.order_id == o).invoice_id
+                            installments.filtered(
+                                lambda i, o=order: i.order_id == o
+                            ).invoice_id
                         )
                 except Exception:
                     _logger.exception(
                         "Could not email the installment invoices of %s", order.name
                     )
+        return result

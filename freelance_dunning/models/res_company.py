@@ -6,7 +6,6 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     deposit_required = fields.Boolean(
-        string="Deposit Required",
         default=True,
         help="Quotations of this company ask the client for an upfront deposit "
         "(acompte) that is invoiced as soon as the quotation is confirmed.",
@@ -43,10 +42,15 @@ class ResCompany(models.Model):
         "invoice stays unpaid.",
     )
 
-    @api.constrains("deposit_percent", "late_interest_margin", "recovery_indemnity_amount")
+    @api.constrains(
+        "deposit_percent", "late_interest_margin", "recovery_indemnity_amount"
+    )
     def _check_deposit_settings(self):
         for company in self:
-            if company.late_interest_margin < 0 or company.recovery_indemnity_amount < 0:
+            if (
+                company.late_interest_margin < 0
+                or company.recovery_indemnity_amount < 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "The late interest margin and the recovery indemnity of "

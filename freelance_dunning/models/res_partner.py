@@ -13,7 +13,6 @@ class ResPartner(models.Model):
             ("schedule", "Own payment schedule"),
             ("exempt", "No deposit"),
         ],
-        string="Deposit Policy",
         default="company",
         required=True,
         tracking=True,
@@ -39,7 +38,8 @@ class ResPartner(models.Model):
             if partner.deposit_policy == "schedule" and not partner.payment_schedule_id:
                 raise ValidationError(
                     self.env._(
-                        "Choose the payment schedule of %(partner)s, or set its deposit "
+                        "Choose the payment schedule of %(partner)s, or set its "
+                        "deposit "
                         "policy back to the company default.",
                         partner=partner.display_name,
                     )
@@ -52,11 +52,13 @@ class ResPartner(models.Model):
         company's default, is a decision reserved to dunning managers.
         """
         return self.filtered(
-            lambda p: p.deposit_policy == "exempt"
-            or (
-                p.deposit_policy == "schedule"
-                and p.payment_schedule_id.deposit_percent
-                < p.payment_schedule_id.company_id.deposit_percent
+            lambda p: (
+                p.deposit_policy == "exempt"
+                or (
+                    p.deposit_policy == "schedule"
+                    and p.payment_schedule_id.deposit_percent
+                    < p.payment_schedule_id.company_id.deposit_percent
+                )
             )
         )
 
@@ -80,7 +82,9 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        partners.filtered(lambda p: p.deposit_policy != "company")._check_deposit_rights()
+        partners.filtered(
+            lambda p: p.deposit_policy != "company"
+        )._check_deposit_rights()
         return partners
 
     def write(self, vals):

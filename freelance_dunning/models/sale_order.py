@@ -16,7 +16,6 @@ class SaleOrder(models.Model):
 
     payment_schedule_id = fields.Many2one(
         comodel_name="freelance.payment.schedule",
-        string="Payment Schedule",
         compute="_compute_payment_schedule_id",
         store=True,
         readonly=False,
@@ -24,10 +23,10 @@ class SaleOrder(models.Model):
         check_company=True,
         domain="[('company_id', '=', company_id)]",
         tracking=True,
-        help="How the total is paid: the installments due at signature form the deposit.",
+        help="How the total is paid: the installments due at signature form the "
+        "deposit.",
     )
     deposit_required = fields.Boolean(
-        string="Deposit Required",
         compute="_compute_deposit_required",
         store=True,
         readonly=False,
@@ -127,7 +126,8 @@ class SaleOrder(models.Model):
             if order._is_deposit_editable():
                 order.deposit_required = (
                     order.company_id.deposit_required
-                    and order.partner_id.commercial_partner_id.deposit_policy != "exempt"
+                    and order.partner_id.commercial_partner_id.deposit_policy
+                    != "exempt"
                 )
 
     @api.depends("payment_schedule_id", "deposit_required", "company_id")
@@ -171,7 +171,9 @@ class SaleOrder(models.Model):
     @api.depends("installment_ids.invoice_id")
     def _compute_deposit_invoice_ids(self):
         for order in self:
-            order.deposit_invoice_ids = order.installment_ids.filtered("is_deposit").invoice_id
+            order.deposit_invoice_ids = order.installment_ids.filtered(
+                "is_deposit"
+            ).invoice_id
             order.has_installment_to_invoice = any(
                 not installment.invoice_id for installment in order.installment_ids
             )
@@ -217,10 +219,11 @@ class SaleOrder(models.Model):
     @api.depends("deposit_required", "deposit_percent")
     def _compute_prepayment_percent(self):
         # Keep Odoo's online prepayment (portal) asking for the deposit itself.
-        super()._compute_prepayment_percent()
+        result = super()._compute_prepayment_percent()
         for order in self:
             if order.deposit_required and order.deposit_percent > 0:
                 order.prepayment_percent = order.deposit_percent / 100.0
+        return result
 
     # ------------------------------------------------------------------
     # Rights: who may soften the deposit
@@ -246,7 +249,10 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
-        if any({"deposit_required", "payment_schedule_id"} & set(vals) for vals in vals_list):
+        if any(
+            {"deposit_required", "payment_schedule_id"} & set(vals)
+            for vals in vals_list
+        ):
             orders._check_deposit_rights()
         return orders
 
@@ -264,11 +270,13 @@ class SaleOrder(models.Model):
         message = super()._confirmation_error_message()
         if message:
             return message
-        if self.installment_ids.filtered("is_deposit") and self.currency_id.compare_amounts(
-            self.amount_total, 0.0
-        ) <= 0:
+        if (
+            self.installment_ids.filtered("is_deposit")
+            and self.currency_id.compare_amounts(self.amount_total, 0.0) <= 0
+        ):
             return self.env._(
-                "The quotation %(order)s has a total of zero: no deposit can be asked on "
+                "The quotation %(order)s has a total of zero: no deposit can be "
+                "asked on "
                 "it. Add its priced lines first, or have a dunning manager waive the "
                 "deposit.",
                 order=self.name,
@@ -329,9 +337,9 @@ class SaleOrder(models.Model):
         if not installment.is_deposit and not pending_after:
             # The balance: Odoo's final invoice, deducting every down payment.
             self._force_lines_to_invoice_policy_order()
-            invoice = self.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
-                final=True
-            )
+            invoice = self.with_context(
+                raise_if_nothing_to_invoice=False
+            )._create_invoices(final=True)
             if invoice:
                 return invoice[:1]
         wizard = (
@@ -351,7 +359,8 @@ class SaleOrder(models.Model):
         """Email the invoices with their PDF and a payment link needing no login."""
         self.ensure_one()
         template = self.env.ref(
-            "freelance_dunning.mail_template_installment_invoice", raise_if_not_found=False
+            "freelance_dunning.mail_template_installment_invoice",
+            raise_if_not_found=False,
         )
         if self.env.context.get("freelance_dunning_skip_email"):
             # Demo data and data imports issue invoices without emailing anyone.
@@ -360,7 +369,8 @@ class SaleOrder(models.Model):
             if not invoice.partner_id.email:
                 self.message_post(
                     body=self.env._(
-                        "%(invoice)s could not be emailed: the client has no email address.",
+                        "%(invoice)s could not be emailed: the client has no email "
+                        "address.",
                         invoice=invoice._get_html_link(),
                     ),
                     subtype_xmlid="mail.mt_note",
@@ -377,17 +387,26 @@ class SaleOrder(models.Model):
     def _generate_downpayment_invoices(self):
         # Odoo's automatic invoicing after an online payment: the deposit
         # invoice issued at confirmation already covers it, never add a second.
-        issued = self.filtered(lambda o: o.installment_ids.filtered("is_deposit").invoice_id)
+        issued = self.filtered(
+            lambda o: o.installment_ids.filtered("is_deposit").invoice_id
+        )
         invoices = issued.installment_ids.filtered("is_deposit").invoice_id
-        return invoices | super(SaleOrder, self - issued)._generate_downpayment_invoices()
+        return (
+            invoices | super(SaleOrder, self - issued)._generate_downpayment_invoices()
+        )
 
     def action_register_deposit_payment(self):
-        """Open Odoo's payment wizard on the deposit invoices (bank transfer, cheque...)."""
+        """Open Odoo's payment wizard on the deposit invoices (transfer, cheque...)."""
         invoices = self.deposit_invoice_ids.filtered(
-            lambda inv: inv.state == "posted" and inv.payment_state not in ("paid", "in_payment")
+            lambda inv: (
+                inv.state == "posted"
+                and inv.payment_state not in ("paid", "in_payment")
+            )
         )
         if not invoices:
-            raise UserError(self.env._("There is no unpaid deposit invoice on these orders."))
+            raise UserError(
+                self.env._("There is no unpaid deposit invoice on these orders.")
+            )
         return invoices.action_register_payment()
 
     def _demo_pay_deposit(self):
@@ -403,7 +422,8 @@ class SaleOrder(models.Model):
             if order.state != "sale":
                 raise UserError(
                     self.env._(
-                        "%(order)s is not confirmed: its installments cannot be invoiced yet.",
+                        "%(order)s is not confirmed: its installments cannot be "
+                        "invoiced yet.",
                         order=order.name,
                     )
                 )
@@ -413,7 +433,8 @@ class SaleOrder(models.Model):
             if not pending:
                 raise UserError(
                     self.env._(
-                        "Every installment of %(order)s has been invoiced.", order=order.name
+                        "Every installment of %(order)s has been invoiced.",
+                        order=order.name,
                     )
                 )
             order._invoice_installments(pending[:1])
@@ -435,7 +456,9 @@ class SaleOrder(models.Model):
         ]
         Installment = self.env["sale.order.installment"]
         total = Installment.search_count(domain)
-        installments = Installment.search(domain, order="date_planned, id", limit=batch_size)
+        installments = Installment.search(
+            domain, order="date_planned, id", limit=batch_size
+        )
         done = 0
         for order in installments.order_id:
             try:
@@ -447,6 +470,8 @@ class SaleOrder(models.Model):
             except Exception:
                 # One failing order must not stop the others; it stays pending
                 # and is retried on the next daily run.
-                _logger.exception("Could not invoice the installments of %s", order.name)
+                _logger.exception(
+                    "Could not invoice the installments of %s", order.name
+                )
         remaining = total - len(installments) if done else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=max(remaining, 0))

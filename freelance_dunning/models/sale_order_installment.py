@@ -49,7 +49,6 @@ class SaleOrderInstallment(models.Model):
     )
     invoice_id = fields.Many2one(
         comodel_name="account.move",
-        string="Invoice",
         readonly=True,
         copy=False,
         index="btree_not_null",
@@ -78,7 +77,11 @@ class SaleOrderInstallment(models.Model):
             if installment.is_deposit:
                 installment.name = self.env._("Deposit")
             else:
-                position = list(siblings).index(installment) + 1 if installment in siblings else 0
+                position = (
+                    list(siblings).index(installment) + 1
+                    if installment in siblings
+                    else 0
+                )
                 installment.name = self.env._(
                     "Installment %(position)s of %(count)s",
                     position=position,
@@ -91,7 +94,9 @@ class SaleOrderInstallment(models.Model):
             installments = order.installment_ids.sorted("sequence")
             remaining = order.amount_total
             for index, installment in enumerate(installments):
-                amount = order.currency_id.round(order.amount_total * installment.percent / 100)
+                amount = order.currency_id.round(
+                    order.amount_total * installment.percent / 100
+                )
                 if index == len(installments) - 1:
                     # The last installment takes the rounding remainder so that
                     # the schedule always adds up to the quotation total.
@@ -103,7 +108,9 @@ class SaleOrderInstallment(models.Model):
         for installment in self.filtered(lambda i: not i.order_id):
             installment.amount = 0.0
 
-    @api.depends("trigger", "days_after_signature", "order_id.state", "order_id.date_order")
+    @api.depends(
+        "trigger", "days_after_signature", "order_id.state", "order_id.date_order"
+    )
     def _compute_date_planned(self):
         for installment in self:
             order = installment.order_id
@@ -127,7 +134,11 @@ class SaleOrderInstallment(models.Model):
     def _compute_payment(self):
         for installment in self:
             invoice = installment.invoice_id
-            if not invoice or invoice.state != "posted" or invoice.payment_state == "reversed":
+            if (
+                not invoice
+                or invoice.state != "posted"
+                or invoice.payment_state == "reversed"
+            ):
                 # A credit note cancels the invoice: nothing was paid against it.
                 installment.amount_paid = 0.0
                 installment.state = "pending" if not invoice else "invoiced"

@@ -31,7 +31,9 @@ class FreelanceDunningCommon(AccountPaymentCommon):
                 "invoice_policy": "order",
                 "list_price": 500.0,
                 "taxes_id": [Command.set(cls.tax_20.ids)],
-                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+                "property_account_income_id": cls.company_data[
+                    "default_account_revenue"
+                ].id,
             }
         )
         cls.client = cls.env["res.partner"].create(
@@ -94,7 +96,9 @@ class FreelanceDunningCommon(AccountPaymentCommon):
             {
                 "partner_id": (partner or cls.client).id,
                 "order_line": [
-                    Command.create({"product_id": cls.service.id, "product_uom_qty": quantity})
+                    Command.create(
+                        {"product_id": cls.service.id, "product_uom_qty": quantity}
+                    )
                 ],
                 **values,
             }

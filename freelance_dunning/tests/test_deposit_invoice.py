@@ -12,13 +12,19 @@ from .common import FreelanceDunningCommon
 class TestDepositInvoice(FreelanceDunningCommon):
     def _sent_mails(self, invoice):
         return self.env["mail.message"].search(
-            [("model", "=", "account.move"), ("res_id", "=", invoice.id), ("message_type", "=", "comment")]
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "=", invoice.id),
+                ("message_type", "=", "comment"),
+            ]
         )
 
     def _render_quote(self, order):
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "sale.action_report_saleorder", order.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("sale.action_report_saleorder", order.ids)[0]
+            .decode()
+        )
         return " ".join(html.split())
 
     def test_confirmation_issues_and_emails_deposit_invoice(self):
@@ -29,9 +35,13 @@ class TestDepositInvoice(FreelanceDunningCommon):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 600.0)
         self.assertEqual(invoice.amount_tax, 100.0, "the deposit carries its VAT")
-        self.assertEqual(invoice.invoice_date_due, invoice.invoice_date, "due on receipt")
-        self.assertTrue(invoice.invoice_line_ids.sale_line_ids.is_downpayment,
-                        "a real down payment of Odoo's sale flow")
+        self.assertEqual(
+            invoice.invoice_date_due, invoice.invoice_date, "due on receipt"
+        )
+        self.assertTrue(
+            invoice.invoice_line_ids.sale_line_ids.is_downpayment,
+            "a real down payment of Odoo's sale flow",
+        )
         self.assertIn("Deposit of 50% on order", invoice.invoice_line_ids.name)
         self.assertEqual(order.installment_ids.filtered("is_deposit").state, "invoiced")
         self.assertEqual(order.deposit_state, "to_pay")
@@ -45,13 +55,17 @@ class TestDepositInvoice(FreelanceDunningCommon):
         self.assertTrue(invoice.is_move_sent)
         self.assertIn(
             self.client,
-            message.notification_ids.filtered(lambda n: n.notification_type == "email").res_partner_id,
+            message.notification_ids.filtered(
+                lambda n: n.notification_type == "email"
+            ).res_partner_id,
             "the client is notified by email",
         )
 
     def test_french_client_reads_acompte(self):
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["freelance_dunning"], ["fr_FR"], overwrite=True)
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
         self.client.lang = "fr_FR"
         order = self._create_order()
         order.action_confirm()
@@ -89,7 +103,9 @@ class TestDepositInvoice(FreelanceDunningCommon):
         self.assertEqual(order.deposit_state, "to_pay")
 
     def test_installments_then_final_invoice(self):
-        order = self._create_order(quantity=2, payment_schedule_id=self.schedule_50_25_25.id)
+        order = self._create_order(
+            quantity=2, payment_schedule_id=self.schedule_50_25_25.id
+        )
         order.action_confirm()
         self.assertEqual(len(order.invoice_ids), 1, "only the deposit at signature")
         order.action_invoice_next_installment()  # mid-way milestone
@@ -105,7 +121,9 @@ class TestDepositInvoice(FreelanceDunningCommon):
             "the final invoice deducts the down payments",
         )
         self.assertEqual(order.invoice_status, "invoiced")
-        self.assertEqual(sum(order.invoice_ids.mapped("amount_total")), order.amount_total)
+        self.assertEqual(
+            sum(order.invoice_ids.mapped("amount_total")), order.amount_total
+        )
         with self.assertRaisesText(UserError, "has been invoiced"):
             order.action_invoice_next_installment()
 

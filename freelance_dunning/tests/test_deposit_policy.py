@@ -15,9 +15,13 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(order.deposit_percent, 50.0)
         self.assertEqual(order.deposit_amount, 600.0, "deposit includes taxes")
         self.assertEqual(order.deposit_state, "to_pay")
-        self.assertEqual(order.installment_ids.mapped("trigger"), ["signature", "delivery"])
+        self.assertEqual(
+            order.installment_ids.mapped("trigger"), ["signature", "delivery"]
+        )
         self.assertEqual(order.installment_ids.mapped("amount"), [600.0, 600.0])
-        self.assertAlmostEqual(order.prepayment_percent, 0.5, msg="portal asks the deposit")
+        self.assertAlmostEqual(
+            order.prepayment_percent, 0.5, msg="portal asks the deposit"
+        )
 
     def test_quote_gets_company_schedule(self):
         self.company.payment_schedule_id = self.schedule_50_25_25
@@ -43,17 +47,27 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(order.deposit_amount, 900.0)
 
     def test_client_with_full_upfront(self):
-        self.client.write({"deposit_policy": "schedule", "payment_schedule_id": self.schedule_100.id})
+        self.client.write(
+            {"deposit_policy": "schedule", "payment_schedule_id": self.schedule_100.id}
+        )
         order = self._create_order(quantity=1)
         self.assertEqual(order.payment_schedule_id, self.schedule_100)
         self.assertEqual(order.deposit_amount, order.amount_total)
-        contact = self.env["res.partner"].create({"name": "Jane", "parent_id": self.client.id})
-        self.assertEqual(contact.deposit_policy, "schedule", "contacts follow their company")
-        self.assertEqual(self._create_order(partner=contact).payment_schedule_id, self.schedule_100)
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": self.client.id}
+        )
+        self.assertEqual(
+            contact.deposit_policy, "schedule", "contacts follow their company"
+        )
+        self.assertEqual(
+            self._create_order(partner=contact).payment_schedule_id, self.schedule_100
+        )
 
     def test_salesman_may_raise_but_not_lower_client_deposit(self):
         client = self.client.with_user(self.salesman)
-        client.write({"deposit_policy": "schedule", "payment_schedule_id": self.schedule_100.id})
+        client.write(
+            {"deposit_policy": "schedule", "payment_schedule_id": self.schedule_100.id}
+        )
         self.assertEqual(self.client.payment_schedule_id, self.schedule_100)
         with self.assertRaisesText(AccessError, "dunning manager"):
             client.write({"payment_schedule_id": self.schedule_30_70.id})
@@ -93,7 +107,10 @@ class TestDepositPolicy(FreelanceDunningCommon):
     def test_salesman_can_use_client_lower_schedule(self):
         """A manager-approved lower deposit is the client's minimum."""
         self.client.with_user(self.manager).write(
-            {"deposit_policy": "schedule", "payment_schedule_id": self.schedule_30_70.id}
+            {
+                "deposit_policy": "schedule",
+                "payment_schedule_id": self.schedule_30_70.id,
+            }
         )
         order = self._create_order(user=self.salesman)
         self.assertEqual(order.deposit_percent, 30)
@@ -122,28 +139,41 @@ class TestDepositPolicy(FreelanceDunningCommon):
             order.payment_schedule_id = foreign
         self.assertFalse(order.payment_schedule_id)
         # A client schedule of another company falls back to this company's rule.
-        self.client.write({"deposit_policy": "schedule", "payment_schedule_id": foreign.id})
+        self.client.write(
+            {"deposit_policy": "schedule", "payment_schedule_id": foreign.id}
+        )
         self.assertEqual(self._create_order().deposit_percent, 50)
 
     def test_second_company_rule(self):
         other = self.setup_other_company(name="Agency B")["company"]
         other.deposit_percent = 30
-        order = self.env["sale.order"].with_company(other).create(
-            {
-                "partner_id": self.client.id,
-                "company_id": other.id,
-                "order_line": [
-                    Command.create({"product_id": self.service.id, "product_uom_qty": 1, "tax_id": False})
-                ],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.client.id,
+                    "company_id": other.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.service.id,
+                                "product_uom_qty": 1,
+                                "tax_id": False,
+                            }
+                        )
+                    ],
+                }
+            )
         )
         self.assertEqual(order.deposit_percent, 30)
         self.assertEqual(order.deposit_amount, 150.0)
         other.deposit_required = False
         self.assertFalse(
-            self.env["sale.order"].with_company(other).create(
-                {"partner_id": self.client.id, "company_id": other.id}
-            ).deposit_required
+            self.env["sale.order"]
+            .with_company(other)
+            .create({"partner_id": self.client.id, "company_id": other.id})
+            .deposit_required
         )
 
     def test_other_currency(self):
@@ -196,7 +226,9 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertTrue(order.deposit_required, "nothing changed")
         with self.assertRaisesText(UserError, "Write down why"):
             Waiver.with_user(self.manager).create({"reason": "   "}).action_waive()
-        Waiver.with_user(self.manager).create({"reason": "Paid on time for 3 years"}).action_waive()
+        Waiver.with_user(self.manager).create(
+            {"reason": "Paid on time for 3 years"}
+        ).action_waive()
         self.assertFalse(order.deposit_required)
         self.assertEqual(order.deposit_state, "not_required")
         self.assertIn("Paid on time for 3 years", order.message_ids[0].body)

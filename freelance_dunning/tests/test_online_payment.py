@@ -36,7 +36,9 @@ class TestOnlinePayment(FreelanceDunningCommon):
         tx = self._pay_online(600.0)
         self.assertEqual(self.order.state, "sale")
         invoice = self.order.deposit_invoice_ids
-        self.assertEqual(len(self.order.invoice_ids), 1, "one deposit invoice, no second")
+        self.assertEqual(
+            len(self.order.invoice_ids), 1, "one deposit invoice, no second"
+        )
         self.assertEqual(invoice.amount_total, 600.0)
         self.assertIn(invoice, tx.invoice_ids)
         self.assertTrue(tx.payment_id)
@@ -45,10 +47,14 @@ class TestOnlinePayment(FreelanceDunningCommon):
         self.assertTrue(invoice.is_move_sent, "the paid deposit invoice is emailed")
 
     def test_online_deposit_with_automatic_invoice(self):
-        self.env["ir.config_parameter"].sudo().set_param("sale.automatic_invoice", "True")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "sale.automatic_invoice", "True"
+        )
         self._pay_online(600.0)
         self.assertEqual(self.order.state, "sale")
-        self.assertEqual(len(self.order.invoice_ids), 1, "Odoo's auto-invoice reuses our deposit")
+        self.assertEqual(
+            len(self.order.invoice_ids), 1, "Odoo's auto-invoice reuses our deposit"
+        )
         self.assertEqual(self.order.deposit_state, "paid")
         self.assertEqual(
             self.env["mail.message"].search_count(

@@ -17,7 +17,9 @@ class TestPaymentSchedule(FreelanceDunningCommon):
     def test_settings_percent_out_of_range(self):
         for percent in (-1, 100.5, 150):
             with self.subTest(percent=percent), self.assertRaises(ValidationError):
-                self.env["res.config.settings"].create({"deposit_percent": percent}).execute()
+                self.env["res.config.settings"].create(
+                    {"deposit_percent": percent}
+                ).execute()
         self.assertEqual(self.company.deposit_percent, 50.0, "nothing changed")
 
     def test_settings_saved(self):
@@ -47,7 +49,9 @@ class TestPaymentSchedule(FreelanceDunningCommon):
     def test_installment_percent_range(self):
         for percent in (0, -10, 120):
             with self.subTest(percent=percent), self.assertRaises(ValidationError):
-                self._create_schedule("Bad", [(percent, "signature"), (100 - percent, "delivery")])
+                self._create_schedule(
+                    "Bad", [(percent, "signature"), (100 - percent, "delivery")]
+                )
 
     def test_date_installment_needs_days(self):
         with self.assertRaisesText(ValidationError, "days"):
@@ -65,4 +69,6 @@ class TestPaymentSchedule(FreelanceDunningCommon):
                 line.percent = 25
                 line.trigger = "milestone"
                 line.sequence = 5
-        self.assertEqual(sorted(schedule.installment_ids.mapped("percent")), [25, 25, 50])
+        self.assertEqual(
+            sorted(schedule.installment_ids.mapped("percent")), [25, 25, 50]
+        )

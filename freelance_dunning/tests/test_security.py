@@ -12,12 +12,20 @@ class TestSecurity(FreelanceDunningCommon):
         user_group = self.env.ref("freelance_dunning.group_dunning_user")
         self.assertIn(user_group, manager_group.implied_ids)
         self.assertTrue(self.salesman.has_group("freelance_dunning.group_dunning_user"))
-        self.assertFalse(self.salesman.has_group("freelance_dunning.group_dunning_manager"))
-        self.assertTrue(self.env.ref("base.user_admin").has_group("freelance_dunning.group_dunning_manager"))
+        self.assertFalse(
+            self.salesman.has_group("freelance_dunning.group_dunning_manager")
+        )
+        self.assertTrue(
+            self.env.ref("base.user_admin").has_group(
+                "freelance_dunning.group_dunning_manager"
+            )
+        )
 
     def test_only_managers_configure_schedules(self):
         Schedule = self.env["freelance.payment.schedule"]
-        self.assertTrue(Schedule.with_user(self.salesman).search([]), "users read schedules")
+        self.assertTrue(
+            Schedule.with_user(self.salesman).search([]), "users read schedules"
+        )
         with self.assertRaises(AccessError):
             Schedule.with_user(self.salesman).create(
                 {"name": "Mine", "installment_ids": [Command.create({"percent": 100})]}
@@ -32,14 +40,20 @@ class TestSecurity(FreelanceDunningCommon):
     def test_schedules_are_per_company(self):
         other = self.setup_other_company(name="Agency B")["company"]
         foreign = self._create_schedule("Foreign", [(100, "signature")], company=other)
-        visible = self.env["freelance.payment.schedule"].with_user(self.salesman).search([])
+        visible = (
+            self.env["freelance.payment.schedule"].with_user(self.salesman).search([])
+        )
         self.assertNotIn(foreign, visible)
         self.assertIn(self.schedule_100, visible)
         order = self._create_order()
-        order_other = self.env["sale.order"].with_company(other).create(
-            {"partner_id": self.client.id, "company_id": other.id}
+        order_other = (
+            self.env["sale.order"]
+            .with_company(other)
+            .create({"partner_id": self.client.id, "company_id": other.id})
         )
-        installments = self.env["sale.order.installment"].with_user(self.salesman).search([])
+        installments = (
+            self.env["sale.order.installment"].with_user(self.salesman).search([])
+        )
         self.assertIn(order.installment_ids[0], installments)
         self.assertFalse(installments & order_other.installment_ids)
 

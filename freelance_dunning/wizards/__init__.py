@@ -1,1 +1,2 @@
 from . import freelance_deposit_waiver
+from . import sale_advance_payment_inv

@@ -41,7 +41,10 @@ class FreelanceDepositWaiver(models.TransientModel):
         for order in self.order_ids:
             order.message_post(
                 body=Markup("%s<br/>%s")
-                % (self.env._("Deposit waived by %(user)s.", user=self.env.user.name), self.reason),
+                % (
+                    self.env._("Deposit waived by %(user)s.", user=self.env.user.name),
+                    self.reason,
+                ),
                 subtype_xmlid="mail.mt_note",
             )
         return {"type": "ir.actions.act_window_close"}
