@@ -71,14 +71,15 @@ EOF
 # --- PostgreSQL ----------------------------------------------------------------
 # Sets DB_HOST DB_PORT DB_USER DB_PASSWORD for the Odoo config.
 pg_ready() { "$(command -v pg_isready || echo "$PG_BIN/pg_isready")" -q -t 3 "$@"; }
-as_pg() { if [ "$IS_ROOT" = 1 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# Run as the `postgres` user when root (from /, the checkout may be private).
+as_pg() { if [ "$IS_ROOT" = 1 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 # Where the private cluster lives: .pgdata, unless the `postgres` user (root
 # case) cannot reach the checkout, or the path is too long for a unix socket.
 pg_root() {
-    PG_ROOT=${FD_PGDATA:-$REPO/.pgdata}
+    PG_ROOT=$(realpath -m "${FD_PGDATA:-$REPO/.pgdata}")
     if [ -z "${FD_PGDATA:-}" ] && { [ ${#PG_ROOT} -gt 80 ] ||
-        { [ "$IS_ROOT" = 1 ] && ! runuser -u postgres -- test -x "$REPO"; }; }; then
+        { [ "$IS_ROOT" = 1 ] && ! as_pg test -x "$REPO"; }; }; then
         PG_ROOT=/var/tmp/fd-pgdata-$(printf %s "$REPO" | md5sum | cut -c1-8)
     fi
 }
@@ -114,7 +115,7 @@ start_private_pg() {
         # The server refuses to run as root: it runs as the `postgres` system
         # user, which must be able to reach the folder.
         chown postgres: "$PG_ROOT"
-        runuser -u postgres -- test -w "$PG_ROOT" ||
+        as_pg test -w "$PG_ROOT" ||
             die "user postgres cannot write to $PG_ROOT: set FD_PGDATA to another folder"
     fi
     if [ ! -f "$data/PG_VERSION" ]; then
