@@ -307,6 +307,14 @@ class SaleOrder(models.Model):
         self.ensure_one()
         order = self.sudo().with_company(self.company_id)
         invoices = self.env["account.move"]
+        # Two requests or workers invoicing the same installment: the second
+        # waits on this lock, then fails to serialize and is retried by Odoo,
+        # and finds the invoice already issued.
+        self.env.cr.execute(
+            "SELECT id FROM sale_order_installment WHERE id IN %s FOR NO KEY UPDATE",
+            [tuple(installments.ids)],
+        )
+        installments.invalidate_recordset(["invoice_id"])
         for installment in installments.sudo().sorted("sequence"):
             if installment.invoice_id:
                 continue
