@@ -16,6 +16,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "wizards/freelance_deposit_waiver_views.xml",
+        "wizards/freelance_work_gate_views.xml",
         "views/freelance_payment_schedule_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",

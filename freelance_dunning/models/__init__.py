@@ -7,3 +7,4 @@ from . import sale_order_installment
 from . import sale_order
 from . import payment_transaction
 from . import account_move
+from . import account_partial_reconcile

@@ -9,33 +9,63 @@ class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
     def _post_process(self):
-        """Email the installment invoices that an online payment has just paid.
+        """Let Odoo process the payment, then email and open what it paid.
 
         When a client pays the deposit online before the order is confirmed, the
         deposit invoice is issued at confirmation, linked to the transaction and
-        reconciled by Odoo; it is emailed here, once paid. Nothing here may
-        raise: a payment must never be lost.
+        reconciled by Odoo; it is emailed here, once paid, and the work gate of
+        the order opens. Nothing here may raise: a payment must never be lost.
         """
-        result = super()._post_process()
+        result = super(
+            PaymentTransaction, self.with_context(freelance_payment_processing=True)
+        )._post_process()
         for tx in self.filtered(lambda t: t.state == "done"):
-            invoices = tx.invoice_ids.filtered(
-                lambda inv: inv.state == "posted" and not inv.is_move_sent
-            )
-            installments = (
-                self.env["sale.order.installment"]
-                .sudo()
-                .search([("invoice_id", "in", invoices.ids)])
-            )
-            for order in installments.order_id:
-                try:
-                    with self.env.cr.savepoint():
-                        order._send_installment_invoices(
-                            installments.filtered(
-                                lambda i, o=order: i.order_id == o
-                            ).invoice_id
-                        )
-                except Exception:
-                    _logger.exception(
-                        "Could not email the installment invoices of %s", order.name
-                    )
+            try:
+                with self.env.cr.savepoint():
+                    tx._send_paid_installment_invoices()
+                    tx.sale_order_ids.sudo()._check_work_gate_opened()
+            except Exception:
+                _logger.exception("Could not finish the deposit of %s", tx.reference)
         return result
+
+    def _send_paid_installment_invoices(self):
+        self.ensure_one()
+        invoices = self.invoice_ids.filtered(
+            lambda inv: inv.state == "posted" and not inv.is_move_sent
+        )
+        installments = (
+            self.env["sale.order.installment"]
+            .sudo()
+            .search([("invoice_id", "in", invoices.ids)])
+        )
+        for order in installments.order_id:
+            order._send_installment_invoices(
+                installments.filtered(lambda i, o=order: i.order_id == o).invoice_id
+            )
+
+    def _check_amount_and_confirm_order(self):
+        """Never let a payment link confirm a quotation its client has not signed.
+
+        The payment is kept (and reconciled with the deposit invoice once the
+        quotation is signed and confirmed); only the confirmation waits.
+        """
+        unsigned = self.filtered(
+            lambda tx: (
+                len(tx.sale_order_ids) == 1
+                and tx.sale_order_ids.state in ("draft", "sent")
+                and tx.sale_order_ids.work_gate_required
+                and not tx.sale_order_ids._is_signed()
+            )
+        )
+        for tx in unsigned:
+            tx.sale_order_ids.message_post(
+                body=self.env._(
+                    "Payment %(reference)s received; the order will be confirmed "
+                    "once the client has signed it.",
+                    reference=tx.reference,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return super(
+            PaymentTransaction, self - unsigned
+        )._check_amount_and_confirm_order()

@@ -10,6 +10,13 @@ class ResCompany(models.Model):
         help="Quotations of this company ask the client for an upfront deposit "
         "(acompte) that is invoiced as soon as the quotation is confirmed.",
     )
+    work_gate_required = fields.Boolean(
+        string="No Work Before Signature and Deposit",
+        default=True,
+        help="Quotations cannot be confirmed until signed, and no work starts "
+        "(project, tasks, timesheets, deliveries, other invoices) until the deposit "
+        "is paid.",
+    )
     deposit_percent = fields.Float(
         string="Default Deposit (%)",
         default=50.0,

@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.deposit_required", readonly=False
     )
     deposit_percent = fields.Float(related="company_id.deposit_percent", readonly=False)
+    work_gate_required = fields.Boolean(
+        related="company_id.work_gate_required", readonly=False
+    )
     payment_schedule_id = fields.Many2one(
         related="company_id.payment_schedule_id", readonly=False
     )

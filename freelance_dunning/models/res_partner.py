@@ -92,3 +92,25 @@ class ResPartner(models.Model):
         if {"deposit_policy", "payment_schedule_id"} & set(vals):
             self._check_deposit_rights()
         return result
+
+    def _get_running_orders(self):
+        """Confirmed orders of these clients (and their contacts) still in progress."""
+        return self.env["sale.order"].search(
+            [
+                ("partner_id", "child_of", self.commercial_partner_id.ids),
+                ("state", "=", "sale"),
+                ("locked", "=", False),
+            ]
+        )
+
+    def _suspend_work(self, reason):
+        """Close the work gate of every running order of these clients.
+
+        Used by the dunning levels that suspend a client; returns the orders
+        that were suspended by this call.
+        """
+        return self._get_running_orders()._suspend_work(reason)
+
+    def _resume_work(self, reason):
+        """Reopen the work gate of the suspended running orders of these clients."""
+        return self._get_running_orders()._resume_work(reason)

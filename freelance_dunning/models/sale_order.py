@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
+from odoo.tools import format_amount
 
 from .res_partner import MANAGER_GROUP
 
@@ -75,6 +76,50 @@ class SaleOrder(models.Model):
         compute="_compute_deposit_state",
         store=True,
         index=True,
+    )
+    work_gate_required = fields.Boolean(
+        string="Work Gate",
+        compute="_compute_work_gate_required",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The quotation must be signed before it is confirmed, and no work "
+        "starts until its deposit is paid.",
+    )
+    signed_copy_id = fields.Many2one(
+        comodel_name="ir.attachment",
+        copy=False,
+        readonly=True,
+        help="The copy of the quotation signed by the client, recorded by the "
+        "salesperson when it was not signed online.",
+    )
+    work_gate_state = fields.Selection(
+        selection=[
+            ("waiting_signature", "Waiting for signature"),
+            ("waiting_deposit", "Waiting for deposit"),
+            ("cleared", "Cleared"),
+            ("overridden", "Overridden"),
+            ("suspended", "Suspended"),
+        ],
+        string="Work Gate Status",
+        compute="_compute_work_gate_state",
+        store=True,
+        index=True,
+    )
+    work_gate_reason = fields.Char(compute="_compute_work_gate_reason")
+    work_gate_override_reason = fields.Text(copy=False, readonly=True)
+    work_gate_override_user_id = fields.Many2one(
+        comodel_name="res.users", string="Gate Opened By", copy=False, readonly=True
+    )
+    work_gate_override_date = fields.Datetime(
+        string="Gate Opened On", copy=False, readonly=True
+    )
+    work_suspended = fields.Boolean(copy=False, readonly=True, tracking=True)
+    work_suspension_reason = fields.Char(copy=False, readonly=True)
+    work_started_on = fields.Datetime(
+        copy=False,
+        readonly=True,
+        help="When the work gate opened and the work started.",
     )
     has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
     deposit_invoice_ids = fields.Many2many(
@@ -270,6 +315,12 @@ class SaleOrder(models.Model):
         message = super()._confirmation_error_message()
         if message:
             return message
+        if self.work_gate_required and not self._is_signed():
+            return self.env._(
+                "%(order)s must be signed before it is confirmed: ask the client to "
+                "sign it online, or record the copy the client signed.",
+                order=self.name,
+            )
         if (
             self.installment_ids.filtered("is_deposit")
             and self.currency_id.compare_amounts(self.amount_total, 0.0) <= 0
@@ -296,6 +347,8 @@ class SaleOrder(models.Model):
             )
             if deposits:
                 order._invoice_installments(deposits)
+        # A deposit paid online before confirmation opens the gate at once.
+        self._check_work_gate_opened()
         return result
 
     def _invoice_installments(self, installments):
@@ -334,8 +387,30 @@ class SaleOrder(models.Model):
         if online:
             online.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
         else:
+            # A payment link paid before the quotation was signed left its
+            # payment unreconciled: it settles the deposit now.
+            order._reconcile_online_payments(invoices)
             order._send_installment_invoices(invoices)
         return invoices
+
+    def _reconcile_online_payments(self, invoices):
+        self.ensure_one()
+        payments = self.transaction_ids.filtered(
+            lambda tx: (
+                tx.state == "done" and tx.payment_id.state in ("in_process", "paid")
+            )
+        ).payment_id
+        if not payments:
+            return
+        lines = (payments.move_id.line_ids | invoices.line_ids).filtered(
+            lambda line: (
+                line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+                and line.parent_state == "posted"
+            )
+        )
+        for account in lines.account_id:
+            lines.filtered(lambda line, a=account: line.account_id == a).reconcile()
 
     def _create_installment_invoice(self, installment):
         self.ensure_one()
@@ -346,7 +421,7 @@ class SaleOrder(models.Model):
             # The balance: Odoo's final invoice, deducting every down payment.
             self._force_lines_to_invoice_policy_order()
             invoice = self.with_context(
-                raise_if_nothing_to_invoice=False
+                raise_if_nothing_to_invoice=False, freelance_installment_invoicing=True
             )._create_invoices(final=True)
             if invoice:
                 return invoice[:1]
@@ -483,3 +558,188 @@ class SaleOrder(models.Model):
                 )
         remaining = total - len(installments) if done else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=max(remaining, 0))
+
+    # ------------------------------------------------------------------
+    # Work gate: no work before signature and deposit
+    # ------------------------------------------------------------------
+
+    @api.depends("company_id")
+    def _compute_work_gate_required(self):
+        for order in self:
+            # Orders confirmed before the addon was installed stay open.
+            if order._is_deposit_editable():
+                order.work_gate_required = order.company_id.work_gate_required
+
+    @api.depends("work_gate_required")
+    def _compute_require_signature(self):
+        # The client must be able to sign online when the gate asks for it.
+        result = super()._compute_require_signature()
+        for order in self:
+            if order.work_gate_required:
+                order.require_signature = True
+        return result
+
+    def _is_signed(self):
+        self.ensure_one()
+        return bool(self.signature or self.signed_copy_id)
+
+    def _has_to_be_signed(self):
+        # A signed copy recorded by the salesperson counts as the signature.
+        return super()._has_to_be_signed() and not self.signed_copy_id
+
+    @api.depends(
+        "work_gate_required",
+        "signature",
+        "signed_copy_id",
+        "deposit_state",
+        "work_gate_override_date",
+        "work_suspended",
+    )
+    def _compute_work_gate_state(self):
+        for order in self:
+            if order.work_suspended:
+                order.work_gate_state = "suspended"
+            elif not order.work_gate_required:
+                order.work_gate_state = "cleared"
+            elif order.work_gate_override_date:
+                order.work_gate_state = "overridden"
+            elif not order._is_signed():
+                order.work_gate_state = "waiting_signature"
+            elif order.deposit_state in ("to_pay", "partial"):
+                order.work_gate_state = "waiting_deposit"
+            else:
+                order.work_gate_state = "cleared"
+
+    @api.depends("work_gate_state", "deposit_amount_paid", "deposit_amount")
+    def _compute_work_gate_reason(self):
+        for order in self:
+            state = order.work_gate_state
+            if state == "waiting_signature":
+                reason = self.env._("The client has not signed the quotation yet.")
+            elif state == "waiting_deposit":
+                reason = self.env._(
+                    "Deposit not paid yet: %(paid)s paid of %(amount)s.",
+                    paid=format_amount(
+                        self.env, order.deposit_amount_paid, order.currency_id
+                    ),
+                    amount=format_amount(
+                        self.env, order.deposit_amount, order.currency_id
+                    ),
+                )
+            elif state == "overridden":
+                reason = self.env._(
+                    "Opened early by %(user)s: %(reason)s",
+                    user=order.work_gate_override_user_id.name or "",
+                    reason=order.work_gate_override_reason or "",
+                )
+            elif state == "suspended":
+                reason = self.env._(
+                    "Work suspended: %(reason)s",
+                    reason=order.work_suspension_reason or "",
+                )
+            else:
+                reason = False
+            order.work_gate_reason = reason
+
+    def _is_work_open(self):
+        """Whether work may happen on this order: projects, timesheets, deliveries."""
+        self.ensure_one()
+        return self.work_gate_state in ("cleared", "overridden")
+
+    def _check_work_open(self, action):
+        """Raise a clear error when the gate of one of these orders is closed."""
+        for order in self:
+            if not order._is_work_open():
+                raise UserError(
+                    self.env._(
+                        "%(action)s is not possible yet on %(order)s. %(reason)s",
+                        action=action,
+                        order=order.name,
+                        reason=order.work_gate_reason,
+                    )
+                )
+
+    def _check_work_gate_opened(self):
+        """Start the work of confirmed orders whose gate has just opened.
+
+        Called when a payment is reconciled, after online payments, by the
+        manager's override and by a scheduled action; safe to call twice.
+        """
+        opened = self.filtered(
+            lambda o: (
+                o.state == "sale"
+                and o.work_gate_required
+                and not o.work_started_on
+                and o._is_work_open()
+            )
+        )
+        for order in opened:
+            order.work_started_on = fields.Datetime.now()
+            order._start_work()
+            order.message_post(
+                body=self.env._("The work gate is open: the work can start."),
+                subtype_xmlid="mail.mt_note",
+            )
+            if order.work_gate_state == "overridden":
+                note = order.work_gate_reason
+            else:
+                note = self.env._("The deposit is paid.")
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=order.user_id.id or self.env.uid,
+                summary=self.env._("Start the work"),
+                note=note,
+            )
+        return opened
+
+    def _start_work(self):
+        """Hook: start what Odoo held back while the gate was closed (bridges)."""
+        return True
+
+    @api.model
+    def _cron_open_work_gates(self):
+        """Open the gates whose deposit got paid without passing by a hook."""
+        orders = self.search(
+            [
+                ("state", "=", "sale"),
+                ("work_gate_required", "=", True),
+                ("work_started_on", "=", False),
+                ("work_gate_state", "in", ("cleared", "overridden")),
+            ]
+        )
+        orders._check_work_gate_opened()
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        # While the gate is closed, only the schedule's invoices are issued.
+        context = self.env.context
+        if not (
+            context.get("freelance_installment_invoicing")
+            or context.get("freelance_payment_processing")
+        ):
+            self.filtered(
+                lambda o: o.work_gate_state in ("waiting_signature", "waiting_deposit")
+            )._check_work_open(self.env._("Invoicing"))
+        return super()._create_invoices(grouped=grouped, final=final, date=date)
+
+    def _suspend_work(self, reason):
+        """Close the gate of these orders (dunning suspension), with a reason."""
+        to_suspend = self.filtered(lambda o: not o.work_suspended)
+        to_suspend.write({"work_suspended": True, "work_suspension_reason": reason})
+        for order in to_suspend:
+            order.message_post(
+                body=self.env._("Work suspended: %(reason)s", reason=reason),
+                subtype_xmlid="mail.mt_note",
+            )
+        return to_suspend
+
+    def _resume_work(self, reason):
+        """Reopen the gate of suspended orders, with a reason."""
+        to_resume = self.filtered("work_suspended")
+        to_resume.write({"work_suspended": False, "work_suspension_reason": False})
+        for order in to_resume:
+            order.message_post(
+                body=self.env._("Work resumed: %(reason)s", reason=reason),
+                subtype_xmlid="mail.mt_note",
+            )
+        to_resume._check_work_gate_opened()
+        return to_resume

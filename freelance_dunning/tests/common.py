@@ -104,6 +104,22 @@ class FreelanceDunningCommon(AccountPaymentCommon):
             }
         )
 
+    # A 1x1 GIF: what Odoo's portal stores when a client signs online.
+    SIGNATURE = "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs="
+
+    @classmethod
+    def _sign(cls, order, name="Client signatory"):
+        """Sign the quotation as Odoo's portal does."""
+        order.write(
+            {"signature": cls.SIGNATURE, "signed_by": name, "signed_on": "2026-01-05"}
+        )
+        return order
+
+    @classmethod
+    def _confirm(cls, order):
+        cls._sign(order).action_confirm()
+        return order
+
     @contextmanager
     def assertRaisesText(self, exception, text):
         """Odoo's assertRaises (which rolls the failed write back) plus its message."""

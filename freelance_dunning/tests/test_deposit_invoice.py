@@ -29,7 +29,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
 
     def test_confirmation_issues_and_emails_deposit_invoice(self):
         order = self._create_order(quantity=2)  # 1200 incl. VAT
-        order.action_confirm()
+        self._confirm(order)
         invoice = order.deposit_invoice_ids
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "posted")
@@ -68,7 +68,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
         )
         self.client.lang = "fr_FR"
         order = self._create_order()
-        order.action_confirm()
+        self._confirm(order)
         label = order.deposit_invoice_ids.invoice_line_ids.name
         self.assertIn("Acompte de 50", label)
         self.assertIn(order.name, label)
@@ -82,7 +82,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
     def test_bank_transfer_pays_the_deposit(self):
         """Odoo's amount_paid misses a transfer reconciled on the invoice; we do not."""
         order = self._create_order(quantity=2)
-        order.action_confirm()
+        self._confirm(order)
         invoice = order.deposit_invoice_ids
         self._pay_invoice(invoice, amount=200.0)
         self.assertEqual(order.amount_paid, 0.0)
@@ -95,7 +95,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
 
     def test_credit_note_cancels_deposit_payment_status(self):
         order = self._create_order()
-        order.action_confirm()
+        self._confirm(order)
         invoice = order.deposit_invoice_ids
         reversal = invoice._reverse_moves(cancel=True)
         self.assertEqual(reversal.state, "posted")
@@ -106,7 +106,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
         order = self._create_order(
             quantity=2, payment_schedule_id=self.schedule_50_25_25.id
         )
-        order.action_confirm()
+        self._confirm(order)
         self.assertEqual(len(order.invoice_ids), 1, "only the deposit at signature")
         order.action_invoice_next_installment()  # mid-way milestone
         milestone = order.installment_ids.sorted("sequence")[1].invoice_id
@@ -136,7 +136,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
         schedule = self._create_schedule("Dated", [(50, "signature"), (50, "date", 30)])
         with freeze_time("2026-03-01"):
             order = self._create_order(payment_schedule_id=schedule.id)
-            order.action_confirm()
+            self._confirm(order)
         dated = order.installment_ids.filtered(lambda i: i.trigger == "date")
         self.assertEqual(dated.date_planned, date(2026, 3, 31))
         cron = self.env.ref("freelance_dunning.ir_cron_invoice_dated_installments")
@@ -152,7 +152,7 @@ class TestDepositInvoice(FreelanceDunningCommon):
     def test_client_without_email(self):
         self.client.email = False
         order = self._create_order()
-        order.action_confirm()
+        self._confirm(order)
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
         self.assertTrue(
             any("no email address" in body for body in order.message_ids.mapped("body"))

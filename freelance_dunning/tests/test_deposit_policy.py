@@ -85,7 +85,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertFalse(order.deposit_required)
         self.assertFalse(order.installment_ids)
         self.assertEqual(order.deposit_state, "not_required")
-        order.action_confirm()
+        self._confirm(order)
         self.assertFalse(order.invoice_ids, "no deposit invoice for an exempt client")
 
     def test_own_schedule_needs_a_schedule(self):
@@ -185,7 +185,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(order.currency_id, currency)
         self.assertEqual(order.amount_total, 1200.0, "500 x 2 (rate) + 20 % VAT")
         self.assertEqual(order.deposit_amount, 600.0, "in the quote's currency")
-        order.action_confirm()
+        self._confirm(order)
         invoice = order.deposit_invoice_ids
         self.assertEqual(invoice.currency_id, currency)
         self.assertEqual(invoice.amount_total, 600.0)
@@ -193,6 +193,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
     def test_zero_amount_quote_refused(self):
         order = self._create_order(quantity=1)
         order.order_line.price_unit = 0.0
+        self._sign(order)
         with self.assertRaisesText(UserError, "total of zero"):
             order.action_confirm()
         self.assertEqual(order.state, "draft", "nothing changed")
@@ -202,7 +203,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
         """Orders confirmed under no deposit rule never get one afterwards."""
         self.company.deposit_required = False
         order = self._create_order()
-        order.action_confirm()
+        self._confirm(order)
         self.company.deposit_required = True
         order.partner_id = self.env["res.partner"].create({"name": "Other client"})
         self.assertFalse(order.deposit_required)
@@ -211,7 +212,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
 
     def test_duplicate_gets_fresh_installments(self):
         order = self._create_order()
-        order.action_confirm()
+        self._confirm(order)
         copy = order.copy()
         self.assertEqual(copy.state, "draft")
         self.assertEqual(len(copy.installment_ids), 2)
@@ -233,7 +234,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(order.deposit_state, "not_required")
         self.assertIn("Paid on time for 3 years", order.message_ids[0].body)
         self.assertIn("fd_manager", order.message_ids[0].body)
-        order.action_confirm()
+        self._confirm(order)
         self.assertFalse(order.invoice_ids)
         with self.assertRaisesText(UserError, "confirmed order"):
             Waiver.with_user(self.manager).create({"reason": "Late"}).action_waive()

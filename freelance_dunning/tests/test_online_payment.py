@@ -11,7 +11,9 @@ class TestOnlinePayment(FreelanceDunningCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.order = cls._create_order(quantity=2)  # 1200, deposit 600
-        cls.order.write({"require_payment": True, "require_signature": False})
+        cls.order.write({"require_payment": True})
+        # The client signed online; Odoo's portal then asks for the deposit.
+        cls._sign(cls.order)
         cls.currency = cls.order.currency_id
         cls.partner = cls.client
 

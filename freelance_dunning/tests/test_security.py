@@ -60,9 +60,9 @@ class TestSecurity(FreelanceDunningCommon):
     def test_portal_user_sees_only_own_documents(self):
         portal = new_test_user(self.env, login="fd_portal", groups="base.group_portal")
         own = self._create_order(partner=portal.partner_id)
-        own.action_confirm()
+        self._confirm(own)
         other = self._create_order()
-        other.action_confirm()
+        self._confirm(other)
         Order = self.env["sale.order"].with_user(portal)
         self.assertEqual(Order.search([]), own)
         with self.assertRaises(AccessError):

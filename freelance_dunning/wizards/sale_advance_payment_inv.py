@@ -8,6 +8,14 @@ class SaleAdvancePaymentInv(models.TransientModel):
         installment_id = self.env.context.get("freelance_installment_id")
         return self.env["sale.order.installment"].browse(installment_id).exists()
 
+    def create_invoices(self):
+        # The invoice button of the order: while the gate is closed, only the
+        # schedule's invoices (issued by the addon itself) are allowed.
+        self.sale_order_ids.filtered(
+            lambda o: o.work_gate_state in ("waiting_signature", "waiting_deposit")
+        )._check_work_open(self.env._("Invoicing"))
+        return super().create_invoices()
+
     def _get_down_payment_description(self, order):
         """Name deposit invoices "acompte" in French, as the law asks for.
 
