@@ -196,28 +196,31 @@ lint() {
     return "$rc"
 }
 
+# Every installable addon of the repository, comma-separated: the base addon and
+# its bridges (a bridge pulls in the Odoo app it bridges, e.g. sale_project).
+repo_addons() {
+    "$PY" - "$ADDONS_DIR" <<'EOF'
+import ast, pathlib, sys
+names = [
+    m.parent.name
+    for m in sorted(pathlib.Path(sys.argv[1]).glob("*/__manifest__.py"))
+    if ast.literal_eval(m.read_text()).get("installable", True)
+]
+print(",".join(names))
+EOF
+}
+
 odoo_run() {
     setup
-    local state
-    # -i the first time (demo data included), -u on later runs to pick up changes.
-    state=$("$PY" - "$CONF" "$ODOO_DB" <<'EOF'
-import sys, odoo, odoo.sql_db
-odoo.tools.config.parse_config(["-c", sys.argv[1]])
-try:
-    with odoo.sql_db.db_connect(sys.argv[2]).cursor() as cr:
-        cr.execute("SELECT state FROM ir_module_module WHERE name = 'freelance_dunning'")
-        print((cr.fetchone() or ["missing"])[0])
-except Exception:
-    print("missing")
-EOF
-    )
-    local mode=-u
-    [ "$state" = installed ] || mode=-i
-    say "Database $ODOO_DB: odoo $mode freelance_dunning (log: .run/run-install.log)"
+    local addons
+    addons=$(repo_addons)
+    # -i installs what the database lacks (with demo data), -u updates what it
+    # has: the demo database is reused from run to run.
+    say "Database $ODOO_DB: odoo -i/-u $addons (log: .run/run-install.log)"
     local t0=$SECONDS
-    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" "$mode" freelance_dunning --stop-after-init \
+    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" -i "$addons" -u "$addons" --stop-after-init \
         --logfile "$RUN_DIR/run-install.log" ||
-        { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo $mode failed, see .run/run-install.log"; }
+        { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
     say "done in $((SECONDS - t0))s"
     say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB, login admin / admin); Ctrl-C stops"
     exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" "$@"

@@ -163,6 +163,16 @@ class SaleOrder(models.Model):
             if order._is_deposit_editable():
                 order.payment_schedule_id = order._get_client_payment_schedule()
 
+    def _is_loaded_by_other_module(self):
+        """Whether the orders are being created from another addon's data files.
+
+        Demo and data files of other addons (sale_project, sale_stock...) load
+        and confirm sample orders: they are no freelancer's quotations, and the
+        deposit and work gate rules do not apply to them.
+        """
+        module = self.env.context.get("install_module")
+        return bool(module) and not module.startswith("freelance_dunning")
+
     @api.depends("partner_id", "company_id")
     def _compute_deposit_required(self):
         for order in self:
@@ -170,7 +180,8 @@ class SaleOrder(models.Model):
             # addon was installed never get a deposit after the fact.
             if order._is_deposit_editable():
                 order.deposit_required = (
-                    order.company_id.deposit_required
+                    not order._is_loaded_by_other_module()
+                    and order.company_id.deposit_required
                     and order.partner_id.commercial_partner_id.deposit_policy
                     != "exempt"
                 )
@@ -445,8 +456,10 @@ class SaleOrder(models.Model):
             "freelance_dunning.mail_template_installment_invoice",
             raise_if_not_found=False,
         )
-        if self.env.context.get("freelance_dunning_skip_email"):
-            # Demo data and data imports issue invoices without emailing anyone.
+        if self.env.context.get("freelance_dunning_skip_email") or self.env.context.get(
+            "install_module"
+        ):
+            # Demo data and data files issue invoices without emailing anyone.
             return
         for invoice in invoices:
             if not invoice.partner_id.email:
@@ -568,7 +581,10 @@ class SaleOrder(models.Model):
         for order in self:
             # Orders confirmed before the addon was installed stay open.
             if order._is_deposit_editable():
-                order.work_gate_required = order.company_id.work_gate_required
+                order.work_gate_required = (
+                    order.company_id.work_gate_required
+                    and not order._is_loaded_by_other_module()
+                )
 
     @api.depends("work_gate_required")
     def _compute_require_signature(self):

@@ -231,3 +231,15 @@ class TestWorkGate(FreelanceDunningCommon):
         self.assertEqual(order.work_gate_state, "cleared")
         self.assertTrue(order._is_work_open())
         order._create_invoices(final=True)
+
+    def test_orders_from_other_addons_data_files(self):
+        """Sample orders loaded by another addon's data files are not gated."""
+        order = self._create_order().with_context(install_module="sale_project")
+        loaded = (
+            self.env["sale.order"]
+            .with_context(install_module="sale_project")
+            .create({"partner_id": self.client.id})
+        )
+        self.assertFalse(loaded.work_gate_required)
+        self.assertFalse(loaded.deposit_required)
+        self.assertTrue(order.work_gate_required, "quotations made by people are gated")

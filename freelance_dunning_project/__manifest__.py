@@ -1,0 +1,13 @@
+{
+    "name": "Freelance Dunning - Projects",
+    "summary": "No project or task from a sales order before its deposit is paid",
+    "version": "18.0.1.0.0",
+    "category": "Services/Project",
+    "author": "freelance_dunning developers",
+    "website": "https://github.com/freelance-dunning/freelance_dunning",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["freelance_dunning", "sale_project"],
+    "demo": ["demo/freelance_dunning_project_demo.xml"],
+    "auto_install": True,
+}

@@ -1,0 +1,88 @@
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestProjectGate(FreelanceDunningCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.service.write({"service_tracking": "task_in_project"})
+
+    def _open_gates_before_commit(self):
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def test_no_project_before_deposit_then_started(self):
+        order = self._confirm(self._create_order(user=self.salesman))
+        self.assertEqual(order.work_gate_state, "waiting_deposit")
+        self.assertFalse(order.order_line.task_id, "no task before the deposit")
+        self.assertFalse(order.order_line.project_id, "no project before the deposit")
+        self.assertFalse(order.project_ids)
+        with self.assertRaisesText(UserError, "Creating a project is not possible yet"):
+            order.action_create_project()
+        self._pay_invoice(order.deposit_invoice_ids)
+        self._open_gates_before_commit()
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.service)
+        self.assertTrue(line.task_id, "the work starts as Odoo would")
+        self.assertTrue(line.project_id)
+        self.assertEqual(line.task_id.sale_line_id, line)
+        order._start_work()
+        self.assertEqual(len(line.task_id), 1, "starting again creates nothing more")
+        self.assertEqual(
+            self.env["project.task"].search_count([("sale_line_id", "=", line.id)]), 1
+        )
+
+    def test_line_added_to_closed_order_waits(self):
+        order = self._confirm(self._create_order())
+        new_line = self.env["sale.order.line"].create(
+            {"order_id": order.id, "product_id": self.service.id, "product_uom_qty": 1}
+        )
+        self.assertFalse(new_line.task_id)
+        self._pay_invoice(order.deposit_invoice_ids)
+        self._open_gates_before_commit()
+        self.assertTrue(new_line.task_id)
+
+    def test_override_starts_the_project(self):
+        order = self._confirm(self._create_order())
+        self.env["freelance.work.gate.override"].with_user(self.manager).with_context(
+            active_id=order.id
+        ).create({"reason": "Framework contract"}).action_open()
+        self.assertTrue(order.order_line.task_id)
+
+    def test_orders_without_gate_work_as_odoo(self):
+        self.company.work_gate_required = False
+        self.company.deposit_required = False
+        order = self._create_order()
+        order.action_confirm()
+        self.assertTrue(order.order_line.task_id)
+
+    def test_milestone_reached_invoices_the_milestone_installment(self):
+        self.service.write({"service_tracking": "project_only"})
+        order = self._confirm(
+            self._create_order(payment_schedule_id=self.schedule_50_25_25.id)
+        )
+        self._pay_invoice(order.deposit_invoice_ids)
+        self._open_gates_before_commit()
+        project = order.order_line.project_id
+        self.assertTrue(project)
+        milestone = self.env["project.milestone"].create(
+            {
+                "name": "Mock-ups approved",
+                "project_id": project.id,
+                "sale_line_id": order.order_line[:1].id,
+            }
+        )
+        milestone.is_reached = True
+        mid_way = order.installment_ids.filtered(lambda i: i.trigger == "milestone")
+        self.assertEqual(mid_way.invoice_id.state, "posted")
+        self.assertEqual(mid_way.invoice_id.amount_total, 300.0)
+        milestone.is_reached = False
+        milestone.is_reached = True
+        self.assertEqual(len(order.invoice_ids), 2, "a milestone invoices once")
+        self.assertEqual(
+            order.installment_ids.filtered(lambda i: i.trigger == "delivery").state,
+            "pending",
+        )

@@ -1,0 +1,62 @@
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryGate(FreelanceDunningCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.goods = cls.env["product.product"].create(
+            {
+                "name": "Printed brand book",
+                "type": "consu",
+                "list_price": 100.0,
+                "taxes_id": [Command.set(cls.tax_20.ids)],
+                "property_account_income_id": cls.company_data[
+                    "default_account_revenue"
+                ].id,
+            }
+        )
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+
+    def _order_with_goods(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.client.id,
+                "warehouse_id": self.warehouse.id,
+                "order_line": [
+                    Command.create({"product_id": self.goods.id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        return self._confirm(order)
+
+    def _validate(self, picking):
+        picking.move_ids.quantity = 2
+        picking.move_ids.picked = True
+        return picking.button_validate()
+
+    def test_delivery_waits_for_the_deposit(self):
+        order = self._order_with_goods()
+        picking = order.picking_ids
+        self.assertEqual(len(picking), 1, "the delivery is prepared as usual")
+        with self.assertRaisesText(UserError, "Delivering is not possible yet"):
+            self._validate(picking)
+        self.assertNotEqual(picking.state, "done")
+        self._pay_invoice(order.deposit_invoice_ids)
+        self.env.flush_all()
+        self._validate(picking)
+        self.assertEqual(picking.state, "done")
+
+    def test_delivery_refused_when_client_suspended(self):
+        order = self._order_with_goods()
+        self._pay_invoice(order.deposit_invoice_ids)
+        self.client._suspend_work("Formal notice sent")
+        with self.assertRaisesText(UserError, "Formal notice sent"):
+            self._validate(order.picking_ids)

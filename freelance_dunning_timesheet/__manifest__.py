@@ -1,0 +1,12 @@
+{
+    "name": "Freelance Dunning - Timesheets",
+    "summary": "No timesheet on a sales order's tasks before its deposit is paid",
+    "version": "18.0.1.0.0",
+    "category": "Services/Timesheets",
+    "author": "freelance_dunning developers",
+    "website": "https://github.com/freelance-dunning/freelance_dunning",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["freelance_dunning_project", "sale_timesheet"],
+    "auto_install": True,
+}
