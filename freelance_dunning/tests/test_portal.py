@@ -19,7 +19,10 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
 
     def test_portal_signature_confirms_and_issues_deposit(self):
         order = self._create_order()
-        order.write({"require_signature": True, "require_payment": False})
+        order.write({"require_payment": False})
+        self.assertTrue(
+            order.require_signature, "the gate asks for an online signature"
+        )
         order.action_quotation_sent()
         result = self.make_jsonrpc_request(
             f"/my/orders/{order.id}/accept",
@@ -31,6 +34,7 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         )
         self.assertTrue(result.get("force_refresh"), result)
         self.assertEqual(order.state, "sale")
+        self.assertEqual(order.work_gate_state, "waiting_deposit")
         invoice = order.deposit_invoice_ids
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "posted")

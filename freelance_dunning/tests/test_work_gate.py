@@ -49,6 +49,22 @@ class TestWorkGate(FreelanceDunningCommon):
         self.assertEqual(signed.state, "draft", "all or nothing")
         self.assertFalse(signed.invoice_ids)
 
+    def test_server_action_cannot_confirm_unsigned(self):
+        order = self._create_order()
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Confirm quotations",
+                "model_id": self.env.ref("sale.model_sale_order").id,
+                "state": "code",
+                "code": "records.action_confirm()",
+            }
+        )
+        with self.assertRaisesText(UserError, "must be signed"):
+            action.with_context(
+                active_model="sale.order", active_ids=order.ids, active_id=order.id
+            ).run()
+        self.assertEqual(order.state, "draft")
+
     def test_signed_copy_recorded_by_salesperson(self):
         order = self._create_order(user=self.salesman)
         self._record_signed_copy(order, user=self.salesman)
@@ -243,3 +259,17 @@ class TestWorkGate(FreelanceDunningCommon):
         self.assertFalse(loaded.work_gate_required)
         self.assertFalse(loaded.deposit_required)
         self.assertTrue(order.work_gate_required, "quotations made by people are gated")
+
+    def test_refusal_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        order = self._create_order()
+        with self.assertRaisesText(UserError, "doit être signé avant d'être confirmé"):
+            order.with_context(lang="fr_FR").action_confirm()
+        self._confirm(order)
+        with self.assertRaisesText(
+            UserError, "La facturation n'est pas encore possible"
+        ):
+            order.with_context(lang="fr_FR")._create_invoices(final=True)
