@@ -63,6 +63,20 @@ def main():
             ".o_form_view",
             tab="a[name=payment_schedule]",
         )
+        waiting_id = page.evaluate(
+            """async () => {
+                const r = await fetch('/web/dataset/call_kw', {method: 'POST',
+                  headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
+                    model: 'sale.order', method: 'search',
+                    args: [[['work_gate_state', '=', 'waiting_deposit'],
+                            ['state', '=', 'sale']]],
+                    kwargs: {limit: 1, order: 'id'}}})});
+                return (await r.json()).result[0];
+            }"""
+        )
+        if waiting_id:
+            shoot(f"/odoo/sales/{waiting_id}", "gate.png", ".o_form_view")
         shoot("/odoo/sales", "orders.png", ".o_list_view")
         portal_url = page.evaluate(
             """async (orderId) => {
