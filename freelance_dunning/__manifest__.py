@@ -13,8 +13,11 @@
         "security/freelance_dunning_security.xml",
         "security/ir.model.access.csv",
         "report/sale_order_templates.xml",
+        "report/dunning_letter_templates.xml",
         "data/mail_template_data.xml",
+        "data/dunning_mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/freelance_reference_rate_data.xml",
         "wizards/freelance_deposit_waiver_views.xml",
         "wizards/freelance_work_gate_views.xml",
         "views/freelance_payment_schedule_views.xml",
@@ -24,5 +27,6 @@
         "views/freelance_dunning_menus.xml",
     ],
     "demo": ["demo/freelance_dunning_demo.xml"],
+    "post_init_hook": "_post_init_hook",
     "application": True,
 }

@@ -8,3 +8,10 @@ from . import sale_order
 from . import payment_transaction
 from . import account_move
 from . import account_partial_reconcile
+from . import freelance_reference_rate
+from . import freelance_dunning_level
+from . import freelance_dunning_event
+from . import freelance_dunning_message
+from . import freelance_dunning_engine
+from . import account_move_line
+from . import freelance_dunning_run

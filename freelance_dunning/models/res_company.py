@@ -36,6 +36,11 @@ class ResCompany(models.Model):
         help="Points added to the European Central Bank main refinancing rate to give "
         "the late-payment interest rate owed by business clients (France: 10).",
     )
+    contractual_interest_rate = fields.Float(
+        string="Contractual Late Interest Rate (%)",
+        help="Leave empty to apply the ECB rate plus the margin. A contractual rate "
+        "can never be below three times the legal interest rate.",
+    )
     recovery_indemnity_amount = fields.Float(
         string="Recovery Indemnity (EUR)",
         default=40.0,
@@ -48,6 +53,28 @@ class ResCompany(models.Model):
         help="The printed terms tell the client that work is suspended while an "
         "invoice stays unpaid.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # A new company starts with the shipped reminder ladder.
+        self.env["freelance.dunning.level"].sudo()._create_default_levels(companies)
+        return companies
+
+    @api.constrains("contractual_interest_rate")
+    def _check_contractual_interest_rate(self):
+        today = fields.Date.context_today(self)
+        rate = self.env["freelance.reference.rate"]._get_rates_by_half_year()(today)
+        for company in self.filtered("contractual_interest_rate"):
+            floor = 3 * rate.legal_rate
+            if company.contractual_interest_rate < floor:
+                raise ValidationError(
+                    self.env._(
+                        "A contractual late interest rate cannot be below three times "
+                        "the legal interest rate: at least %(floor)s%% today.",
+                        floor=round(floor, 2),
+                    )
+                )
 
     @api.constrains(
         "deposit_percent", "late_interest_margin", "recovery_indemnity_amount"

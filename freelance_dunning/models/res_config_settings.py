@@ -17,6 +17,9 @@ class ResConfigSettings(models.TransientModel):
     late_interest_margin = fields.Float(
         related="company_id.late_interest_margin", readonly=False
     )
+    contractual_interest_rate = fields.Float(
+        related="company_id.contractual_interest_rate", readonly=False
+    )
     recovery_indemnity_amount = fields.Float(
         related="company_id.recovery_indemnity_amount", readonly=False
     )

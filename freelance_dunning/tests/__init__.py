@@ -5,3 +5,5 @@ from . import test_online_payment
 from . import test_security
 from . import test_portal
 from . import test_work_gate
+from . import test_late_interest
+from . import test_dunning

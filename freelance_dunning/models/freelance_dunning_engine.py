@@ -1,0 +1,333 @@
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+from .late_interest import late_interest
+
+_logger = logging.getLogger(__name__)
+
+
+class FreelanceDunningEngine(models.AbstractModel):
+    """The dunning run: one entry point for the scheduled action and accountants.
+
+    For a company and a day, it finds the receivable lines (each installment
+    with its own due date) that reached their next level, groups them by
+    client and currency, and sends one reminder per client listing every
+    invoice at its level, with late interest and indemnity where the level
+    asks for them.
+    """
+
+    _name = "freelance.dunning.engine"
+    _description = "Dunning Engine"
+
+    # ------------------------------------------------------------------
+    # What is due
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_levels(self, company):
+        return self.env["freelance.dunning.level"].search(
+            [("company_id", "=", company.id)], order="sequence, days, id"
+        )
+
+    @api.model
+    def _get_line_domain(self, company, today, levels):
+        # A courtesy level (negative days) looks at lines not yet due.
+        horizon = fields.Date.subtract(today, days=min(levels.mapped("days")))
+        return [
+            ("company_id", "=", company.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", ">", 0),
+            ("move_id.move_type", "=", "out_invoice"),
+            ("date_maturity", "<=", horizon),
+            ("move_id.payment_state", "!=", "blocked"),
+            "|",
+            ("move_id.dunning_pause_until", "=", False),
+            ("move_id.dunning_pause_until", "<", today),
+        ]
+
+    @api.model
+    def _next_level(self, line, levels, today):
+        """The level a line reaches today, or None.
+
+        Levels are climbed one at a time, in order: the next one applies once
+        the line is late enough for it and, after a reminder, once as many days
+        have passed as the two levels are apart.
+        """
+        days_late = (today - line.date_maturity).days
+        last = line.dunning_level_id
+        ordered = list(levels)
+        if last in ordered:
+            following = ordered[ordered.index(last) + 1 :]
+        elif last:
+            following = [level for level in ordered if level.sequence > last.sequence]
+        else:
+            following = ordered
+        if days_late > 0:
+            # A notice before the due date makes no sense once it has passed.
+            following = [level for level in following if level.days > 0]
+        if not following:
+            return None
+        level = following[0]
+        if days_late < level.days:
+            return None
+        if last and line.dunning_last_date:
+            if (today - line.dunning_last_date).days < level.days - last.days:
+                return None
+        return level
+
+    @api.model
+    def _compute_penalties(self, line, level, today):
+        """Late interest and indemnity owed today on a line (legal-rules.md).
+
+        Business clients owe interest from the day after the due date and the
+        fixed indemnity; consumers owe interest at the legal rate from the
+        formal notice only, and no indemnity.
+        """
+        currency = line.currency_id
+        days_late = (today - line.date_maturity).days
+        if not level.add_penalties or days_late <= 0:
+            return 0.0, 0.0
+        company = line.company_id
+        business = line.partner_id.commercial_partner_id.is_company
+        start = line.date_maturity
+        if not business:
+            notice = self.env["freelance.dunning.event"].search(
+                [
+                    ("move_line_id", "=", line.id),
+                    ("level_id.is_formal_notice", "=", True),
+                    ("state", "=", "sent"),
+                ],
+                order="date",
+                limit=1,
+            )
+            start = notice.date
+        interest = 0.0
+        if start:
+            rate_for = self.env["freelance.reference.rate"]._get_interest_rate_function(
+                company, business=business
+            )
+            payments = [
+                (partial.max_date, partial.debit_amount_currency)
+                for partial in line.matched_credit_ids
+            ]
+            interest = currency.round(
+                late_interest(
+                    abs(line.amount_currency), start, today, rate_for, payments
+                )
+            )
+        indemnity = 0.0
+        if business and company.recovery_indemnity_amount:
+            euro = self.env.ref("base.EUR")
+            indemnity = euro._convert(
+                company.recovery_indemnity_amount, currency, company, today
+            )
+        return interest, indemnity
+
+    @api.model
+    def _plan(self, company, today, partners=None):
+        """What a run would send today.
+
+        :return: {(client, currency): [(line, level, figures)]}
+        """
+        levels = self._get_levels(company)
+        if not levels:
+            return {}
+        domain = self._get_line_domain(company, today, levels)
+        if partners is not None:
+            domain.append(("partner_id", "child_of", partners.ids))
+        lines = self.env["account.move.line"].search(domain, order="date_maturity, id")
+        waiting = (
+            self.env["freelance.dunning.event"]
+            .search([("move_line_id", "in", lines.ids), ("state", "=", "waiting")])
+            .move_line_id
+        )
+        plan = defaultdict(list)
+        for line in lines - waiting:
+            level = self._next_level(line, levels, today)
+            if not level:
+                continue
+            interest, indemnity = self._compute_penalties(line, level, today)
+            figures = {
+                "days_late": (today - line.date_maturity).days,
+                "amount_residual": line.amount_residual_currency,
+                "interest": interest,
+                "indemnity": indemnity,
+            }
+            key = (line.partner_id.commercial_partner_id, line.currency_id)
+            plan[key].append((line, level, figures))
+        return plan
+
+    # ------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _create_message(self, company, partner, currency, today, items, user=None):
+        top = max(
+            (level for _line, level, _figures in items), key=lambda lvl: lvl.sequence
+        )
+        events = []
+        for line, level, figures in items:
+            channels = [
+                channel
+                for channel in ("email", "letter", "phone", "sms")
+                if level[f"channel_{channel}"]
+            ] or ["email"]
+            for channel in channels:
+                events.append(
+                    fields.Command.create(
+                        {
+                            "move_line_id": line.id,
+                            "partner_id": partner.id,
+                            "company_id": company.id,
+                            "currency_id": currency.id,
+                            "level_id": level.id,
+                            "channel": channel,
+                            "date": today,
+                            "date_maturity": line.date_maturity,
+                            "state": "waiting",
+                            **figures,
+                        }
+                    )
+                )
+        return self.env["freelance.dunning.message"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "currency_id": currency.id,
+                "date": today,
+                "level_id": top.id,
+                "state": "waiting",
+                "user_id": user.id if user else False,
+                "event_ids": events,
+            }
+        )
+
+    @api.model
+    def _run(self, company, today=None, partners=None, user=None):
+        """Create and send the reminders of one company (some clients or all).
+
+        ``user`` is the accountant running it by hand: their run is their
+        validation. The scheduled action leaves reminders of levels that need
+        a validation waiting in the queue.
+        """
+        today = today or fields.Date.context_today(self)
+        self._check_failed_deliveries(company)
+        messages = self.env["freelance.dunning.message"]
+        for (partner, currency), items in self._plan(company, today, partners).items():
+            try:
+                with self.env.cr.savepoint():
+                    message = self._create_message(
+                        company, partner, currency, today, items, user=user
+                    )
+            except Exception:  # noqa: BLE001 - one client never stops the run
+                _logger.exception("Dunning of %s failed", partner.display_name)
+                continue
+            messages |= message
+            needs_validation = any(level.needs_validation for _l, level, _f in items)
+            if user or not needs_validation:
+                message._send(user=user)
+        return messages
+
+    @api.model
+    def _check_failed_deliveries(self, company):
+        """Emails that bounced or failed since they were sent are retried.
+
+        Their reminder is marked failed and the lines go back to the level they
+        had before, so the next run sends the same level again.
+        """
+        # Notifications are only readable by their recipient: look as superuser.
+        failed = (
+            self.env["freelance.dunning.message"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "sent"),
+                    (
+                        "mail_message_id.notification_ids.notification_status",
+                        "in",
+                        ("exception", "bounce"),
+                    ),
+                ]
+            )
+            .with_env(self.env)
+        )
+        for message in failed:
+            message._mark_failed(self.env._("The email could not be delivered."))
+            for line in message.event_ids.move_line_id:
+                previous = self.env["freelance.dunning.event"].search(
+                    [("move_line_id", "=", line.id), ("state", "=", "sent")],
+                    order="date desc, id desc",
+                    limit=1,
+                )
+                line.sudo().write(
+                    {
+                        "dunning_level_id": previous.level_id.id,
+                        "dunning_last_date": previous.date,
+                    }
+                )
+        return failed
+
+    @api.model
+    def _cron_run(self, batch_size=200):
+        """Daily run, every company, a batch of clients per call.
+
+        Odoo's cron runner commits after each call and calls again while work
+        remains. Clients are taken in id order after the run's cursor, so a
+        second run the same day, or a run resumed after a crash, sends nothing
+        twice. There is no cap on the number of clients.
+        """
+        today = fields.Date.context_today(self)
+        Run = self.env["freelance.dunning.run"]
+        done = remaining = 0
+        groups = self.env["freelance.dunning.level"]._read_group([], ["company_id"])
+        for (company,) in sorted(groups, key=lambda group: group[0].id):
+            levels = self._get_levels(company)
+            if not levels:
+                continue
+            run = Run.search([("company_id", "=", company.id), ("date", "=", today)])
+            run = run or Run.create({"company_id": company.id, "date": today})
+            groups = self.env["account.move.line"]._read_group(
+                self._get_line_domain(company, today, levels), ["partner_id"]
+            )
+            partner_ids = sorted(
+                {
+                    partner.commercial_partner_id.id
+                    for (partner,) in groups
+                    if partner
+                    and partner.commercial_partner_id.id > run.last_partner_id
+                }
+            )
+            batch = self.env["res.partner"].browse(
+                partner_ids[: max(batch_size - done, 0)]
+            )
+            remaining += len(partner_ids) - len(batch)
+            if not batch:
+                continue
+            messages = self.with_company(company)._run(company, today, partners=batch)
+            failed = messages.filtered(lambda m: m.state == "failed")
+            run.write(
+                {
+                    "last_partner_id": batch[-1].id,
+                    "partner_count": run.partner_count + len(batch),
+                    "message_count": run.message_count + len(messages),
+                    "error_log": "\n".join(
+                        filter(
+                            None,
+                            [run.error_log]
+                            + [
+                                f"{m.partner_id.display_name}: {m.error}"
+                                for m in failed
+                            ],
+                        )
+                    )
+                    or False,
+                }
+            )
+            done += len(batch)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)

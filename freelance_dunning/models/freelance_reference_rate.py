@@ -1,0 +1,90 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .late_interest import half_year_start
+
+
+class FreelanceReferenceRate(models.Model):
+    """The reference rates in force on the first day of a half-year.
+
+    Late interest owed by business clients is the ECB main refinancing rate
+    plus the company's margin (or a contractual rate, never below three times
+    the legal interest rate); consumers owe the legal interest rate. The rates
+    are published twice a year: they are data a user keeps up to date.
+    """
+
+    _name = "freelance.reference.rate"
+    _description = "Late Interest Reference Rates"
+    _order = "date_from desc"
+
+    date_from = fields.Date(
+        string="Half-Year Starting",
+        required=True,
+        help="1 January or 1 July: the rates apply to the six months that follow.",
+    )
+    ecb_rate = fields.Float(
+        string="ECB Rate (%)",
+        required=True,
+        digits=(5, 2),
+        help="European Central Bank main refinancing rate on the first day.",
+    )
+    legal_rate = fields.Float(
+        string="Legal Interest Rate (%)",
+        required=True,
+        digits=(5, 2),
+        help="French legal interest rate for creditors other than individuals.",
+    )
+
+    _sql_constraints = [
+        (
+            "date_from_unique",
+            "UNIQUE(date_from)",
+            "A half-year can only have one rate.",
+        ),
+    ]
+
+    @api.constrains("date_from", "ecb_rate", "legal_rate")
+    def _check_half_year(self):
+        for rate in self:
+            if (
+                rate.date_from != half_year_start(rate.date_from)
+                or rate.date_from.day != 1
+            ):
+                raise ValidationError(
+                    self.env._("Reference rates start on 1 January or 1 July.")
+                )
+            if rate.ecb_rate < -5 or rate.legal_rate < 0:
+                raise ValidationError(self.env._("These rates cannot be negative."))
+
+    @api.model
+    def _get_rates_by_half_year(self):
+        """Map each half-year start to its record; a missing half-year uses the
+        latest earlier one (the rates in force until new ones are entered)."""
+        # A few records per year: reading them all is cheap and done once per run.
+        rates = self.search([], order="date_from", limit=1000)
+
+        def rate_at(start):
+            known = rates.filtered(lambda r: r.date_from <= start)
+            return known[-1:] if known else rates[:1]
+
+        return rate_at
+
+    @api.model
+    def _get_interest_rate_function(self, company, business=True):
+        """The yearly rate (percent) for each half-year, for a company's client.
+
+        Business clients: the contractual rate if the company has one, never
+        below three times the legal rate, otherwise the ECB rate plus the
+        company's margin. Consumers: the legal interest rate.
+        """
+        rate_at = self._get_rates_by_half_year()
+
+        def rate_for(start):
+            rate = rate_at(start)
+            if not business:
+                return rate.legal_rate
+            if company.contractual_interest_rate:
+                return max(company.contractual_interest_rate, 3 * rate.legal_rate)
+            return rate.ecb_rate + company.late_interest_margin
+
+        return rate_for

@@ -1,0 +1,327 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDunning(FreelanceDunningCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {"late_interest_margin": 10.0, "contractual_interest_rate": 0.0}
+        )
+        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
+        cls.levels = cls.env["freelance.dunning.level"].search(
+            [("company_id", "=", cls.company.id)], order="sequence"
+        )
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.engine = cls.env["freelance.dunning.engine"]
+
+    def _invoice(
+        self, amount=1200.0, due="2025-06-20", partner=None, currency=None, **values
+    ):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.client).id,
+                "invoice_date": due,
+                "invoice_date_due": due,
+                "currency_id": (currency or self.eur).id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Design work",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+                **values,
+            }
+        )
+        invoice.action_post()
+        return invoice
+
+    def _run(self, day, **kwargs):
+        with freeze_time(day):
+            return self.engine._run(self.company, date.fromisoformat(day), **kwargs)
+
+    def _level(self, tone):
+        return self.levels.filtered(lambda level: level.tone == tone)
+
+    def test_default_levels(self):
+        self.assertEqual(
+            [(level.tone, level.days) for level in self.levels],
+            [
+                ("courtesy", -3),
+                ("friendly", 1),
+                ("firm", 15),
+                ("suspension", 30),
+                ("formal_notice", 45),
+                ("final", 60),
+            ],
+        )
+        other = self.env["res.company"].create({"name": "New agency"})
+        self.assertEqual(
+            self.env["freelance.dunning.level"]
+            .sudo()
+            .search_count([("company_id", "=", other.id)]),
+            6,
+        )
+
+    def test_full_ladder_of_a_business_client(self):
+        invoice = self._invoice(1200.0, due="2025-06-20")
+        line = invoice.line_ids.filtered(
+            lambda ln: ln.account_type == "asset_receivable"
+        )
+        order = self._confirm(self._create_order())
+        self.assertFalse(self._run("2025-06-16"), "nothing 4 days before the due date")
+        courtesy = self._run("2025-06-17")
+        self.assertEqual(courtesy.level_id, self._level("courtesy"))
+        self.assertEqual(courtesy.state, "sent")
+        self.assertEqual(line.dunning_level_id, self._level("courtesy"))
+        self.assertFalse(self._run("2025-06-17"), "nothing twice the same day")
+        self.assertFalse(self._run("2025-06-20"), "not late yet")
+        friendly = self._run("2025-06-21")
+        self.assertEqual(friendly.level_id, self._level("friendly"))
+        self.assertFalse(friendly.interest, "a friendly reminder names no penalty")
+        self.assertIn("slipped through the cracks", friendly.mail_message_id.body)
+        self.assertIn(invoice.access_token, friendly.mail_message_id.body)
+        self.assertEqual(
+            len(friendly.mail_message_id.attachment_ids), 1, "invoice attached"
+        )
+        firm = self._run("2025-07-05")
+        self.assertEqual(firm.level_id, self._level("firm"))
+        # 10 days at 13.15 % (H1 2025) + 5 days at 12.15 % (H2 2025) on 1,200.00
+        self.assertAlmostEqual(firm.interest, 4.32 + 2.00, places=2)
+        self.assertEqual(firm.indemnity, 40.0)
+        self.assertIn("40 EUR", firm.mail_message_id.body)
+        suspension = self._run("2025-07-20")
+        self.assertEqual(suspension.level_id, self._level("suspension"))
+        self.assertEqual(order.work_gate_state, "suspended")
+        self.assertTrue(
+            self.client.activity_ids.filtered(
+                lambda a: (
+                    a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+                )
+            )
+        )
+        notice = self._run("2025-08-04")
+        self.assertEqual(notice.level_id, self._level("formal_notice"))
+        self.assertEqual(
+            notice.state, "waiting", "a formal notice waits for validation"
+        )
+        self.assertEqual(line.dunning_level_id, self._level("suspension"))
+        self.assertFalse(self._run("2025-08-05"), "nothing while it waits")
+        with freeze_time("2025-08-05"):
+            notice.action_validate()
+        self.assertEqual(notice.state, "sent")
+        self.assertTrue(notice.letter_id, "the formal notice letter is printed")
+        self.assertEqual(line.dunning_level_id, self._level("formal_notice"))
+        final = self._run("2025-08-20")
+        self.assertEqual(final.state, "waiting")
+        with freeze_time("2025-08-20"):
+            final.action_validate()
+        self.assertTrue(invoice.dunning_penalty_move_id, "a penalty invoice")
+        penalty = invoice.dunning_penalty_move_id
+        self.assertFalse(penalty.line_ids.tax_ids, "penalties carry no VAT")
+        self.assertAlmostEqual(penalty.amount_total, final.interest + final.indemnity)
+        self.assertTrue(
+            self.client.activity_ids.filtered(
+                lambda a: a.summary == "Start the recovery"
+            )
+        )
+        later = self._run("2025-09-30")
+        self.assertNotIn(invoice, later.event_ids.move_id, "the ladder ends")
+        self.assertEqual(
+            later.event_ids.move_id, penalty, "the penalty invoice is owed too"
+        )
+        history = self.env["freelance.dunning.event"].search(
+            [("move_id", "=", invoice.id)]
+        )
+        self.assertEqual(
+            set(history.mapped("state")),
+            {"sent"},
+        )
+        self.assertEqual(len(history.level_id), 6)
+
+    def test_one_message_per_client(self):
+        first = self._invoice(1000.0, due="2025-06-20")
+        second = self._invoice(500.0, due="2025-06-25")
+        other = self._invoice(
+            300.0,
+            due="2025-06-20",
+            partner=self.env["res.partner"].create(
+                {
+                    "name": "Other client",
+                    "email": "other@example.com",
+                    "is_company": True,
+                }
+            ),
+        )
+        messages = self._run("2025-06-26")
+        self.assertEqual(len(messages), 2)
+        mine = messages.filtered(lambda m: m.partner_id == self.client)
+        self.assertEqual(mine.event_ids.move_id, first | second)
+        self.assertEqual(mine.amount_residual, 1500.0)
+        self.assertEqual(len(mine.mail_message_id.attachment_ids), 2)
+        self.assertTrue(other)
+
+    def test_paid_and_partially_paid(self):
+        paid = self._invoice(1000.0, due="2025-06-20")
+        partial = self._invoice(1000.0, due="2025-06-20")
+        self._pay_invoice(paid)
+        self._pay_invoice(partial, amount=400.0)
+        message = self._run("2025-06-25")
+        self.assertEqual(message.event_ids.move_id, partial)
+        self.assertEqual(message.amount_residual, 600.0, "reminded of the residual")
+
+    def test_pause_and_resume(self):
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        with freeze_time("2025-06-21"):
+            invoice.action_dunning_pause(
+                "disputed", date(2025, 7, 10), "Scope discussed"
+            )
+        self.assertFalse(self._run("2025-06-25"))
+        self.assertFalse(self._run("2025-07-10"), "paused until the 10th included")
+        self.assertEqual(self._run("2025-07-11").event_ids.move_id, invoice)
+
+    def test_failed_email_is_retried(self):
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        message = self._run("2025-06-21")
+        self.assertEqual(message.state, "sent")
+        message.mail_message_id.notification_ids.sudo().write(
+            {"notification_status": "exception"}
+        )
+        again = self._run("2025-06-22")
+        self.assertEqual(message.state, "failed")
+        self.assertEqual(
+            again.level_id, self._level("friendly"), "the same level again"
+        )
+        self.assertEqual(again.state, "sent")
+        self.assertEqual(invoice.dunning_level_id, self._level("friendly"))
+
+    def test_client_without_email(self):
+        self.client.email = False
+        self._invoice(1000.0, due="2025-06-20")
+        message = self._run("2025-06-21")
+        self.assertEqual(message.state, "failed")
+        self.assertIn("no email address", message.error)
+        self.client.email = "back@example.com"
+        self.assertEqual(
+            self._run("2025-06-22").state, "sent", "retried on the next run"
+        )
+
+    def test_installments_dunned_on_their_own_due_date(self):
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 30 days",
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 50, "nb_days": 0}
+                    ),
+                    Command.create(
+                        {"value": "percent", "value_amount": 50, "nb_days": 30}
+                    ),
+                ],
+            }
+        )
+        invoice = self._invoice(
+            1000.0, due="2025-06-01", invoice_payment_term_id=term.id
+        )
+        message = self._run("2025-06-05")
+        self.assertEqual(
+            len(message.event_ids), 1, "only the first installment is late"
+        )
+        self.assertEqual(message.amount_residual, 500.0)
+        later = self._run("2025-07-05")
+        self.assertEqual(
+            sorted(later.event_ids.mapped("date_maturity")),
+            [date(2025, 6, 1), date(2025, 7, 1)],
+            "each installment at its own level",
+        )
+        self.assertEqual(
+            later.event_ids.filtered(
+                lambda e: e.date_maturity == date(2025, 7, 1)
+            ).level_id,
+            self._level("friendly"),
+        )
+        self.assertTrue(invoice)
+
+    def test_consumer_owes_no_indemnity_and_interest_after_notice_only(self):
+        consumer = self.env["res.partner"].create(
+            {"name": "Nora Castel", "email": "nora@example.com"}
+        )
+        self._invoice(1200.0, due="2025-06-20", partner=consumer)
+        for day in ("2025-06-21", "2025-07-05", "2025-07-20"):
+            message = self._run(day)
+        self.assertEqual(message.level_id, self._level("suspension"))
+        self.assertEqual(message.indemnity, 0.0)
+        self.assertEqual(message.interest, 0.0, "no interest before the formal notice")
+        notice = self._run("2025-08-04")
+        with freeze_time("2025-08-04"):
+            notice.action_validate()
+        final = self._run("2025-08-19")
+        # Legal rate 2.76 % (H2 2025) for 15 days after the notice of 4 August.
+        self.assertAlmostEqual(final.interest, round(1200 * 0.0276 * 15 / 365, 2))
+        self.assertEqual(final.indemnity, 0.0)
+
+    def test_other_currency_and_companies(self):
+        usd_invoice = self._invoice(
+            1000.0, due="2025-06-20", currency=self.company.currency_id
+        )
+        eur_invoice = self._invoice(1000.0, due="2025-06-20")
+        messages = self._run("2025-06-21")
+        self.assertEqual(len(messages), 2, "one reminder per client and currency")
+        self.assertEqual(
+            messages.filtered(
+                lambda m: m.currency_id == self.company.currency_id
+            ).event_ids.move_id,
+            usd_invoice,
+        )
+        self.assertTrue(eur_invoice)
+        other = self.setup_other_company(name="Agency B")["company"]
+        self.assertFalse(
+            self.engine._run(other, date(2025, 6, 21)),
+            "another company's clients are its own",
+        )
+
+    def test_scheduled_action_in_batches(self):
+        clients = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Client {i}",
+                    "email": f"c{i}@example.com",
+                    "is_company": True,
+                }
+                for i in range(5)
+            ]
+        )
+        for client in clients:
+            self._invoice(100.0, due="2025-06-20", partner=client)
+        with freeze_time("2025-06-21"):
+            self.engine.with_context(ir_cron_progress_id=False)._cron_run(batch_size=2)
+            run = self.env["freelance.dunning.run"].search(
+                [("company_id", "=", self.company.id), ("date", "=", "2025-06-21")]
+            )
+            self.assertEqual(run.partner_count, 2)
+            self.engine._cron_run(batch_size=2)
+            self.engine._cron_run(batch_size=2)
+            self.assertEqual(run.partner_count, 5)
+            self.engine._cron_run(batch_size=2)
+            self.assertEqual(
+                run.partner_count, 5, "a second run the same day does nothing"
+            )
+        messages = self.env["freelance.dunning.message"].search(
+            [("partner_id", "in", clients.ids)]
+        )
+        self.assertEqual(len(messages), 5)
+        self.assertEqual(set(messages.mapped("state")), {"sent"})
