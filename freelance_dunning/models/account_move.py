@@ -42,6 +42,11 @@ class AccountMove(models.Model):
         readonly=True,
         help="The invoice of the late interest and recovery indemnity of this invoice.",
     )
+    dunning_next_date = fields.Date(
+        string="Next Reminder",
+        compute="_compute_dunning_next_date",
+        help="When the next reminder level applies, if nothing is paid before.",
+    )
     dunning_event_ids = fields.One2many(
         comodel_name="freelance.dunning.event",
         inverse_name="move_id",
@@ -57,6 +62,43 @@ class AccountMove(models.Model):
             move.dunning_last_date = max(
                 lines.mapped("dunning_last_date"), default=False
             )
+
+    def _compute_dunning_next_date(self):
+        engine = self.env["freelance.dunning.engine"]
+        for move in self:
+            move.dunning_next_date = False
+            if move.move_type != "out_invoice" or move.state != "posted":
+                continue
+            levels = engine._get_levels(move.company_id)
+            dates = []
+            for line in move.line_ids.filtered(
+                lambda ln: ln.account_type == "asset_receivable" and not ln.reconciled
+            ):
+                when = engine._next_level_date(line, levels)
+                if when:
+                    dates.append(when)
+            if dates:
+                next_date = min(dates)
+                if move.dunning_pause_until and next_date <= move.dunning_pause_until:
+                    next_date = fields.Date.add(move.dunning_pause_until, days=1)
+                move.dunning_next_date = next_date
+
+    def action_open_dunning_pause(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Pause the Reminders"),
+            "res_model": "freelance.dunning.pause",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_move_ids": self.ids,
+                "default_reason": self.env.context.get("default_reason", "disputed"),
+            },
+        }
+
+    def action_dunning_resume(self):
+        self.write({"dunning_pause_until": False, "dunning_pause_reason": False})
+        return True
 
     def action_dunning_pause(self, reason, until, note=None):
         """Pause the reminders of these invoices until a date (dispute, promise)."""

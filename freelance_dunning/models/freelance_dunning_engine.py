@@ -80,6 +80,27 @@ class FreelanceDunningEngine(models.AbstractModel):
         return level
 
     @api.model
+    def _next_level_date(self, line, levels):
+        """The day the line's next level applies (ignoring pauses), or None."""
+        last = line.dunning_level_id
+        ordered = list(levels)
+        following = ordered[ordered.index(last) + 1 :] if last in ordered else ordered
+        if not last:
+            today = fields.Date.context_today(self)
+            if line.date_maturity < today:
+                following = [level for level in following if level.days > 0]
+        if not following:
+            return None
+        level = following[0]
+        when = fields.Date.add(line.date_maturity, days=level.days)
+        if last and line.dunning_last_date:
+            when = max(
+                when,
+                fields.Date.add(line.dunning_last_date, days=level.days - last.days),
+            )
+        return when
+
+    @api.model
     def _compute_penalties(self, line, level, today):
         """Late interest and indemnity owed today on a line (legal-rules.md).
 

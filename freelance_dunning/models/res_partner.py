@@ -114,3 +114,67 @@ class ResPartner(models.Model):
     def _resume_work(self, reason):
         """Reopen the work gate of the suspended running orders of these clients."""
         return self._get_running_orders()._resume_work(reason)
+
+    # Dunning summary ------------------------------------------------------
+
+    dunning_level_id = fields.Many2one(
+        comodel_name="freelance.dunning.level",
+        string="Highest Reminder Level",
+        compute="_compute_dunning_summary",
+    )
+    dunning_amount_overdue = fields.Monetary(
+        string="Total Overdue",
+        compute="_compute_dunning_summary",
+        currency_field="currency_id",
+    )
+    dunning_days_late = fields.Integer(
+        string="Oldest Days Late", compute="_compute_dunning_summary"
+    )
+    dunning_event_count = fields.Integer(compute="_compute_dunning_summary")
+
+    def _compute_dunning_summary(self):
+        today = fields.Date.context_today(self)
+        company = self.env.company
+        partners = self.commercial_partner_id
+        groups = self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "child_of", partners.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", ">", 0),
+                ("date_maturity", "<", today),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum", "date_maturity:min", "dunning_level_id:array_agg"],
+        )
+        summary = {}
+        for partner, residual, oldest, level_ids in groups:
+            key = partner.commercial_partner_id.id
+            total, first, levels = summary.get(key, (0.0, oldest, []))
+            summary[key] = (total + residual, min(first, oldest), levels + level_ids)
+        events = dict(
+            self.env["freelance.dunning.event"]._read_group(
+                [("partner_id", "in", partners.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        Level = self.env["freelance.dunning.level"]
+        for partner in self:
+            total, oldest, level_ids = summary.get(
+                partner.commercial_partner_id.id, (0.0, None, [])
+            )
+            levels = Level.browse({i for i in level_ids if i})
+            partner.dunning_amount_overdue = total
+            partner.dunning_days_late = (today - oldest).days if oldest else 0
+            partner.dunning_level_id = levels.sorted("sequence")[-1:]
+            partner.dunning_event_count = events.get(partner.commercial_partner_id, 0)
+
+    def action_view_dunning_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "freelance_dunning.freelance_dunning_event_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {}
+        return action

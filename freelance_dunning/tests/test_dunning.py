@@ -325,3 +325,61 @@ class TestDunning(FreelanceDunningCommon):
         )
         self.assertEqual(len(messages), 5)
         self.assertEqual(set(messages.mapped("state")), {"sent"})
+
+    def test_run_wizard_previews_exactly_what_is_sent(self):
+        first = self._invoice(1000.0, due="2025-06-01")
+        second = self._invoice(500.0, due="2025-06-20")
+        with freeze_time("2025-06-21"):
+            wizard = self.env["freelance.dunning.run.wizard"].create(
+                {"company_id": self.company.id, "date": "2025-06-21"}
+            )
+            preview = {
+                (line.move_id, line.level_id, line.amount_residual)
+                for line in wizard.line_ids
+            }
+            self.assertEqual(wizard.message_count, 1)
+            action = wizard.action_send()
+        messages = self.env["freelance.dunning.message"].search(action["domain"])
+        sent = {(e.move_id, e.level_id, e.amount_residual) for e in messages.event_ids}
+        self.assertEqual(preview, sent)
+        self.assertEqual(messages.event_ids.move_id, first | second)
+        self.assertEqual(messages.user_id, self.env.user, "who sent it is kept")
+        self.assertEqual(set(messages.event_ids.mapped("user_id")), {self.env.user})
+
+    def test_pause_wizard_and_invoice_fields(self):
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        with freeze_time("2025-06-21"):
+            self.assertEqual(invoice.dunning_next_date, date(2025, 6, 21))
+            action = invoice.with_context(
+                default_reason="promise"
+            ).action_open_dunning_pause()
+            wizard = (
+                self.env["freelance.dunning.pause"]
+                .with_context(action["context"])
+                .create({"until": "2025-07-01", "note": "Paying on the 1st"})
+            )
+            wizard.action_pause()
+        self.assertEqual(invoice.dunning_pause_reason, "promise")
+        with freeze_time("2025-06-21"):
+            invoice.invalidate_recordset(["dunning_next_date"])
+            self.assertEqual(invoice.dunning_next_date, date(2025, 7, 2))
+        self.assertFalse(self._run("2025-06-25"))
+        message = self._run("2025-07-02")
+        self.assertEqual(invoice.dunning_level_id, message.level_id)
+        self.assertEqual(invoice.dunning_last_date, date(2025, 7, 2))
+
+    def test_client_summary(self):
+        self._invoice(1000.0, due="2025-06-01")
+        self._invoice(500.0, due="2025-06-20")
+        self._run("2025-06-21")
+        with freeze_time("2025-06-25"):
+            client = self.client.with_company(self.company)
+            client.invalidate_recordset()
+            self.assertEqual(client.dunning_amount_overdue, 1500.0)
+            self.assertEqual(client.dunning_days_late, 24)
+            self.assertEqual(client.dunning_level_id, self._level("friendly"))
+            self.assertEqual(client.dunning_event_count, 2)
+            action = client.action_view_dunning_history()
+        self.assertEqual(
+            self.env["freelance.dunning.event"].search_count(action["domain"]), 2
+        )

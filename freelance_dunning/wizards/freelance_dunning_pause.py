@@ -1,0 +1,28 @@
+from odoo import fields, models
+
+
+class FreelanceDunningPause(models.TransientModel):
+    """Mark invoices disputed or record a promise to pay: reminders wait until a date."""
+
+    _name = "freelance.dunning.pause"
+    _description = "Pause the Payment Reminders"
+
+    move_ids = fields.Many2many(
+        comodel_name="account.move", string="Invoices", required=True
+    )
+    reason = fields.Selection(
+        selection=[("disputed", "Disputed"), ("promise", "Promise to pay")],
+        required=True,
+        default="disputed",
+    )
+    until = fields.Date(
+        required=True,
+        default=lambda self: fields.Date.add(fields.Date.context_today(self), days=15),
+        help="Reminders resume by themselves the day after.",
+    )
+    note = fields.Text()
+
+    def action_pause(self):
+        self.ensure_one()
+        self.move_ids.action_dunning_pause(self.reason, self.until, self.note)
+        return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,93 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class FreelanceDunningRunWizard(models.TransientModel):
+    """Preview exactly what a run would send, then send it (accountants)."""
+
+    _name = "freelance.dunning.run.wizard"
+    _description = "Run the Payment Reminders"
+
+    company_id = fields.Many2one(
+        comodel_name="res.company", required=True, default=lambda self: self.env.company
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    partner_ids = fields.Many2many(
+        comodel_name="res.partner",
+        string="Clients",
+        help="Leave empty to run for every client.",
+        default=lambda self: self._default_partners(),
+    )
+    line_ids = fields.One2many(
+        comodel_name="freelance.dunning.run.wizard.line",
+        inverse_name="wizard_id",
+        compute="_compute_line_ids",
+        string="Preview",
+    )
+    message_count = fields.Integer(compute="_compute_line_ids", string="Reminders")
+
+    @api.model
+    def _default_partners(self):
+        if self.env.context.get("active_model") == "res.partner":
+            return self.env["res.partner"].browse(self.env.context.get("active_ids"))
+        return self.env["res.partner"]
+
+    @api.depends("company_id", "date", "partner_ids")
+    def _compute_line_ids(self):
+        engine = self.env["freelance.dunning.engine"]
+        for wizard in self:
+            partners = wizard.partner_ids.commercial_partner_id or None
+            plan = engine._plan(wizard.company_id, wizard.date, partners)
+            commands = [fields.Command.clear()]
+            for (partner, currency), items in plan.items():
+                for line, level, figures in items:
+                    commands.append(
+                        fields.Command.create(
+                            {
+                                "partner_id": partner.id,
+                                "currency_id": currency.id,
+                                "move_id": line.move_id.id,
+                                "date_maturity": line.date_maturity,
+                                "level_id": level.id,
+                                "needs_validation": level.needs_validation,
+                                **figures,
+                            }
+                        )
+                    )
+            wizard.line_ids = commands
+            wizard.message_count = len(plan)
+
+    def action_send(self):
+        self.ensure_one()
+        if not self.line_ids:
+            raise UserError(self.env._("Nothing to send on this date."))
+        partners = self.partner_ids.commercial_partner_id or None
+        messages = self.env["freelance.dunning.engine"]._run(
+            self.company_id, self.date, partners=partners, user=self.env.user
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "freelance_dunning.freelance_dunning_message_action"
+        )
+        action["domain"] = [("id", "in", messages.ids)]
+        action["context"] = {}
+        return action
+
+
+class FreelanceDunningRunWizardLine(models.TransientModel):
+    _name = "freelance.dunning.run.wizard.line"
+    _description = "Payment Reminder Preview Line"
+    _order = "partner_id, date_maturity"
+
+    wizard_id = fields.Many2one(
+        comodel_name="freelance.dunning.run.wizard", ondelete="cascade"
+    )
+    partner_id = fields.Many2one(comodel_name="res.partner", string="Client")
+    currency_id = fields.Many2one(comodel_name="res.currency")
+    move_id = fields.Many2one(comodel_name="account.move", string="Invoice")
+    date_maturity = fields.Date(string="Due Date")
+    level_id = fields.Many2one(comodel_name="freelance.dunning.level", string="Level")
+    needs_validation = fields.Boolean()
+    days_late = fields.Integer()
+    amount_residual = fields.Monetary(string="Amount Due")
+    interest = fields.Monetary(string="Late Interest")
+    indemnity = fields.Monetary(string="Recovery Indemnity")
