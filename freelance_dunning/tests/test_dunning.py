@@ -355,7 +355,7 @@ class TestDunning(FreelanceDunningCommon):
             ).action_open_dunning_pause()
             wizard = (
                 self.env["freelance.dunning.pause"]
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"until": "2025-07-01", "note": "Paying on the 1st"})
             )
             wizard.action_pause()

@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class FreelanceDunningPause(models.TransientModel):
-    """Mark invoices disputed or record a promise to pay: reminders wait until a date."""
+    """Mark invoices disputed or record a promise to pay: reminders wait a while."""
 
     _name = "freelance.dunning.pause"
     _description = "Pause the Payment Reminders"

@@ -85,7 +85,7 @@ class FreelanceDunningRunWizardLine(models.TransientModel):
     currency_id = fields.Many2one(comodel_name="res.currency")
     move_id = fields.Many2one(comodel_name="account.move", string="Invoice")
     date_maturity = fields.Date(string="Due Date")
-    level_id = fields.Many2one(comodel_name="freelance.dunning.level", string="Level")
+    level_id = fields.Many2one(comodel_name="freelance.dunning.level")
     needs_validation = fields.Boolean()
     days_late = fields.Integer()
     amount_residual = fields.Monetary(string="Amount Due")
