@@ -15,3 +15,4 @@ from . import freelance_dunning_message
 from . import freelance_dunning_engine
 from . import account_move_line
 from . import freelance_dunning_run
+from . import ir_module_module

@@ -179,6 +179,33 @@ class FreelanceDunningLevel(models.Model):
         ]
 
     @api.model
+    def _translate_default_levels(self, langs):
+        """Give the levels still named as shipped their name in ``langs``."""
+        # Only the shipped tones can carry a shipped name.
+        levels = self.with_context(active_test=False, lang="en_US").search(
+            [("tone", "!=", False)]
+        )
+        for company in levels.company_id:
+            source = {
+                values["tone"]: values["name"]
+                for values in self.with_context(lang="en_US")._default_levels_values(
+                    company
+                )
+            }
+            for lang in langs:
+                if lang == "en_US":
+                    continue
+                translated = {
+                    values["tone"]: values["name"]
+                    for values in self.with_context(lang=lang)._default_levels_values(
+                        company
+                    )
+                }
+                for level in levels.filtered(lambda lv, c=company: lv.company_id == c):
+                    if level.name == source.get(level.tone):
+                        level.with_context(lang=lang).name = translated[level.tone]
+
+    @api.model
     def _create_default_levels(self, companies):
         languages = [code for code, _name in self.env["res.lang"].get_installed()]
         for company in companies:

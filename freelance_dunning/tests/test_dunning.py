@@ -5,11 +5,15 @@ from freezegun import freeze_time
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from .common import FreelanceDunningCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDunning(FreelanceDunningCommon):
+class TestDunning(FreelanceDunningCommon, MockEmail):
+    """The reminder ladder, day by day; outgoing emails go to Odoo's mail mock."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -23,6 +27,12 @@ class TestDunning(FreelanceDunningCommon):
         cls.eur = cls.env.ref("base.EUR")
         cls.eur.active = True
         cls.engine = cls.env["freelance.dunning.engine"]
+
+    def setUp(self):
+        super().setUp()
+        # Whatever runs the tests, no email leaves the machine: Odoo's gateway
+        # mock records them (self._mails) instead of calling an SMTP server.
+        self.enterContext(self.mock_mail_gateway())
 
     def _invoice(
         self, amount=1200.0, due="2025-06-20", partner=None, currency=None, **values
@@ -94,6 +104,10 @@ class TestDunning(FreelanceDunningCommon):
         self.assertEqual(friendly.level_id, self._level("friendly"))
         self.assertFalse(friendly.interest, "a friendly reminder names no penalty")
         self.assertIn("slipped through the cracks", friendly.mail_message_id.body)
+        sent = [mail for mail in self._mails if "Friendly reminder" in mail["subject"]]
+        self.assertEqual(len(sent), 1, "one email leaves for the client")
+        self.assertIn("hello@brightside.example.com", sent[0]["email_to"][0])
+        self.assertIn("1,200.00", sent[0]["subject"])
         self.assertIn(invoice.access_token, friendly.mail_message_id.body)
         self.assertEqual(
             len(friendly.mail_message_id.attachment_ids), 1, "invoice attached"
@@ -383,3 +397,25 @@ class TestDunning(FreelanceDunningCommon):
         self.assertEqual(
             self.env["freelance.dunning.event"].search_count(action["domain"]), 2
         )
+
+    def test_french_client_reads_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        company = self.env["res.company"].create({"name": "Atelier FR"})
+        levels = (
+            self.env["freelance.dunning.level"]
+            .sudo()
+            .search([("company_id", "=", company.id)], order="sequence")
+        )
+        self.assertEqual(
+            levels.with_context(lang="fr_FR").mapped("name")[1:5:3],
+            ["Relance amicale", "Mise en demeure"],
+        )
+        self.client.lang = "fr_FR"
+        self.env["freelance.dunning.level"].invalidate_model(["name"])
+        self._invoice(1000.0, due="2025-06-20")
+        message = self._run("2025-06-21")
+        self.assertIn("Relance amicale", message.mail_message_id.subject)
+        self.assertIn("Payer en ligne", message.mail_message_id.body)
