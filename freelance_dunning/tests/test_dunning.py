@@ -1,9 +1,11 @@
 from datetime import date
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo.fields import Command
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -303,10 +305,45 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
         self.assertTrue(eur_invoice)
         other = self.setup_other_company(name="Agency B")["company"]
-        self.assertFalse(
-            self.engine._run(other, date(2025, 6, 21)),
-            "another company's clients are its own",
+        other_levels = (
+            self.env["freelance.dunning.level"]
+            .sudo()
+            .search([("company_id", "=", other.id)])
         )
+        other_levels.filtered(lambda level: level.tone == "friendly").days = 10
+        self.env.user.company_ids |= other
+        other_invoice = (
+            self.env["account.move"]
+            .with_company(other)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.client.id,
+                    "invoice_date": "2025-06-20",
+                    "invoice_date_due": "2025-06-20",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Training",
+                                "quantity": 1,
+                                "price_unit": 700.0,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        other_invoice.action_post()
+        self.assertNotIn(other_invoice, messages.event_ids.move_id)
+        engine = self.engine.with_company(other)
+        self.assertFalse(
+            engine._run(other, date(2025, 6, 21)), "its own levels: +10 days"
+        )
+        other_message = engine._run(other, date(2025, 6, 30))
+        self.assertEqual(other_message.event_ids.move_id, other_invoice)
+        self.assertEqual(other_message.company_id, other)
+        self.assertEqual(other_message.level_id.company_id, other)
 
     def test_scheduled_action_in_batches(self):
         clients = self.env["res.partner"].create(
@@ -419,3 +456,13 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         message = self._run("2025-06-21")
         self.assertIn("Relance amicale", message.mail_message_id.subject)
         self.assertIn("Payer en ligne", message.mail_message_id.body)
+
+    def test_database_refuses_a_duplicate_reminder(self):
+        """Two workers racing on the same line: the second insert fails."""
+        self._invoice(1000.0, due="2025-06-20")
+        message = self._run("2025-06-21")
+        event = message.event_ids[:1]
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            with self.env.cr.savepoint():
+                event.copy({"message_id": False})
+                self.env.flush_all()
