@@ -240,9 +240,13 @@ class FreelanceDunningMessage(models.Model):
             invoice._portal_ensure_token()
         pdfs = []
         for invoice in invoices:
-            pdf, _type = self.env["ir.actions.report"]._render_qweb_pdf(
-                "account.account_invoices", invoice.ids
-            )
+            # The PDF Odoo kept when the invoice was sent is the document the
+            # client received: attach it again rather than render it anew.
+            pdf = invoice.invoice_pdf_report_id.raw
+            if not pdf:
+                pdf, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+                    "account.account_invoices", invoice.ids
+                )
             pdfs.append((f"{invoice._get_report_base_filename()}.pdf", pdf))
         mail_message = self.partner_id.with_context(
             mail_post_autofollow=False

@@ -466,3 +466,21 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             with self.env.cr.savepoint():
                 event.copy({"message_id": False})
                 self.env.flush_all()
+
+    def test_reminder_attaches_the_invoice_pdf_the_client_received(self):
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        sent_pdf = self.env["ir.attachment"].create(
+            {
+                "name": "INV sent.pdf",
+                "raw": b"%PDF-1.4 the invoice as sent",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice.invoice_pdf_report_id = sent_pdf
+        message = self._run("2025-06-21")
+        self.assertEqual(
+            message.mail_message_id.attachment_ids.mapped("raw"),
+            [b"%PDF-1.4 the invoice as sent"],
+        )
