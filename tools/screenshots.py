@@ -95,6 +95,16 @@ def main():
         page.wait_for_timeout(800)
         page.screenshot(path=OUT / "portal.png")
         print(f"wrote {OUT / 'portal.png'}")
+        shoot(
+            "/odoo/action-freelance_dunning.account_move_action_overdue_by_level",
+            "overdue_by_level.png",
+            ".o_list_view",
+        )
+        shoot(
+            "/odoo/action-freelance_dunning.freelance_dunning_message_action",
+            "reminders.png",
+            ".o_list_view",
+        )
         page.goto(f"{args.url}/odoo/settings#sale_management")
         page.wait_for_selector("#freelance_deposit_required")
         page.locator("#freelance_deposit_required").scroll_into_view_if_needed()
