@@ -358,6 +358,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
         for client in clients:
             self._invoice(100.0, due="2025-06-20", partner=client)
+        clients[1].email = False  # this one fails; the run goes on
         with freeze_time("2025-06-21"):
             self.engine.with_context(ir_cron_progress_id=False)._cron_run(batch_size=2)
             run = self.env["freelance.dunning.run"].search(
@@ -375,7 +376,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             [("partner_id", "in", clients.ids)]
         )
         self.assertEqual(len(messages), 5)
-        self.assertEqual(set(messages.mapped("state")), {"sent"})
+        failed = messages.filtered(lambda m: m.state == "failed")
+        self.assertEqual(failed.partner_id, clients[1])
+        self.assertEqual(set((messages - failed).mapped("state")), {"sent"})
+        self.assertIn("Client 1", run.error_log)
+        self.assertIn("no email address", run.error_log)
 
     def test_run_wizard_previews_exactly_what_is_sent(self):
         first = self._invoice(1000.0, due="2025-06-01")
