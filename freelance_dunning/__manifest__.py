@@ -27,6 +27,7 @@
         "views/freelance_dunning_level_views.xml",
         "views/freelance_dunning_message_views.xml",
         "views/account_move_views.xml",
+        "views/client_blacklist_views.xml",
         "views/freelance_dunning_menus.xml",
     ],
     "demo": ["demo/freelance_dunning_demo.xml"],

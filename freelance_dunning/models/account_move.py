@@ -13,6 +13,9 @@ class AccountMove(models.Model):
         help="The installments of a sales order's payment schedule this invoice bills.",
     )
 
+    partner_blacklisted = fields.Boolean(
+        related="commercial_partner_id.client_blacklisted", string="Blacklisted Client"
+    )
     dunning_level_id = fields.Many2one(
         comodel_name="freelance.dunning.level",
         string="Reminder Level",

@@ -53,8 +53,13 @@ class PaymentTransaction(models.Model):
             lambda tx: (
                 len(tx.sale_order_ids) == 1
                 and tx.sale_order_ids.state in ("draft", "sent")
-                and tx.sale_order_ids.work_gate_required
-                and not tx.sale_order_ids._is_signed()
+                and (
+                    (
+                        tx.sale_order_ids.work_gate_required
+                        and not tx.sale_order_ids._is_signed()
+                    )
+                    or tx.sale_order_ids._blacklist_error_message()
+                )
             )
         )
         for tx in unsigned:

@@ -17,6 +17,28 @@ class ResCompany(models.Model):
         "(project, tasks, timesheets, deliveries, other invoices) until the deposit "
         "is paid.",
     )
+    blacklist_policy = fields.Selection(
+        selection=[
+            ("refuse", "Refuse new business"),
+            ("full_upfront", "Only with 100% upfront"),
+        ],
+        default="refuse",
+        required=True,
+        help="What happens to new quotations of a blacklisted client.",
+    )
+    blacklist_proposal_level_id = fields.Many2one(
+        comodel_name="freelance.dunning.level",
+        string="Propose Blacklist At Level",
+        check_company=True,
+        domain="[('company_id', '=', id)]",
+        help="Clients who reached this reminder level often enough are proposed "
+        "for the blacklist.",
+    )
+    blacklist_proposal_count = fields.Integer(
+        string="Times Reached",
+        default=2,
+        help="How many invoices must have reached the level.",
+    )
     deposit_percent = fields.Float(
         string="Default Deposit (%)",
         default=50.0,

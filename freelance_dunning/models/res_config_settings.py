@@ -8,6 +8,15 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.deposit_required", readonly=False
     )
     deposit_percent = fields.Float(related="company_id.deposit_percent", readonly=False)
+    blacklist_policy = fields.Selection(
+        related="company_id.blacklist_policy", readonly=False
+    )
+    blacklist_proposal_level_id = fields.Many2one(
+        related="company_id.blacklist_proposal_level_id", readonly=False
+    )
+    blacklist_proposal_count = fields.Integer(
+        related="company_id.blacklist_proposal_count", readonly=False
+    )
     work_gate_required = fields.Boolean(
         related="company_id.work_gate_required", readonly=False
     )

@@ -1,7 +1,21 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 MANAGER_GROUP = "freelance_dunning.group_dunning_manager"
+
+BLACKLIST_REASONS = [
+    ("late_payer", "Chronic late payer"),
+    ("disputes", "Disputes expertise"),
+    ("scope", "Ignores time and scope"),
+    ("other", "Other"),
+]
+BLACKLIST_FIELDS = {
+    "client_blacklisted",
+    "client_blacklist_reason",
+    "client_blacklist_note",
+    "client_blacklist_date",
+    "client_blacklist_user_id",
+}
 
 
 class ResPartner(models.Model):
@@ -27,10 +41,56 @@ class ResPartner(models.Model):
         help="Schedule used on this client's quotations instead of the company's.",
     )
 
+    # Not Odoo's is_blacklisted (the email opt-out list): a client we refuse
+    # to work for on credit again.
+    client_blacklisted = fields.Boolean(
+        string="Blacklisted Client",
+        copy=False,
+        tracking=True,
+        index=True,
+        help="A client the company no longer works for on the same terms. Set and "
+        "lifted by a dunning manager.",
+    )
+    client_blacklist_reason = fields.Selection(
+        selection=BLACKLIST_REASONS,
+        string="Blacklist Reason",
+        copy=False,
+        tracking=True,
+    )
+    client_blacklist_note = fields.Text(string="Blacklist Note", copy=False)
+    client_blacklist_date = fields.Date(
+        string="Blacklisted On", copy=False, readonly=True
+    )
+    client_blacklist_user_id = fields.Many2one(
+        comodel_name="res.users", string="Blacklisted By", copy=False, readonly=True
+    )
+    client_blacklist_proposed = fields.Boolean(
+        string="Proposed for Blacklist",
+        compute="_compute_client_blacklist_proposed",
+        search="_search_client_blacklist_proposed",
+        help="The client reached the company's proposal level as many times as set "
+        "in the settings.",
+    )
+
     @api.model
     def _commercial_fields(self):
-        # Contacts follow their company's deposit terms, like the payment terms.
-        return super()._commercial_fields() + ["deposit_policy", "payment_schedule_id"]
+        # Contacts follow their company's deposit terms and blacklist, like the
+        # payment terms.
+        return super()._commercial_fields() + [
+            "deposit_policy",
+            "payment_schedule_id",
+            *sorted(BLACKLIST_FIELDS),
+        ]
+
+    def _commercial_sync_from_company(self):
+        return super(
+            ResPartner, self.with_context(freelance_commercial_sync=True)
+        )._commercial_sync_from_company()
+
+    def _commercial_sync_to_children(self, fields_to_sync=None):
+        return super(
+            ResPartner, self.with_context(freelance_commercial_sync=True)
+        )._commercial_sync_to_children(fields_to_sync)
 
     @api.constrains("deposit_policy", "payment_schedule_id")
     def _check_deposit_policy(self):
@@ -88,10 +148,161 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        blacklist_keys = BLACKLIST_FIELDS & set(vals)
+        if blacklist_keys and not self.env.context.get("freelance_commercial_sync"):
+            # Blacklist changes: managers only, on the company (a contact's
+            # blacklist is its company's), lifting with a written reason.
+            self._check_blacklist_rights()
+            other_vals = {k: v for k, v in vals.items() if k not in blacklist_keys}
+            if other_vals:
+                super().write(other_vals)
+            companies = self.commercial_partner_id
+            blacklist_vals = self._prepare_blacklist_vals(vals, blacklist_keys)
+            was = {partner.id: partner.client_blacklisted for partner in companies}
+            super(ResPartner, companies).write(blacklist_vals)
+            companies._log_blacklist_change(vals, was)
+            return True
         result = super().write(vals)
         if {"deposit_policy", "payment_schedule_id"} & set(vals):
             self._check_deposit_rights()
         return result
+
+    # Client blacklist -----------------------------------------------------
+
+    @api.constrains("client_blacklisted", "client_blacklist_reason")
+    def _check_client_blacklist_reason(self):
+        for partner in self:
+            if partner.client_blacklisted and not partner.client_blacklist_reason:
+                raise ValidationError(
+                    self.env._(
+                        "Give the reason why %(client)s is blacklisted.",
+                        client=partner.display_name,
+                    )
+                )
+
+    def _check_blacklist_rights(self):
+        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+            raise AccessError(
+                self.env._("Only a dunning manager may blacklist a client or lift it.")
+            )
+
+    def _prepare_blacklist_vals(self, vals, keys):
+        blacklist_vals = {key: vals[key] for key in keys}
+        if "client_blacklisted" in vals and not vals["client_blacklisted"]:
+            if not self.env.context.get("client_blacklist_lift_reason"):
+                raise UserError(
+                    self.env._("Lifting a client's blacklist needs a written reason.")
+                )
+            blacklist_vals.update(
+                {
+                    "client_blacklist_reason": False,
+                    "client_blacklist_note": False,
+                    "client_blacklist_date": False,
+                    "client_blacklist_user_id": False,
+                }
+            )
+        elif vals.get("client_blacklisted"):
+            blacklist_vals.setdefault(
+                "client_blacklist_date", fields.Date.context_today(self)
+            )
+            blacklist_vals.setdefault("client_blacklist_user_id", self.env.uid)
+        return blacklist_vals
+
+    def _log_blacklist_change(self, vals, was):
+        """Who blacklisted or lifted, and why, in the client's chatter."""
+        reasons = dict(
+            self._fields["client_blacklist_reason"]._description_selection(self.env)
+        )
+        lifting = "client_blacklisted" in vals and not vals["client_blacklisted"]
+        for partner in self:
+            if vals.get("client_blacklisted") and not was[partner.id]:
+                body = self.env._(
+                    "Blacklisted by %(user)s (%(reason)s). %(note)s",
+                    user=self.env.user.name,
+                    reason=reasons.get(partner.client_blacklist_reason, ""),
+                    note=partner.client_blacklist_note or "",
+                )
+            elif lifting and was[partner.id]:
+                body = self.env._(
+                    "Blacklist lifted by %(user)s: %(reason)s",
+                    user=self.env.user.name,
+                    reason=self.env.context.get("client_blacklist_lift_reason"),
+                )
+            else:
+                continue
+            partner.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _dunning_blacklist(self, level):
+        """Dunning level action: blacklist the client as a chronic late payer."""
+        for partner in self.commercial_partner_id.filtered(
+            lambda p: not p.client_blacklisted
+        ):
+            partner.sudo().write(
+                {
+                    "client_blacklisted": True,
+                    "client_blacklist_reason": "late_payer",
+                    "client_blacklist_note": self.env._(
+                        "Reached the reminder level %(level)s.", level=level.name
+                    ),
+                }
+            )
+
+    def _get_blacklist_proposal(self):
+        """{commercial partner id: times it reached the company's proposal level}."""
+        company = self.env.company
+        level = company.blacklist_proposal_level_id
+        if not level:
+            return {}
+        groups = (
+            self.env["freelance.dunning.event"]
+            .sudo()
+            ._read_group(
+                [
+                    ("level_id", "=", level.id),
+                    ("state", "=", "sent"),
+                    ("channel", "=", "email"),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        return {
+            partner.id: count
+            for partner, count in groups
+            if count >= max(company.blacklist_proposal_count, 1)
+        }
+
+    @api.depends("client_blacklisted")
+    def _compute_client_blacklist_proposed(self):
+        proposed = self._get_blacklist_proposal()
+        for partner in self:
+            partner.client_blacklist_proposed = (
+                not partner.client_blacklisted
+                and partner.commercial_partner_id.id in proposed
+            )
+
+    def _search_client_blacklist_proposed(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on the blacklist proposal."))
+        ids = list(self._get_blacklist_proposal())
+        positive = (operator == "=") == value
+        if positive:
+            return [("id", "in", ids), ("client_blacklisted", "=", False)]
+        return ["|", ("id", "not in", ids), ("client_blacklisted", "=", True)]
+
+    def action_open_client_blacklist(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Blacklist"),
+            "res_model": "freelance.client.blacklist",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_lift": self.commercial_partner_id.client_blacklisted,
+            },
+        }
 
     def _get_running_orders(self):
         """Confirmed orders of these clients (and their contacts) still in progress."""

@@ -121,6 +121,13 @@ class SaleOrder(models.Model):
         readonly=True,
         help="When the work gate opened and the work started.",
     )
+    partner_blacklisted = fields.Boolean(
+        string="Blacklisted Client",
+        related="partner_id.commercial_partner_id.client_blacklisted",
+    )
+    partner_blacklist_reason = fields.Selection(
+        related="partner_id.commercial_partner_id.client_blacklist_reason"
+    )
     has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
     deposit_invoice_ids = fields.Many2many(
         comodel_name="account.move",
@@ -173,13 +180,58 @@ class SaleOrder(models.Model):
         module = self.env.context.get("install_module")
         return bool(module) and not module.startswith("freelance_dunning")
 
+    def _blacklist_requires_full_upfront(self):
+        self.ensure_one()
+        return bool(
+            self.partner_id.commercial_partner_id.client_blacklisted
+            and self.company_id.blacklist_policy == "full_upfront"
+        )
+
+    def _blacklist_refuses_business(self):
+        self.ensure_one()
+        return bool(
+            self.partner_id.commercial_partner_id.client_blacklisted
+            and self.company_id.blacklist_policy == "refuse"
+        )
+
+    def _blacklist_error_message(self):
+        """Why this order may not go on with its blacklisted client, or False."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        reasons = self.env["res.partner"]._fields["client_blacklist_reason"]
+        reason = dict(reasons._description_selection(self.env)).get(
+            partner.client_blacklist_reason
+        )
+        if self._blacklist_refuses_business():
+            return self.env._(
+                "%(client)s is blacklisted (%(reason)s): %(company)s takes no new "
+                "business with this client.",
+                client=partner.name,
+                reason=reason,
+                company=self.company_id.name,
+            )
+        if self._blacklist_requires_full_upfront() and self.deposit_percent < 100:
+            return self.env._(
+                "%(client)s is blacklisted (%(reason)s): a quotation needs 100%% paid "
+                "upfront.",
+                client=partner.name,
+                reason=reason,
+            )
+        return False
+
+    def _check_blacklist(self):
+        for order in self.filtered(lambda o: o.state in ("draft", "sent")):
+            message = order._blacklist_error_message()
+            if message:
+                raise UserError(message)
+
     @api.depends("partner_id", "company_id")
     def _compute_deposit_required(self):
         for order in self:
             # Confirmed orders keep their value: orders confirmed before the
             # addon was installed never get a deposit after the fact.
             if order._is_deposit_editable():
-                order.deposit_required = (
+                order.deposit_required = order._blacklist_requires_full_upfront() or (
                     not order._is_loaded_by_other_module()
                     and order.company_id.deposit_required
                     and order.partner_id.commercial_partner_id.deposit_policy
@@ -201,6 +253,8 @@ class SaleOrder(models.Model):
     def _prepare_installments(self):
         """Installments from the schedule, or deposit + balance from the default %."""
         self.ensure_one()
+        if self._blacklist_requires_full_upfront():
+            return [{"sequence": 1, "percent": 100.0, "trigger": "signature"}]
         if self.payment_schedule_id:
             return self.payment_schedule_id._prepare_order_installments()
         percent = self.company_id.deposit_percent
@@ -217,7 +271,9 @@ class SaleOrder(models.Model):
         for order in self:
             if not order._is_deposit_editable():
                 continue
-            if not order.deposit_required:
+            if order._blacklist_requires_full_upfront():
+                order.deposit_percent = 100.0
+            elif not order.deposit_required:
                 order.deposit_percent = 0.0
             elif order.payment_schedule_id:
                 order.deposit_percent = order.payment_schedule_id.deposit_percent
@@ -310,12 +366,16 @@ class SaleOrder(models.Model):
             for vals in vals_list
         ):
             orders._check_deposit_rights()
+        # New business with a blacklisted client, duplicates included.
+        orders._check_blacklist()
         return orders
 
     def write(self, vals):
         result = super().write(vals)
         if {"deposit_required", "payment_schedule_id"} & set(vals):
             self._check_deposit_rights()
+        if "partner_id" in vals:
+            self._check_blacklist()
         return result
 
     # ------------------------------------------------------------------
@@ -326,6 +386,9 @@ class SaleOrder(models.Model):
         message = super()._confirmation_error_message()
         if message:
             return message
+        blacklisted = self._blacklist_error_message()
+        if blacklisted:
+            return blacklisted
         if self.work_gate_required and not self._is_signed():
             return self.env._(
                 "%(order)s must be signed before it is confirmed: ask the client to "
@@ -600,8 +663,16 @@ class SaleOrder(models.Model):
         return bool(self.signature or self.signed_copy_id)
 
     def _has_to_be_signed(self):
-        # A signed copy recorded by the salesperson counts as the signature.
-        return super()._has_to_be_signed() and not self.signed_copy_id
+        # A signed copy recorded by the salesperson counts as the signature; a
+        # blacklisted client cannot accept a quotation online.
+        return (
+            super()._has_to_be_signed()
+            and not self.signed_copy_id
+            and not self._blacklist_refuses_business()
+        )
+
+    def _has_to_be_paid(self):
+        return super()._has_to_be_paid() and not self._blacklist_refuses_business()
 
     @api.depends(
         "work_gate_required",

@@ -7,3 +7,4 @@ from . import test_portal
 from . import test_work_gate
 from . import test_late_interest
 from . import test_dunning
+from . import test_blacklist

@@ -1,4 +1,4 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import FreelanceDunningCommon
 
@@ -46,3 +46,36 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         response = self.url_open(invoice.get_portal_url())
         self.assertEqual(response.status_code, 200)
         self.assertIn(invoice.name, response.text)
+
+    def test_portal_user_of_a_blacklisted_company(self):
+        portal = new_test_user(
+            self.env,
+            login="fd_bl_portal",
+            groups="base.group_portal",
+            password="fd_bl_portal_pw",
+        )
+        portal.partner_id.parent_id = self.client
+        quote = self._create_order(partner=portal.partner_id)
+        quote.action_quotation_sent()
+        self.env["freelance.client.blacklist"].with_user(self.manager).create(
+            {
+                "partner_id": self.client.id,
+                "reason": "disputes",
+                "note": "Every deliverable",
+            }
+        ).action_apply()
+        self.authenticate("fd_bl_portal", "fd_bl_portal_pw")
+        page = self.url_open(f"/my/orders/{quote.id}").text
+        self.assertIn("cannot be accepted online", page)
+        self.assertNotIn("Accept &amp; Sign", page)
+        self.assertNotIn('data-bs-target="#modalaccept"', page)
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{quote.id}/accept",
+            {
+                "access_token": quote._portal_ensure_token(),
+                "name": "X",
+                "signature": self.SIGNATURE,
+            },
+        )
+        self.assertIn("error", result, "signing through the route is refused too")
+        self.assertIn(quote.state, ("draft", "sent"))

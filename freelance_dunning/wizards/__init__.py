@@ -4,3 +4,4 @@ from . import freelance_signed_copy
 from . import freelance_work_gate_override
 from . import freelance_dunning_run_wizard
 from . import freelance_dunning_pause
+from . import freelance_client_blacklist

@@ -26,6 +26,14 @@ class FreelanceWorkGateOverride(models.TransientModel):
         if not self.reason or not self.reason.strip():
             raise UserError(self.env._("Write down why the work starts early."))
         order = self.order_id
+        if order._blacklist_refuses_business():
+            raise UserError(
+                self.env._(
+                    "%(client)s is blacklisted: no work starts before the deposit is "
+                    "paid.",
+                    client=order.partner_id.commercial_partner_id.name,
+                )
+            )
         if order.state != "sale" or order._is_work_open():
             raise UserError(
                 self.env._(

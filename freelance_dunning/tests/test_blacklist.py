@@ -1,0 +1,245 @@
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestClientBlacklist(FreelanceDunningCommon):
+    def _blacklist(
+        self, partner, user=None, reason="late_payer", note="Paid 90 days late"
+    ):
+        wizard = (
+            self.env["freelance.client.blacklist"]
+            .with_user(user or self.manager)
+            .create({"partner_id": partner.id, "reason": reason, "note": note})
+        )
+        return wizard.action_apply()
+
+    def test_manager_blacklists_with_reason_and_audit(self):
+        # The accounting test commons disable tracking; the chatter needs it.
+        self.env["freelance.client.blacklist"].with_user(self.manager).with_context(
+            tracking_disable=False
+        ).create(
+            {
+                "partner_id": self.client.id,
+                "reason": "late_payer",
+                "note": "90 days late",
+            }
+        ).action_apply()
+        self.assertTrue(self.client.client_blacklisted)
+        self.assertEqual(self.client.client_blacklist_reason, "late_payer")
+        self.assertEqual(self.client.client_blacklist_user_id, self.manager)
+        self.assertTrue(self.client.client_blacklist_date)
+        self.assertFalse(self.client.is_blacklisted, "not Odoo's email opt-out list")
+        self.client.invalidate_recordset(["message_ids"])
+        self.assertTrue(
+            any(
+                f"Blacklisted by {self.manager.name} (Chronic late payer)" in body
+                and "90 days late" in body
+                for body in self.client.message_ids.mapped("body")
+            ),
+            "every change is in the chatter",
+        )
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": self.client.id}
+        )
+        self.assertTrue(contact.client_blacklisted, "contacts inherit it")
+
+    def test_bad_input(self):
+        with self.assertRaisesText(UserError, "Choose why"):
+            self._blacklist(self.client, reason=False)
+        with self.assertRaises(ValidationError):
+            self.client.write({"client_blacklisted": True})  # no reason category
+        self.assertFalse(self.client.client_blacklisted, "nothing changed")
+
+    def test_salesman_cannot_set_or_lift_even_by_rpc(self):
+        with self.assertRaisesText(AccessError, "dunning manager"):
+            self.client.with_user(self.salesman).write(
+                {"client_blacklisted": True, "client_blacklist_reason": "other"}
+            )
+        self.assertFalse(self.client.client_blacklisted)
+        self._blacklist(self.client)
+        with self.assertRaisesText(AccessError, "dunning manager"):
+            self.client.with_user(self.salesman).write({"client_blacklisted": False})
+        with self.assertRaises(AccessError):
+            self.env["freelance.client.blacklist"].with_user(self.salesman).create(
+                {"partner_id": self.client.id, "lift": True, "lift_reason": "Friend"}
+            )
+        self.assertTrue(self.client.client_blacklisted)
+        # A plain salesman still edits other fields of a blacklisted client.
+        self.client.with_user(self.salesman).phone = "+33 1 23 45 67 89"
+
+    def test_lifting_needs_a_reason(self):
+        self._blacklist(self.client)
+        with self.assertRaisesText(UserError, "needs a written reason"):
+            self.client.with_user(self.manager).write({"client_blacklisted": False})
+        wizard = (
+            self.env["freelance.client.blacklist"]
+            .with_user(self.manager)
+            .create({"partner_id": self.client.id, "lift": True, "lift_reason": "  "})
+        )
+        with self.assertRaisesText(UserError, "Write down why"):
+            wizard.action_apply()
+        self.assertTrue(self.client.client_blacklisted)
+        wizard.lift_reason = "All invoices paid, new management"
+        wizard.action_apply()
+        self.assertFalse(self.client.client_blacklisted)
+        self.assertFalse(self.client.client_blacklist_reason)
+        self.assertTrue(
+            any(
+                "new management" in body
+                for body in self.client.message_ids.mapped("body")
+            )
+        )
+
+    def test_blacklisting_a_contact_goes_to_its_company(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": self.client.id}
+        )
+        contact.with_user(self.manager).write(
+            {"client_blacklisted": True, "client_blacklist_reason": "scope"}
+        )
+        self.assertTrue(self.client.client_blacklisted)
+        self.assertEqual(self.client.client_blacklist_reason, "scope")
+        other_contact = self.env["res.partner"].create(
+            {"name": "Tom", "parent_id": self.client.id}
+        )
+        self.assertTrue(other_contact.client_blacklisted)
+
+    def test_refused_new_business(self):
+        old_quote = self._create_order(user=self.salesman)
+        self._blacklist(self.client)
+        with self.assertRaisesText(UserError, "no new business"):
+            self._create_order(user=self.salesman)
+        with self.assertRaisesText(UserError, "no new business"):
+            old_quote.with_user(self.salesman).copy()
+        self._sign(old_quote)
+        with self.assertRaisesText(UserError, "no new business"):
+            old_quote.with_user(self.salesman).action_confirm()
+        self.assertEqual(old_quote.state, "draft")
+        other = self._create_order(
+            partner=self.env["res.partner"].create({"name": "Fine"})
+        )
+        with self.assertRaisesText(UserError, "no new business"):
+            other.partner_id = self.client
+        self.assertFalse(old_quote._has_to_be_signed(), "no signing online")
+        self.assertFalse(old_quote._has_to_be_paid(), "no paying online")
+
+    def test_full_upfront_policy(self):
+        self.company.blacklist_policy = "full_upfront"
+        self._blacklist(self.client)
+        self.client.with_user(self.manager).deposit_policy = "exempt"
+        order = self._create_order(quantity=2)
+        self.assertTrue(order.deposit_required, "even an exempt client pays upfront")
+        self.assertEqual(order.deposit_percent, 100)
+        self.assertEqual(order.deposit_amount, order.amount_total)
+        self._confirm(order)
+        self.assertEqual(order.deposit_invoice_ids.amount_total, 1200.0)
+
+    def test_payment_link_of_a_blacklisted_client_confirms_nothing(self):
+        order = self._sign(self._create_order(quantity=2))
+        order.require_payment = True
+        self._blacklist(self.client)
+        self.currency = order.currency_id
+        tx = self._create_transaction(
+            flow="redirect",
+            amount=600.0,
+            sale_order_ids=[order.id],
+            state="done",
+            partner_id=self.client.id,
+            reference="BL-LINK",
+        )
+        tx._post_process()
+        self.assertIn(order.state, ("draft", "sent"))
+        self.assertTrue(tx.payment_id, "the payment is kept")
+
+    def test_multi_company_policies(self):
+        other = self.setup_other_company(name="Agency B")["company"]
+        other.blacklist_policy = "full_upfront"
+        self._blacklist(self.client)
+        with self.assertRaisesText(UserError, "no new business"):
+            self._create_order()
+        order = (
+            self.env["sale.order"]
+            .with_company(other)
+            .create(
+                {
+                    "partner_id": self.client.id,
+                    "company_id": other.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.service.id,
+                                "product_uom_qty": 1,
+                                "tax_id": False,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        self.assertEqual(order.deposit_percent, 100, "company B takes it fully upfront")
+
+    def test_override_refused_for_blacklisted_client(self):
+        order = self._confirm(self._create_order())
+        self._blacklist(self.client)
+        with self.assertRaisesText(UserError, "blacklisted"):
+            self.env["freelance.work.gate.override"].with_user(
+                self.manager
+            ).with_context(active_id=order.id).create({"reason": "Trust"}).action_open()
+
+    def test_dunning_level_blacklists_and_proposal(self):
+        self.env["freelance.dunning.level"]._create_default_levels(self.company)
+        levels = self.env["freelance.dunning.level"].search(
+            [("company_id", "=", self.company.id)], order="sequence"
+        )
+        firm = levels.filtered(lambda level: level.tone == "firm")
+        self.company.write(
+            {"blacklist_proposal_level_id": firm.id, "blacklist_proposal_count": 2}
+        )
+        line = self.env["account.move.line"]
+        for _i in range(2):
+            invoice = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.client.id,
+                    "invoice_date": "2025-01-01",
+                    "invoice_line_ids": [
+                        Command.create({"name": "x", "price_unit": 100})
+                    ],
+                }
+            )
+            invoice.action_post()
+            line |= invoice.line_ids.filtered(
+                lambda ln: ln.account_type == "asset_receivable"
+            )
+        self.env["freelance.dunning.event"].create(
+            [
+                {
+                    "move_line_id": aml.id,
+                    "partner_id": self.client.id,
+                    "company_id": self.company.id,
+                    "currency_id": aml.currency_id.id,
+                    "level_id": firm.id,
+                    "channel": "email",
+                    "date": "2025-02-01",
+                    "state": "sent",
+                }
+                for aml in line
+            ]
+        )
+        self.assertTrue(self.client.client_blacklist_proposed)
+        self.assertIn(
+            self.client,
+            self.env["res.partner"].search([("client_blacklist_proposed", "=", True)]),
+        )
+        final = levels.filtered(lambda level: level.tone == "final")
+        self.client._dunning_blacklist(final)
+        self.assertTrue(self.client.client_blacklisted)
+        self.assertEqual(self.client.client_blacklist_reason, "late_payer")
+        self.assertIn("End of relationship", self.client.client_blacklist_note)
+        self.assertFalse(
+            self.client.client_blacklist_proposed, "done: no longer proposed"
+        )
