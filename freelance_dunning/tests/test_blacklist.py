@@ -243,3 +243,14 @@ class TestClientBlacklist(FreelanceDunningCommon):
         self.assertFalse(
             self.client.client_blacklist_proposed, "done: no longer proposed"
         )
+
+    def test_refusal_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        self._blacklist(self.client)
+        with self.assertRaisesText(UserError, "Mauvais payeur chronique"):
+            self.env["sale.order"].with_context(lang="fr_FR").create(
+                {"partner_id": self.client.id}
+            )
