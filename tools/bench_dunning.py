@@ -44,6 +44,11 @@ def main():
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--invoices-per-client", type=int, default=5)
     parser.add_argument("--send", type=int, default=20)
+    parser.add_argument(
+        "--sent-pdf",
+        action="store_true",
+        help="give each invoice a stored PDF, as Odoo keeps when it sends one",
+    )
     args = parser.parse_args()
     config.parse_config(["-c", args.config, "--log-level", "error"])
     registry = odoo.modules.registry.Registry(args.database)
@@ -82,6 +87,17 @@ def main():
             ]
         )
         invoices.action_post()
+        if args.sent_pdf:
+            for invoice in invoices:
+                invoice.invoice_pdf_report_id = env["ir.attachment"].create(
+                    {
+                        "name": f"{invoice.name}.pdf",
+                        "raw": b"%PDF-1.4 bench",
+                        "res_model": "account.move",
+                        "res_id": invoice.id,
+                        "res_field": "invoice_pdf_report_file",
+                    }
+                )
         env.flush_all()
         print(
             f"setup: {len(clients)} clients, {n_invoices} posted overdue invoices "
