@@ -16,6 +16,17 @@ class AccountMove(models.Model):
     partner_blacklisted = fields.Boolean(
         related="commercial_partner_id.client_blacklisted", string="Blacklisted Client"
     )
+    send_at_once_state = fields.Selection(
+        selection=[("pending", "To send"), ("sent", "Sent"), ("failed", "Failed")],
+        string="Automatic Sending",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Customer invoices are emailed as soon as they are posted (company "
+        "setting); a failed send is shown here and retried.",
+    )
+    send_at_once_error = fields.Text(string="Sending Error", copy=False, readonly=True)
+    send_at_once_attempts = fields.Integer(copy=False, readonly=True)
     dunning_level_id = fields.Many2one(
         comodel_name="freelance.dunning.level",
         string="Reminder Level",
@@ -119,3 +130,82 @@ class AccountMove(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
         return True
+
+    # ------------------------------------------------------------------
+    # Send at once
+    # ------------------------------------------------------------------
+
+    SEND_AT_ONCE_MAX_ATTEMPTS = 5
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        to_send = posted.filtered(
+            lambda move: move.move_type == "out_invoice"
+            and move.company_id.invoice_send_at_once
+            and not move.is_move_sent
+            and not self.env.context.get("install_module")
+            and not self.env.context.get("freelance_dunning_skip_email")
+        )
+        if to_send:
+            to_send.write({"send_at_once_state": "pending", "send_at_once_error": False})
+            # Sent right after the commit by the scheduled action, so posting
+            # never waits for the PDF and a failure never undoes the posting.
+            cron = self.env.ref(
+                "freelance_dunning.ir_cron_send_posted_invoices", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger()
+        return posted
+
+    @api.model
+    def _cron_send_posted_invoices(self, batch_size=50):
+        """Email the invoices posted since the last call, a batch per call."""
+        domain = [
+            ("send_at_once_state", "in", ("pending", "failed")),
+            ("send_at_once_attempts", "<", self.SEND_AT_ONCE_MAX_ATTEMPTS),
+            ("state", "=", "posted"),
+        ]
+        moves = self.search(domain, order="id", limit=batch_size)
+        for move in moves:
+            move._send_at_once()
+        remaining = self.search_count(domain) if moves else 0
+        self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
+
+    def _send_at_once(self):
+        """Send one invoice, recording the result; never sends twice."""
+        self.ensure_one()
+        # Lock the invoice: two workers never email it twice.
+        self.env.cr.execute(
+            "SELECT id FROM account_move WHERE id = %s FOR NO KEY UPDATE", [self.id]
+        )
+        self.invalidate_recordset(["is_move_sent", "send_at_once_state"])
+        if self.is_move_sent:
+            self.write({"send_at_once_state": "sent", "send_at_once_error": False})
+            return
+        self.send_at_once_attempts += 1
+        try:
+            with self.env.cr.savepoint():
+                if not self.partner_id.email:
+                    raise UserError(
+                        self.env._(
+                            "%(client)s has no email address.",
+                            client=self.partner_id.display_name,
+                        )
+                    )
+                self._portal_ensure_token()
+                template = self.env.ref(
+                    "freelance_dunning.mail_template_installment_invoice",
+                    raise_if_not_found=False,
+                )
+                self.env["account.move.send"].sudo()._generate_and_send_invoices(
+                    self,
+                    sending_methods={"email"},
+                    mail_template=template,
+                    allow_fallback_pdf=True,
+                )
+                if not self.is_move_sent:
+                    raise UserError(self.env._("The email could not be prepared."))
+        except Exception as error:  # noqa: BLE001 - shown on the invoice, retried
+            self.write({"send_at_once_state": "failed", "send_at_once_error": str(error)})
+            return
+        self.write({"send_at_once_state": "sent", "send_at_once_error": False})

@@ -39,6 +39,12 @@ class ResCompany(models.Model):
         default=2,
         help="How many invoices must have reached the level.",
     )
+    invoice_send_at_once = fields.Boolean(
+        string="Send Invoices At Once",
+        default=True,
+        help="Every customer invoice is emailed to the client, with its PDF and a "
+        "payment link, as soon as it is posted.",
+    )
     deposit_percent = fields.Float(
         string="Default Deposit (%)",
         default=50.0,

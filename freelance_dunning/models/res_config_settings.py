@@ -8,6 +8,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.deposit_required", readonly=False
     )
     deposit_percent = fields.Float(related="company_id.deposit_percent", readonly=False)
+    invoice_send_at_once = fields.Boolean(
+        related="company_id.invoice_send_at_once", readonly=False
+    )
     blacklist_policy = fields.Selection(
         related="company_id.blacklist_policy", readonly=False
     )

@@ -8,3 +8,4 @@ from . import test_work_gate
 from . import test_late_interest
 from . import test_dunning
 from . import test_blacklist
+from . import test_invoice_sending
