@@ -16,3 +16,4 @@ from . import freelance_dunning_engine
 from . import account_move_line
 from . import freelance_dunning_run
 from . import ir_module_module
+from . import account_payment_term

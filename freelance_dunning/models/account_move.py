@@ -16,6 +16,7 @@ class AccountMove(models.Model):
     partner_blacklisted = fields.Boolean(
         related="commercial_partner_id.client_blacklisted", string="Blacklisted Client"
     )
+    payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
     send_at_once_state = fields.Selection(
         selection=[("pending", "To send"), ("sent", "Sent"), ("failed", "Failed")],
         string="Automatic Sending",
@@ -75,6 +76,16 @@ class AccountMove(models.Model):
             move.dunning_level_id = top.dunning_level_id
             move.dunning_last_date = max(
                 lines.mapped("dunning_last_date"), default=False
+            )
+
+    @api.depends("invoice_payment_term_id", "partner_id", "move_type")
+    def _compute_payment_term_warning(self):
+        for move in self:
+            move.payment_term_warning = (
+                move.move_type == "out_invoice"
+                and move.invoice_payment_term_id._get_french_b2b_warning(
+                    move.partner_id
+                )
             )
 
     def _compute_dunning_next_date(self):
@@ -140,18 +151,23 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         to_send = posted.filtered(
-            lambda move: move.move_type == "out_invoice"
-            and move.company_id.invoice_send_at_once
-            and not move.is_move_sent
-            and not self.env.context.get("install_module")
-            and not self.env.context.get("freelance_dunning_skip_email")
+            lambda move: (
+                move.move_type == "out_invoice"
+                and move.company_id.invoice_send_at_once
+                and not move.is_move_sent
+                and not self.env.context.get("install_module")
+                and not self.env.context.get("freelance_dunning_skip_email")
+            )
         )
         if to_send:
-            to_send.write({"send_at_once_state": "pending", "send_at_once_error": False})
+            to_send.write(
+                {"send_at_once_state": "pending", "send_at_once_error": False}
+            )
             # Sent right after the commit by the scheduled action, so posting
             # never waits for the PDF and a failure never undoes the posting.
             cron = self.env.ref(
-                "freelance_dunning.ir_cron_send_posted_invoices", raise_if_not_found=False
+                "freelance_dunning.ir_cron_send_posted_invoices",
+                raise_if_not_found=False,
             )
             if cron:
                 cron._trigger()
@@ -206,6 +222,8 @@ class AccountMove(models.Model):
                 if not self.is_move_sent:
                     raise UserError(self.env._("The email could not be prepared."))
         except Exception as error:  # noqa: BLE001 - shown on the invoice, retried
-            self.write({"send_at_once_state": "failed", "send_at_once_error": str(error)})
+            self.write(
+                {"send_at_once_state": "failed", "send_at_once_error": str(error)}
+            )
             return
         self.write({"send_at_once_state": "sent", "send_at_once_error": False})

@@ -128,6 +128,7 @@ class SaleOrder(models.Model):
     partner_blacklist_reason = fields.Selection(
         related="partner_id.commercial_partner_id.client_blacklist_reason"
     )
+    payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
     has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
     deposit_invoice_ids = fields.Many2many(
         comodel_name="account.move",
@@ -179,6 +180,23 @@ class SaleOrder(models.Model):
         """
         module = self.env.context.get("install_module")
         return bool(module) and not module.startswith("freelance_dunning")
+
+    @api.depends("payment_term_id", "partner_id")
+    def _compute_payment_term_warning(self):
+        for order in self:
+            order.payment_term_warning = order.payment_term_id._get_french_b2b_warning(
+                order.partner_id
+            )
+
+    @api.onchange("payment_term_id", "partner_id")
+    def _onchange_payment_term_french_maximum(self):
+        if self.payment_term_warning:
+            return {
+                "warning": {
+                    "title": self.env._("Payment term too long"),
+                    "message": self.payment_term_warning,
+                }
+            }
 
     def _blacklist_requires_full_upfront(self):
         self.ensure_one()

@@ -9,3 +9,4 @@ from . import test_late_interest
 from . import test_dunning
 from . import test_blacklist
 from . import test_invoice_sending
+from . import test_payment_terms_check
