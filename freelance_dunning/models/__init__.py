@@ -17,3 +17,4 @@ from . import account_move_line
 from . import freelance_dunning_run
 from . import ir_module_module
 from . import account_payment_term
+from . import sale_order_line

@@ -17,6 +17,11 @@ class AccountMove(models.Model):
         related="commercial_partner_id.client_blacklisted", string="Blacklisted Client"
     )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
+    amount_offered = fields.Monetary(
+        string="Value Offered",
+        compute="_compute_amount_offered",
+        help="The real price of what is given for free, taxes excluded.",
+    )
     send_at_once_state = fields.Selection(
         selection=[("pending", "To send"), ("sent", "Sent"), ("failed", "Failed")],
         string="Automatic Sending",
@@ -76,6 +81,18 @@ class AccountMove(models.Model):
             move.dunning_level_id = top.dunning_level_id
             move.dunning_last_date = max(
                 lines.mapped("dunning_last_date"), default=False
+            )
+
+    @api.depends(
+        "invoice_line_ids.is_offered",
+        "invoice_line_ids.price_unit",
+        "invoice_line_ids.quantity",
+    )
+    def _compute_amount_offered(self):
+        for move in self:
+            move.amount_offered = sum(
+                line.price_unit * line.quantity
+                for line in move.invoice_line_ids.filtered("is_offered")
             )
 
     @api.depends("invoice_payment_term_id", "partner_id", "move_type")

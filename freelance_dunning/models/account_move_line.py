@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMoveLine(models.Model):
@@ -12,3 +12,25 @@ class AccountMoveLine(models.Model):
         help="The last reminder level sent for this receivable line.",
     )
     dunning_last_date = fields.Date(string="Last Reminder", copy=False)
+
+    is_offered = fields.Boolean(
+        string="Offered",
+        help="Given for free: printed at its real price with a 100% discount.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("is_offered"):
+                vals["discount"] = 100.0
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("is_offered"):
+            vals = {**vals, "discount": 100.0}
+        return super().write(vals)
+
+    @api.onchange("is_offered")
+    def _onchange_is_offered(self):
+        if self.is_offered:
+            self.discount = 100.0

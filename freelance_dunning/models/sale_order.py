@@ -129,6 +129,11 @@ class SaleOrder(models.Model):
         related="partner_id.commercial_partner_id.client_blacklist_reason"
     )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
+    amount_offered = fields.Monetary(
+        string="Value Offered",
+        compute="_compute_amount_offered",
+        help="The real price of what is given for free, taxes excluded.",
+    )
     has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
     deposit_invoice_ids = fields.Many2many(
         comodel_name="account.move",
@@ -180,6 +185,13 @@ class SaleOrder(models.Model):
         """
         module = self.env.context.get("install_module")
         return bool(module) and not module.startswith("freelance_dunning")
+
+    @api.depends(
+        "order_line.is_offered", "order_line.price_unit", "order_line.product_uom_qty"
+    )
+    def _compute_amount_offered(self):
+        for order in self:
+            order.amount_offered = order.order_line._get_offered_value()
 
     @api.depends("payment_term_id", "partner_id")
     def _compute_payment_term_warning(self):

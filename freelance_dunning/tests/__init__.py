@@ -11,3 +11,4 @@ from . import test_blacklist
 from . import test_invoice_sending
 from . import test_payment_terms_check
 from . import test_printed_terms
+from . import test_offered_extras
