@@ -30,6 +30,8 @@ class TestPrintedTerms(FreelanceDunningCommon):
         self.assertIn("40 EUR", html, "the indemnity written as an amount")
         self.assertIn("No discount is granted for early payment", html)
         self.assertIn("Work is suspended", html)
+        self.assertIn("x days late / 365", html, "how interest is computed")
+        self.assertIn("mise en demeure", html)
 
     def test_contractual_rate_and_consumers(self):
         self.company.contractual_interest_rate = 12.0
