@@ -204,6 +204,21 @@ class AccountMove(models.Model):
         remaining = self.search_count(domain) if moves else 0
         self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
 
+    def _email_with_payment_link(self):
+        """Email the invoice through Odoo's sending, with its PDF and a payment
+        link that needs no login (the invoice's portal URL with its token)."""
+        self._portal_ensure_token()
+        template = self.env.ref(
+            "freelance_dunning.mail_template_installment_invoice",
+            raise_if_not_found=False,
+        )
+        self.env["account.move.send"].sudo()._generate_and_send_invoices(
+            self,
+            sending_methods={"email"},
+            mail_template=template,
+            allow_fallback_pdf=True,
+        )
+
     def _send_at_once(self):
         """Send one invoice, recording the result; never sends twice."""
         self.ensure_one()
@@ -225,17 +240,7 @@ class AccountMove(models.Model):
                             client=self.partner_id.display_name,
                         )
                     )
-                self._portal_ensure_token()
-                template = self.env.ref(
-                    "freelance_dunning.mail_template_installment_invoice",
-                    raise_if_not_found=False,
-                )
-                self.env["account.move.send"].sudo()._generate_and_send_invoices(
-                    self,
-                    sending_methods={"email"},
-                    mail_template=template,
-                    allow_fallback_pdf=True,
-                )
+                self._email_with_payment_link()
                 if not self.is_move_sent:
                     raise UserError(self.env._("The email could not be prepared."))
         except Exception as error:  # noqa: BLE001 - shown on the invoice, retried

@@ -545,15 +545,6 @@ class SaleOrder(models.Model):
     def _send_installment_invoices(self, invoices):
         """Email the invoices with their PDF and a payment link needing no login."""
         self.ensure_one()
-        template = self.env.ref(
-            "freelance_dunning.mail_template_installment_invoice",
-            raise_if_not_found=False,
-        )
-        if self.env.context.get("freelance_dunning_skip_email") or self.env.context.get(
-            "install_module"
-        ):
-            # Demo data and data files issue invoices without emailing anyone.
-            return
         for invoice in invoices:
             if not invoice.partner_id.email:
                 self.message_post(
@@ -565,13 +556,7 @@ class SaleOrder(models.Model):
                     subtype_xmlid="mail.mt_note",
                 )
                 continue
-            invoice._portal_ensure_token()
-            self.env["account.move.send"].sudo()._generate_and_send_invoices(
-                invoice,
-                sending_methods={"email"},
-                mail_template=template,
-                allow_fallback_pdf=True,
-            )
+            invoice._email_with_payment_link()
 
     def _generate_downpayment_invoices(self):
         # Odoo's automatic invoicing after an online payment: the deposit
