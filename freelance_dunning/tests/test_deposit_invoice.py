@@ -171,3 +171,17 @@ class TestDepositInvoice(FreelanceDunningCommon):
         html = self._render_quote(self._create_order(partner=consumer))
         self.assertNotIn("40 EUR", html)
         self.assertIn("legal interest rate", html)
+
+    def test_data_loading_emails_nobody(self):
+        """Demo data and other addons' data files issue deposits without emails."""
+        for context in (
+            {"freelance_dunning_skip_email": True},
+            {"install_module": "x"},
+        ):
+            with self.subTest(context=context):
+                order = self._sign(self._create_order())
+                order.with_context(**context).action_confirm()
+                invoice = order.deposit_invoice_ids
+                self.assertEqual(invoice.state, "posted")
+                self.assertFalse(invoice.is_move_sent)
+                self.assertFalse(self._sent_mails(invoice))
