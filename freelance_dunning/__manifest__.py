@@ -31,6 +31,9 @@
         "views/freelance_dunning_menus.xml",
     ],
     "demo": ["demo/freelance_dunning_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["freelance_dunning/static/tests/tours/*.js"],
+    },
     "post_init_hook": "_post_init_hook",
     "application": True,
 }

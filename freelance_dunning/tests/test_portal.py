@@ -79,3 +79,37 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         )
         self.assertIn("error", result, "signing through the route is refused too")
         self.assertIn(quote.state, ("draft", "sent"))
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestTours(FreelanceDunningCommon, HttpCase):
+    """A person in a real browser (Chromium), through Odoo's tours."""
+
+    def test_freelancer_sees_deposit_and_gate(self):
+        order = self._create_order(payment_schedule_id=self.schedule_50_25_25.id)
+        self.start_tour(
+            f"/odoo/sales/{order.id}",
+            "freelance_dunning_quote_deposit",
+            login=self.manager.login,
+        )
+        self.assertEqual(order.state, "draft", "the browser could not confirm it")
+
+    def test_portal_client_signs_and_sees_deposit_to_pay(self):
+        portal = new_test_user(
+            self.env,
+            login="fd_tour_portal",
+            groups="base.group_portal",
+            password="fd_tour_portal_pw",
+            name="Joel Willis",
+        )
+        order = self._create_order(
+            partner=portal.partner_id, client_order_ref="FD portal quote"
+        )
+        order.name = "FD portal quote"
+        order.action_quotation_sent()
+        self.start_tour(
+            "/my/quotes", "freelance_dunning_portal_sign", login="fd_tour_portal"
+        )
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.work_gate_state, "waiting_deposit")
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
