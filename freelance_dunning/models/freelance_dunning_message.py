@@ -176,7 +176,9 @@ class FreelanceDunningMessage(models.Model):
                 {"state": "sent", "user_id": user.id if user else False}
             )
             message._advance_lines()
-            message._run_level_actions()
+            # Suspending orders, scheduling activities and issuing the penalty
+            # invoice are the company's actions, whoever runs the reminders.
+            message.sudo()._run_level_actions()
 
     def _deliver(self):
         self.ensure_one()
@@ -232,9 +234,14 @@ class FreelanceDunningMessage(models.Model):
             "freelance_dunning.mail_template_dunning_message"
         )
         lang = self.partner_id.lang or self.env.lang
-        rendered = template.with_context(lang=lang)._generate_template(
-            self.ids, ["subject", "body_html"]
-        )[self.id]
+        # The addon's own template calls a method of the reminder: Odoo renders
+        # templates in restricted mode for users who may not edit them, which
+        # forbids that, so the trusted template is rendered as superuser.
+        rendered = (
+            template.sudo()
+            .with_context(lang=lang)
+            ._generate_template(self.ids, ["subject", "body_html"])[self.id]
+        )
         invoices = self.event_ids.move_id
         for invoice in invoices:
             invoice._portal_ensure_token()
@@ -248,17 +255,23 @@ class FreelanceDunningMessage(models.Model):
                     "account.account_invoices", invoice.ids
                 )
             pdfs.append((f"{invoice._get_report_base_filename()}.pdf", pdf))
-        mail_message = self.partner_id.with_context(
-            mail_post_autofollow=False
-        ).message_post(
-            subject=rendered["subject"],
-            body=rendered["body_html"],
-            partner_ids=recipients.ids,
-            attachments=pdfs,
-            attachment_ids=[a.id for a in attachments],
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
+        # Accountants may not edit contacts: the reminder is posted on the
+        # client as the company's communication, signed by whoever sends it.
+        author = self.user_id.partner_id or self.env.user.partner_id
+        mail_message = (
+            self.partner_id.sudo()
+            .with_context(mail_post_autofollow=False)
+            .message_post(
+                author_id=author.id,
+                subject=rendered["subject"],
+                body=rendered["body_html"],
+                partner_ids=recipients.ids,
+                attachments=pdfs,
+                attachment_ids=[a.id for a in attachments],
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                email_layout_xmlid="mail.mail_notification_light",
+            )
         )
         self.mail_message_id = mail_message
 

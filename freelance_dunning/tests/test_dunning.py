@@ -489,3 +489,30 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             message.mail_message_id.attachment_ids.mapped("raw"),
             [b"%PDF-1.4 the invoice as sent"],
         )
+
+    def test_accountant_without_template_rights_sends_reminders(self):
+        """Odoo renders templates in restricted mode for them: ours must still work."""
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Accountant",
+                "login": "fd_plain_accountant",
+                "email": "acc@example.com",
+                "company_id": self.company.id,
+                "company_ids": [Command.set(self.company.ids)],
+                "groups_id": [
+                    Command.set(
+                        [
+                            self.env.ref("account.group_account_invoice").id,
+                            self.env.ref("freelance_dunning.group_dunning_user").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        self.assertFalse(accountant.has_group("mail.group_mail_template_editor"))
+        self._invoice(1000.0, due="2025-06-20")
+        with freeze_time("2025-06-21"):
+            message = self.engine.with_user(accountant)._run(
+                self.company, date(2025, 6, 21), user=accountant
+            )
+        self.assertEqual(message.state, "sent", message.error)

@@ -1,3 +1,5 @@
+from odoo import fields
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import FreelanceDunningCommon
@@ -113,3 +115,53 @@ class TestTours(FreelanceDunningCommon, HttpCase):
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.work_gate_state, "waiting_deposit")
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
+
+    def test_accountant_runs_reminders_and_marks_disputed(self):
+        accountant = new_test_user(
+            self.env,
+            login="fd_accountant",
+            groups="account.group_account_manager,freelance_dunning.group_dunning_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.env["freelance.dunning.level"]._create_default_levels(self.company)
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.client.id,
+                "invoice_date": fields.Date.subtract(fields.Date.today(), days=1),
+                "invoice_date_due": fields.Date.subtract(fields.Date.today(), days=1),
+                "invoice_line_ids": [Command.create({"product_id": self.service.id})],
+            }
+        )
+        invoice.action_post()
+        self.start_tour(
+            "/odoo/action-freelance_dunning.freelance_dunning_run_wizard_action",
+            "freelance_dunning_accountant_run",
+            login=accountant.login,
+        )
+        self.assertEqual(invoice.dunning_level_id.tone, "friendly")
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "freelance_dunning_mark_disputed",
+            login=accountant.login,
+        )
+        self.assertEqual(invoice.dunning_pause_reason, "disputed")
+        self.assertTrue(invoice.dunning_pause_until)
+
+    def test_manager_blacklists_and_is_refused_a_quote(self):
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.client.id}",
+            "freelance_dunning_blacklist",
+            login=self.manager.login,
+        )
+        self.assertTrue(self.client.client_blacklisted)
+        self.assertEqual(self.client.client_blacklist_reason, "late_payer")
+        self.start_tour(
+            "/odoo/action-sale.action_quotations_with_onboarding/new",
+            "freelance_dunning_blacklist_refused",
+            login=self.manager.login,
+        )
+        self.assertFalse(
+            self.env["sale.order"].search([("partner_id", "=", self.client.id)])
+        )

@@ -82,3 +82,108 @@ registry.category("web_tour.tours").add("freelance_dunning_portal_sign", {
         },
     ],
 });
+
+// The accountant previews the reminders, sends them, then marks an invoice disputed.
+registry.category("web_tour.tours").add("freelance_dunning_accountant_run", {
+    steps: () => [
+        {
+            content: "The preview lists the overdue invoice at its level",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains('Friendly reminder')",
+        },
+        {
+            content: "Send now",
+            trigger: ".modal button[name=action_send]",
+            run: "click",
+        },
+        {
+            content: "The reminder is sent",
+            trigger: ".o_list_view .o_data_row:contains('Friendly reminder'):contains('Sent')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("freelance_dunning_mark_disputed", {
+    steps: () => [
+        {
+            content: "Mark the invoice disputed",
+            trigger: ".o_statusbar_buttons button:contains('Mark Disputed')",
+            run: "click",
+        },
+        {
+            content: "Explain the dispute",
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit The client questions the scope of phase 2",
+        },
+        {
+            content: "Pause the reminders",
+            trigger: ".modal button[name=action_pause]",
+            run: "click",
+        },
+        {
+            content: "The reminders can be resumed",
+            trigger: ".o_statusbar_buttons button:contains('Resume Reminders')",
+        },
+    ],
+});
+
+// A manager blacklists a client and is refused a new quotation for it.
+registry.category("web_tour.tours").add("freelance_dunning_blacklist", {
+    steps: () => [
+        {
+            content: "Blacklist the client",
+            trigger: ".o_form_view .o_statusbar_buttons button:contains('Blacklist')",
+            run: "click",
+        },
+        {
+            content: "Reason: chronic late payer",
+            trigger: ".modal .o_field_widget[name=reason] .o_radio_item:contains('Chronic late payer') input",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal .modal-footer button[name=action_apply]:contains('Blacklist')",
+            run: "click",
+        },
+        {
+            content: "The banner shows it",
+            trigger: ".o_form_view .alert-danger:contains('Blacklisted client')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("freelance_dunning_blacklist_refused", {
+    steps: () => [
+        {
+            content: "Choose the blacklisted client",
+            trigger: ".o_form_view .o_field_widget[name=partner_id] input",
+            run: "edit Brightside",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item:contains('Brightside Coaching')",
+            run: "click",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Refused",
+            trigger: ".modal:contains('takes no new business with this client')",
+        },
+        {
+            content: "Close the message",
+            trigger: ".modal .modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            content: "Discard the quotation",
+            trigger: ".o_form_button_cancel",
+            run: "click",
+        },
+        {
+            content: "Back to the quotations",
+            trigger: ".o_list_view, .o_kanban_view",
+        },
+    ],
+});
