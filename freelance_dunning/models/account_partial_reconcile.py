@@ -14,12 +14,7 @@ class AccountPartialReconcile(models.Model):
         """
         partials = super().create(vals_list)
         moves = (partials.debit_move_id | partials.credit_move_id).move_id
-        orders = (
-            self.env["sale.order.installment"]
-            .sudo()
-            .search([("invoice_id", "in", moves.ids), ("is_deposit", "=", True)])
-            .order_id
-        )
+        orders = moves.sudo().installment_ids.filtered("is_deposit").order_id
         if orders:
             pending = self.env.cr.precommit.data.setdefault(
                 "freelance_dunning.work_gate_orders", set()

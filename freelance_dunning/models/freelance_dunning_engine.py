@@ -50,14 +50,8 @@ class FreelanceDunningEngine(models.AbstractModel):
         ]
 
     @api.model
-    def _next_level(self, line, levels, today):
-        """The level a line reaches today, or None.
-
-        Levels are climbed one at a time, in order: the next one applies once
-        the line is late enough for it and, after a reminder, once as many days
-        have passed as the two levels are apart.
-        """
-        days_late = (today - line.date_maturity).days
+    def _following_level(self, line, levels, today):
+        """The level after the line's last one, in the ladder's order, or None."""
         last = line.dunning_level_id
         ordered = list(levels)
         if last in ordered:
@@ -66,39 +60,35 @@ class FreelanceDunningEngine(models.AbstractModel):
             following = [level for level in ordered if level.sequence > last.sequence]
         else:
             following = ordered
-        if days_late > 0:
+        if line.date_maturity < today:
             # A notice before the due date makes no sense once it has passed.
             following = [level for level in following if level.days > 0]
-        if not following:
-            return None
-        level = following[0]
-        if days_late < level.days:
-            return None
-        if last and line.dunning_last_date:
-            if (today - line.dunning_last_date).days < level.days - last.days:
-                return None
-        return level
+        return following[0] if following else None
 
     @api.model
-    def _next_level_date(self, line, levels):
-        """The day the line's next level applies (ignoring pauses), or None."""
-        last = line.dunning_level_id
-        ordered = list(levels)
-        following = ordered[ordered.index(last) + 1 :] if last in ordered else ordered
-        if not last:
-            today = fields.Date.context_today(self)
-            if line.date_maturity < today:
-                following = [level for level in following if level.days > 0]
-        if not following:
-            return None
-        level = following[0]
+    def _level_date(self, line, level):
+        """The day ``level`` applies to the line: late enough for it and, after
+        a reminder, as many days later as the two levels are apart."""
         when = fields.Date.add(line.date_maturity, days=level.days)
+        last = line.dunning_level_id
         if last and line.dunning_last_date:
             when = max(
                 when,
                 fields.Date.add(line.dunning_last_date, days=level.days - last.days),
             )
         return when
+
+    @api.model
+    def _next_level(self, line, levels, today):
+        """The level a line reaches today, or None (levels are climbed in order)."""
+        level = self._following_level(line, levels, today)
+        return level if level and self._level_date(line, level) <= today else None
+
+    @api.model
+    def _next_level_date(self, line, levels):
+        """The day the line's next level applies (ignoring pauses), or None."""
+        level = self._following_level(line, levels, fields.Date.context_today(self))
+        return self._level_date(line, level) if level else None
 
     @api.model
     def _compute_penalties(self, line, level, today):

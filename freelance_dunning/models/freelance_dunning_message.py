@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 _logger = logging.getLogger(__name__)
 
@@ -199,8 +200,6 @@ class FreelanceDunningMessage(models.Model):
             )
 
     def _format(self, amount):
-        from odoo.tools import format_amount
-
         return format_amount(self.env, amount, self.currency_id)
 
     def _render_letter(self):

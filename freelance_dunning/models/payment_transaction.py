@@ -33,11 +33,7 @@ class PaymentTransaction(models.Model):
         invoices = self.invoice_ids.filtered(
             lambda inv: inv.state == "posted" and not inv.is_move_sent
         )
-        installments = (
-            self.env["sale.order.installment"]
-            .sudo()
-            .search([("invoice_id", "in", invoices.ids)])
-        )
+        installments = invoices.sudo().installment_ids
         for order in installments.order_id:
             order._send_installment_invoices(
                 installments.filtered(lambda i, o=order: i.order_id == o).invoice_id

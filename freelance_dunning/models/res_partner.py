@@ -3,6 +3,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 MANAGER_GROUP = "freelance_dunning.group_dunning_manager"
 
+
+def is_dunning_manager(env):
+    """Whether the environment may take a dunning manager's decisions."""
+    return env.su or env.user.has_group(MANAGER_GROUP)
+
+
 BLACKLIST_REASONS = [
     ("late_payer", "Chronic late payer"),
     ("disputes", "Disputes expertise"),
@@ -123,7 +129,7 @@ class ResPartner(models.Model):
         )
 
     def _check_deposit_rights(self):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+        if is_dunning_manager(self.env):
             return
         # Contacts receive these fields from their company through Odoo's
         # commercial sync: only the company's own terms are a decision.
@@ -181,7 +187,7 @@ class ResPartner(models.Model):
                 )
 
     def _check_blacklist_rights(self):
-        if not (self.env.su or self.env.user.has_group(MANAGER_GROUP)):
+        if not is_dunning_manager(self.env):
             raise AccessError(
                 self.env._("Only a dunning manager may blacklist a client or lift it.")
             )

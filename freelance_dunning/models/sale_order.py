@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
-from .res_partner import MANAGER_GROUP
+from .res_partner import is_dunning_manager
 
 _logger = logging.getLogger(__name__)
 
@@ -296,19 +296,17 @@ class SaleOrder(models.Model):
 
     @api.depends("payment_schedule_id", "deposit_required", "company_id")
     def _compute_deposit_percent(self):
-        # Same source as the installments (see _prepare_installments), read
-        # directly so that it is known before the order is saved.
+        # Derived from the same rules as the installments, so that it is known
+        # before the order (and its installments) are saved.
         for order in self:
             if not order._is_deposit_editable():
                 continue
-            if order._blacklist_requires_full_upfront():
-                order.deposit_percent = 100.0
-            elif not order.deposit_required:
-                order.deposit_percent = 0.0
-            elif order.payment_schedule_id:
-                order.deposit_percent = order.payment_schedule_id.deposit_percent
-            else:
-                order.deposit_percent = order.company_id.deposit_percent
+            signature = [
+                values["percent"]
+                for values in order._prepare_installments()
+                if values["trigger"] == "signature"
+            ]
+            order.deposit_percent = sum(signature) if order.deposit_required else 0.0
 
     @api.depends("installment_ids.invoice_id")
     def _compute_deposit_invoice_ids(self):
@@ -372,7 +370,7 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def _check_deposit_rights(self):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+        if is_dunning_manager(self.env):
             return
         for order in self.filtered(lambda o: o.state in ("draft", "sent")):
             minimum = order._get_minimum_deposit_percent()

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.res_partner import MANAGER_GROUP
+from ..models.res_partner import is_dunning_manager
 
 
 class FreelanceDepositWaiver(models.TransientModel):
@@ -25,7 +25,7 @@ class FreelanceDepositWaiver(models.TransientModel):
 
     def action_waive(self):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
+        if not is_dunning_manager(self.env):
             raise AccessError(self.env._("Only a dunning manager may waive a deposit."))
         if not self.reason or not self.reason.strip():
             raise UserError(self.env._("Write down why the deposit is waived."))

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.res_partner import MANAGER_GROUP
+from ..models.res_partner import is_dunning_manager
 
 
 class FreelanceWorkGateOverride(models.TransientModel):
@@ -19,7 +19,7 @@ class FreelanceWorkGateOverride(models.TransientModel):
 
     def action_open(self):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
+        if not is_dunning_manager(self.env):
             raise AccessError(
                 self.env._("Only a dunning manager may open a work gate early.")
             )
