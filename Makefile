@@ -4,8 +4,9 @@
 #   make test   what CI runs: lint, fresh install of every addon, all tests
 #   make lint   ruff + pylint-odoo only
 #   make format apply ruff's fixes and formatting
+#   make i18n   regenerate the .pot files and merge the French catalogues
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup stop-pg clean
+.PHONY: run test lint format setup i18n stop-pg clean
 
 run:
 	tools/dev.sh run
@@ -23,6 +24,9 @@ format:
 
 setup:
 	tools/dev.sh setup
+
+i18n:
+	tools/dev.sh i18n
 
 stop-pg clean:
 	tools/dev.sh stop-pg

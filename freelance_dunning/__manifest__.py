@@ -32,6 +32,7 @@
     ],
     "demo": ["demo/freelance_dunning_demo.xml"],
     "assets": {
+        "web.assets_backend": ["freelance_dunning/static/src/**/*"],
         "web.assets_tests": ["freelance_dunning/static/tests/tours/*.js"],
     },
     "post_init_hook": "_post_init_hook",

@@ -9,5 +9,8 @@
     "development_status": "Alpha",
     "depends": ["freelance_dunning", "sale_project"],
     "demo": ["demo/freelance_dunning_project_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["freelance_dunning_project/static/tests/tours/*.js"],
+    },
     "auto_install": True,
 }

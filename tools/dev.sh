@@ -5,6 +5,7 @@
 #   tools/dev.sh test                 lint + fresh db install + all tests (CI)
 #   tools/dev.sh lint                 ruff + pylint-odoo
 #   tools/dev.sh setup                venv + Odoo check + PostgreSQL + config only
+#   tools/dev.sh i18n                 regenerate the .pot files, merge fr.po
 #   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD (an already running server),
@@ -235,6 +236,36 @@ odoo_test() {
         --addons-dir "$ADDONS_DIR" --lint-status "$lint_rc"
 }
 
+# Regenerate every addon's i18n/<addon>.pot from a fresh install in the
+# database ODOO_I18N_DB (demo data included, as in the tests), then merge the
+# French catalogue (new strings arrive untranslated: translate them; the test
+# test_translations.py fails until every string has its French text).
+i18n() {
+    setup
+    command -v msgmerge >/dev/null || die "msgmerge is needed: apt-get install gettext"
+    local addons db=${ODOO_I18N_DB:-fd_i18n} a
+    addons=$(repo_addons)
+    "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
+    say "Installing $addons in $db (log: .run/i18n-install.log)"
+    "$PY" -m odoo -c "$CONF" -d "$db" -i "$addons" --stop-after-init \
+        --logfile "$RUN_DIR/i18n-install.log" || die "install failed, see .run/i18n-install.log"
+    for a in ${addons//,/ }; do
+        mkdir -p "$ADDONS_DIR/$a/i18n"
+        "$PY" -m odoo -c "$CONF" -d "$db" --i18n-export="$ADDONS_DIR/$a/i18n/$a.pot" \
+            --modules="$a" --stop-after-init --logfile "$RUN_DIR/i18n-export.log" ||
+            die "export of $a failed, see .run/i18n-export.log"
+        if [ -f "$ADDONS_DIR/$a/i18n/fr.po" ]; then
+            msgmerge --quiet --update --backup=none --no-fuzzy-matching --no-wrap \
+                "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
+        else
+            msginit --no-translator --no-wrap --locale=fr --input="$ADDONS_DIR/$a/i18n/$a.pot" \
+                --output-file="$ADDONS_DIR/$a/i18n/fr.po"
+        fi
+        say "$a: $(msgattrib --untranslated --no-obsolete "$ADDONS_DIR/$a/i18n/fr.po" | grep -c '^msgid' || true) untranslated entries (header included) in fr.po"
+    done
+    "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -243,6 +274,7 @@ case "$cmd" in
     lint) lint ;;
     setup) setup ;;
     venv) ensure_venv ;;
+    i18n) i18n ;;
     stop-pg) stop_pg ;;
-    *) die "usage: tools/dev.sh {run|test|lint|setup|stop-pg}" ;;
+    *) die "usage: tools/dev.sh {run|test|lint|setup|i18n|stop-pg}" ;;
 esac

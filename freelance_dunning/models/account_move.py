@@ -144,6 +144,7 @@ class AccountMove(models.Model):
 
     def action_dunning_pause(self, reason, until, note=None):
         """Pause the reminders of these invoices until a date (dispute, promise)."""
+        until = fields.Date.to_date(until)
         if not until or until <= fields.Date.context_today(self):
             raise UserError(self.env._("A pause needs an end date in the future."))
         self.write({"dunning_pause_until": until, "dunning_pause_reason": reason})

@@ -584,7 +584,13 @@ class SaleOrder(models.Model):
             raise UserError(
                 self.env._("There is no unpaid deposit invoice on these orders.")
             )
-        return invoices.action_register_payment()
+        action = invoices.action_register_payment()
+        # Back on the order once paid: the freelancer sees the gate open.
+        action["context"] = {
+            **action.get("context", {}),
+            "dont_redirect_to_payments": True,
+        }
+        return action
 
     def _demo_pay_deposit(self):
         """Demo data: the client paid its deposit by bank transfer."""

@@ -148,6 +148,11 @@ class TestTours(FreelanceDunningCommon, HttpCase):
         )
         self.assertEqual(invoice.dunning_pause_reason, "disputed")
         self.assertTrue(invoice.dunning_pause_until)
+        self.start_tour(
+            "/odoo/action-freelance_dunning.freelance_dunning_dashboard_action",
+            "freelance_dunning_dashboard",
+            login=accountant.login,
+        )
 
     def test_manager_blacklists_and_is_refused_a_quote(self):
         self.start_tour(

@@ -1,1 +1,2 @@
 from . import test_project_gate
+from . import test_tours

@@ -187,3 +187,40 @@ registry.category("web_tour.tours").add("freelance_dunning_blacklist_refused", {
         },
     ],
 });
+
+// The accountant's dashboard: amounts by level and the lists behind them.
+registry.category("web_tour.tours").add("freelance_dunning_dashboard", {
+    steps: () => [
+        {
+            content: "Open receivables and DSO are shown",
+            trigger: ".o_freelance_dunning_dashboard .o_fd_total",
+        },
+        {
+            trigger: ".o_freelance_dunning_dashboard .o_fd_dso:contains('days')",
+        },
+        {
+            content: "The friendly reminder level holds one invoice",
+            trigger: ".o_fd_level_row:contains('Friendly reminder'):contains('1 inv.')",
+            run: "click",
+        },
+        {
+            content: "Its list opens, with the one invoice",
+            trigger:
+                ".o_list_view:not(:has(.o_data_row ~ .o_data_row)) .o_data_row:contains('Brightside')",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "The disputed invoice waits",
+            trigger: ".o_fd_todo_paused .o_fd_count:contains('1')",
+            run: "click",
+        },
+        {
+            trigger:
+                ".o_list_view:not(:has(.o_data_row ~ .o_data_row)) .o_data_row:contains('Brightside')",
+        },
+    ],
+});

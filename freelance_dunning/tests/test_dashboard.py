@@ -1,0 +1,168 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDashboard(FreelanceDunningCommon):
+    """The receivables dashboard: amounts by level, aged balance, DSO, to-dos."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
+        cls.levels = cls.env["freelance.dunning.engine"]._get_levels(cls.company)
+        cls.dashboard = cls.env["freelance.dunning.dashboard"]
+        cls.other_client = cls.env["res.partner"].create(
+            {"name": "Other client SARL", "is_company": True}
+        )
+
+    def _invoice(self, amount, invoice_date, due, partner=None):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.client).id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Design work",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        return invoice
+
+    def _set_level(self, invoice, tone):
+        level = self.levels.filtered(lambda lv: lv.tone == tone)
+        invoice.line_ids.filtered(
+            lambda ln: ln.account_type == "asset_receivable"
+        ).dunning_level_id = level
+        return level
+
+    def _row(self, rows, key):
+        return next(row for row in rows if row["key"] == key)
+
+    def _moves(self, action):
+        return self.env[action["res_model"]].search(action["domain"])
+
+    @freeze_time("2025-09-01")
+    def test_figures_and_the_lists_behind_them(self):
+        not_due = self._invoice(1000.0, "2025-08-25", "2025-09-10")
+        late_12 = self._invoice(2000.0, "2025-07-21", "2025-08-20")
+        late_62 = self._invoice(3000.0, "2025-06-01", "2025-07-01")
+        late_100 = self._invoice(4000.0, "2025-04-01", "2025-05-24", self.other_client)
+        paid = self._invoice(500.0, "2025-08-01", "2025-08-15")
+        self._pay_invoice(paid)
+        half = self._invoice(600.0, "2025-08-01", "2025-08-31")
+        self._pay_invoice(half, amount=200.0)
+        firm = self._set_level(late_62, "firm")
+        formal = self._set_level(late_100, "formal_notice")
+
+        data = self.dashboard.get_dashboard_data()
+        self.assertEqual(data["total_amount"], 1000.0 + 2000 + 3000 + 4000 + 400)
+        self.assertEqual(data["invoice_count"], 5)
+        self.assertEqual(data["overdue_amount"], 2000.0 + 3000 + 4000 + 400)
+        self.assertEqual(data["overdue_count"], 4)
+
+        levels = data["levels"]
+        self.assertEqual(len(levels), 1 + len(self.levels), "every level is listed")
+        self.assertEqual(
+            (self._row(levels, "none")["amount"], self._row(levels, "none")["count"]),
+            (2400.0, 2),
+            "overdue without a reminder: the 12-day one and the partly paid one",
+        )
+        self.assertEqual(self._row(levels, str(firm.id))["amount"], 3000.0)
+        self.assertEqual(self._row(levels, str(formal.id))["amount"], 4000.0)
+        friendly = self.levels.filtered(lambda lv: lv.tone == "friendly")
+        self.assertEqual(self._row(levels, str(friendly.id))["count"], 0)
+
+        aging = {row["key"]: row["amount"] for row in data["aging"]}
+        self.assertEqual(
+            aging,
+            {
+                "not_due": 1000.0,
+                "1_30": 2400.0,
+                "31_60": 0.0,
+                "61_90": 3000.0,
+                "91_plus": 4000.0,
+            },
+        )
+        self.assertEqual(sum(aging.values()), data["total_amount"])
+
+        # Sales of the last 90 days (2025-06-03 .. 2025-09-01): 1000 + 2000
+        # + 500 + 600; receivable 10,400: DSO = 10400 / 4100 * 90 = 228 days.
+        self.assertEqual(data["dso"]["days"], 228)
+        self.assertEqual(data["dso"]["period"], 90)
+
+        self.assertEqual(
+            self._moves(self.dashboard.action_open("level", str(firm.id))), late_62
+        )
+        self.assertEqual(
+            self._moves(self.dashboard.action_open("level", "none")), late_12 | half
+        )
+        self.assertEqual(
+            self._moves(self.dashboard.action_open("aging", "91_plus")), late_100
+        )
+        self.assertEqual(
+            self._moves(self.dashboard.action_open("aging", "not_due")), not_due
+        )
+        with self.assertRaises(UserError):
+            self.dashboard.action_open("todo", "everything")
+
+    @freeze_time("2025-09-01")
+    def test_todo_counts_open_their_lists(self):
+        quote = self._create_order()
+        confirmed = self._confirm(self._create_order())
+        late = self._invoice(800.0, "2025-07-01", "2025-07-15")
+        late.action_dunning_pause("disputed", "2025-09-30", "Scope disputed")
+        self.other_client.write(
+            {
+                "client_blacklisted": True,
+                "client_blacklist_reason": "late_payer",
+            }
+        )
+        todo = self.dashboard.get_dashboard_data()["todo"]
+        expected = {
+            "waiting_signature": quote,
+            "waiting_deposit": confirmed,
+            "paused": late,
+            "blacklisted": self.other_client,
+        }
+        for key, records in expected.items():
+            found = self._moves(self.dashboard.action_open("todo", key))
+            self.assertIn(records, found, key)
+            self.assertEqual(todo[key], len(found), key)
+
+    @freeze_time("2025-09-01")
+    def test_no_invoice_no_figure_and_other_companies_stay_apart(self):
+        empty = self.dashboard.with_company(
+            self.env["res.company"].create({"name": "Empty agency"})
+        ).get_dashboard_data()
+        self.assertEqual(empty["invoice_count"], 0)
+        self.assertIsNone(empty["dso"]["days"], "no sales, no DSO")
+        self._invoice(1000.0, "2025-08-01", "2025-08-10")
+        other = self.env["res.company"].create({"name": "Sister agency"})
+        outsider = new_test_user(
+            self.env,
+            login="fd_sister_accountant",
+            groups="account.group_account_invoice,freelance_dunning.group_dunning_user",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        data = self.dashboard.with_user(outsider).get_dashboard_data()
+        self.assertEqual(
+            data["total_amount"], 0.0, "another company's debtors stay hidden"
+        )
+        mine = self.dashboard.get_dashboard_data()
+        self.assertEqual(mine["total_amount"], 1000.0)

@@ -1,0 +1,36 @@
+from odoo.fields import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestProjectTour(FreelanceDunningCommon, HttpCase):
+    """The freelancer's path from a quotation to a started project, in Chromium."""
+
+    def test_freelancer_quote_signed_copy_deposit_project(self):
+        self.service.write({"service_tracking": "task_in_project"})
+        freelancer = new_test_user(
+            self.env,
+            login="fd_freelancer",
+            groups="sales_team.group_sale_salesman,account.group_account_invoice,"
+            "project.group_project_user,freelance_dunning.group_dunning_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.start_tour(
+            "/odoo/action-sale.action_quotations_with_onboarding/new",
+            "freelance_dunning_quote_to_project",
+            login=freelancer.login,
+        )
+        order = self.env["sale.order"].search([("partner_id", "=", self.client.id)])
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.user_id, freelancer)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.signed_copy_id.name, "signed-quote.pdf")
+        self.assertEqual(order.signed_by, "Alex Martin")
+        self.assertEqual(order.deposit_state, "paid")
+        self.assertEqual(order.work_gate_state, "cleared")
+        self.assertTrue(
+            order.order_line.task_id, "the task exists once the deposit is paid"
+        )
