@@ -242,7 +242,6 @@ odoo_test() {
 # test_translations.py fails until every string has its French text).
 i18n() {
     setup
-    command -v msgmerge >/dev/null || die "msgmerge is needed: apt-get install gettext"
     local addons db=${ODOO_I18N_DB:-fd_i18n} a
     addons=$(repo_addons)
     "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
@@ -254,14 +253,8 @@ i18n() {
         "$PY" -m odoo -c "$CONF" -d "$db" --i18n-export="$ADDONS_DIR/$a/i18n/$a.pot" \
             --modules="$a" --stop-after-init --logfile "$RUN_DIR/i18n-export.log" ||
             die "export of $a failed, see .run/i18n-export.log"
-        if [ -f "$ADDONS_DIR/$a/i18n/fr.po" ]; then
-            msgmerge --quiet --update --backup=none --no-fuzzy-matching --no-wrap \
-                "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
-        else
-            msginit --no-translator --no-wrap --locale=fr --input="$ADDONS_DIR/$a/i18n/$a.pot" \
-                --output-file="$ADDONS_DIR/$a/i18n/fr.po"
-        fi
-        say "$a: $(msgattrib --untranslated --no-obsolete "$ADDONS_DIR/$a/i18n/fr.po" | grep -c '^msgid' || true) untranslated entries (header included) in fr.po"
+        [ -f "$ADDONS_DIR/$a/i18n/fr.po" ] || cp "$ADDONS_DIR/$a/i18n/$a.pot" "$ADDONS_DIR/$a/i18n/fr.po"
+        "$PY" tools/i18n_merge.py "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
     done
     "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
 }
