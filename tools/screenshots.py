@@ -105,6 +105,11 @@ def main():
             "reminders.png",
             ".o_list_view",
         )
+        shoot(
+            "/odoo/action-freelance_dunning.freelance_dunning_dashboard_action",
+            "dashboard.png",
+            ".o_freelance_dunning_dashboard .o_fd_levels",
+        )
         page.goto(f"{args.url}/odoo/settings#sale_management")
         page.wait_for_selector("#freelance_deposit_required")
         page.locator("#freelance_deposit_required").scroll_into_view_if_needed()
