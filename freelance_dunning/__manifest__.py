@@ -29,6 +29,7 @@
         "views/account_move_views.xml",
         "views/client_blacklist_views.xml",
         "views/freelance_dunning_menus.xml",
+        "data/freelance_dunning_level_data.xml",
     ],
     "demo": ["demo/freelance_dunning_demo.xml"],
     "assets": {

@@ -206,6 +206,16 @@ class FreelanceDunningLevel(models.Model):
                         level.with_context(lang=lang).name = translated[level.tone]
 
     @api.model
+    def _ensure_default_levels(self):
+        """Every company has a reminder ladder (data file: each install and update).
+
+        A database that had the addon before the levels existed, or companies
+        created while it was not loaded, get the shipped ladder; a company that
+        has levels (even archived ones) keeps them untouched.
+        """
+        self._create_default_levels(self.env["res.company"].search([]))
+
+    @api.model
     def _create_default_levels(self, companies):
         languages = [code for code, _name in self.env["res.lang"].get_installed()]
         for company in companies:

@@ -14,3 +14,4 @@ from . import test_printed_terms
 from . import test_offered_extras
 from . import test_translations
 from . import test_dashboard
+from . import test_default_levels
