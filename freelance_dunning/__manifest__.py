@@ -35,5 +35,6 @@
         "web.assets_tests": ["freelance_dunning/static/tests/tours/*.js"],
     },
     "post_init_hook": "_post_init_hook",
+    "uninstall_hook": "_uninstall_hook",
     "application": True,
 }
