@@ -1,15 +1,29 @@
+import json
+
 from . import models
 from . import wizards
 
+EXISTING_QUOTES_PARAM = "freelance_dunning.quotations_before_install"
+
+
+def _pre_init_hook(env):
+    """Remember the quotations that exist before the install (not demo data)."""
+    env.cr.execute("SELECT id FROM sale_order WHERE state IN ('draft', 'sent')")
+    ids = [row[0] for row in env.cr.fetchall()]
+    env["ir.config_parameter"].sudo().set_param(EXISTING_QUOTES_PARAM, json.dumps(ids))
+
 
 def _post_init_hook(env):
-    """Every existing company gets the shipped reminder ladder; existing
-    quotations get the terms of the rule in _apply_terms_to_existing_quotations."""
+    """Every existing company gets the shipped reminder ladder; quotations that
+    existed before get the terms of _apply_terms_to_existing_quotations."""
     env["freelance.dunning.level"]._create_default_levels(env["res.company"].search([]))
-    _apply_terms_to_existing_quotations(env)
+    params = env["ir.config_parameter"].sudo()
+    ids = json.loads(params.get_param(EXISTING_QUOTES_PARAM) or "[]")
+    params.search([("key", "=", EXISTING_QUOTES_PARAM)]).unlink()
+    _apply_terms_to_existing_quotations(env["sale.order"].browse(ids).exists())
 
 
-def _apply_terms_to_existing_quotations(env):
+def _apply_terms_to_existing_quotations(orders):
     """Quotations that exist when the addon is installed (README, For integrators).
 
     - Drafts were never shown to the client: they get the deposit, schedule and
@@ -19,11 +33,7 @@ def _apply_terms_to_existing_quotations(env):
       a deposit on one by hand.
     - Confirmed and cancelled orders are left as they are (never gated).
     """
-    orders = (
-        env["sale.order"]
-        .with_context(tracking_disable=True, mail_notrack=True)
-        .search([("state", "in", ("draft", "sent"))])
-    )
+    orders = orders.with_context(tracking_disable=True, mail_notrack=True)
     sent = orders.filtered(lambda order: order.state == "sent")
     for signature in (True, False):
         sent.filtered(lambda o, s=signature: o.require_signature == s).write(

@@ -313,7 +313,9 @@ def step_after_install(env, facts):
         "confirm_sent",
         lambda: _confirm_invoice_and_pay(env, order(refs["orders"]["sent"])),
     )
-    _try(facts, "confirm_draft", lambda: order(refs["orders"]["draft"]).action_confirm())
+    _try(
+        facts, "confirm_draft", lambda: order(refs["orders"]["draft"]).action_confirm()
+    )
     # The nightly reminders, on an invoice 40 days late from before the install.
     engine = env["freelance.dunning.engine"]
     overdue = invoice(refs["invoices"]["overdue"])
@@ -521,7 +523,7 @@ def main(conf, database, step, out_path):
             params.set_param("lifecycle_test.max_ids", json.dumps(facts["max_ids"]))
             params.set_param("lifecycle_test.columns", json.dumps(facts["columns"]))
         del facts["_env"]
-        cr.commit()
+        # Leaving the block commits.
     with open(out_path, "w") as out:
         json.dump(facts, out, indent=1, default=str)
 

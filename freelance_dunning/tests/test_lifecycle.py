@@ -17,15 +17,16 @@ drops it at the end:
 
 Each step runs once for the whole module (one fixture); the tests judge what
 the steps saw. A failing step fails the tests that need it, with the tail of
-its log.
+its log; every log, the facts and the durations stay in .run/lifecycle/.
 """
 
 import json
+import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ import pytest
 
 import odoo
 
+_logger = logging.getLogger(__name__)
 STEPS_SCRIPT = Path(__file__).with_name("lifecycle_steps.py")
 ODOO_APPS = "sale_management,account_payment,sale_project,sale_timesheet,sale_stock"
 OUR_ADDONS = (
@@ -62,7 +64,9 @@ class Lifecycle:
         log = self.workdir / f"{name}.log"
         start = time.monotonic()
         with open(log, "w") as out:
-            status = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT).returncode
+            status = subprocess.run(
+                cmd, stdout=out, stderr=subprocess.STDOUT
+            ).returncode
         self.durations[name] = round(time.monotonic() - start, 1)
         self.logs[name] = log.read_text(errors="replace")
         if status:
@@ -95,22 +99,21 @@ class Lifecycle:
     def run_all(self):
         self.drop()
         try:
-            for name, run in (
-                ("odoo_apps", lambda: self.odoo("odoo_apps", "-i", ODOO_APPS)),
-                ("seed", lambda: self.step("seed")),
-                ("install", lambda: self.odoo("install", "-i", OUR_ADDONS)),
-                ("after_install", lambda: self.step("after_install")),
-                ("upgrade", lambda: self.odoo("upgrade", "-u", "freelance_dunning")),
-                ("after_upgrade", lambda: self.step("after_upgrade")),
-                ("uninstall", lambda: self.step("uninstall")),
-                ("after_uninstall", lambda: self.step("after_uninstall")),
+            for run in (
+                lambda: self.odoo("odoo_apps", "-i", ODOO_APPS),
+                lambda: self.step("seed"),
+                lambda: self.odoo("install", "-i", OUR_ADDONS),
+                lambda: self.step("after_install"),
+                lambda: self.odoo("upgrade", "-u", "freelance_dunning"),
+                lambda: self.step("after_upgrade"),
+                lambda: self.step("uninstall"),
+                lambda: self.step("after_uninstall"),
             ):
                 if not run():
                     break
         finally:
             self.drop()
-        # Shown by pytest -rA or when a test fails: how long each step took.
-        print("lifecycle durations (s):", self.durations)
+        _logger.info("lifecycle durations (s): %s", self.durations)
 
     def need(self, *names):
         """The facts of these steps, or fail with the log of the failed one."""
@@ -136,10 +139,15 @@ class Lifecycle:
 
 @pytest.fixture(scope="module")
 def lifecycle():
-    with tempfile.TemporaryDirectory(prefix="fd_lifecycle_") as workdir:
-        run = Lifecycle(workdir)
-        run.run_all()
-        yield run
+    # The logs and facts stay next to the configuration (.run/lifecycle/ with
+    # `make test`), for a look after a failure.
+    workdir = Path(odoo.tools.config.rcfile).parent / "lifecycle"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    run = Lifecycle(workdir)
+    run.run_all()
+    (workdir / "durations.json").write_text(json.dumps(run.durations, indent=1))
+    return run
 
 
 def _assert_ok(facts, name):
