@@ -320,9 +320,10 @@ def step_after_install(env, facts):
     engine = env["freelance.dunning.engine"]
     overdue = invoice(refs["invoices"]["overdue"])
     _try(facts, "dunning_cron", lambda: bool(engine._cron_run() or True))
-    facts["overdue_reminders"] = env["freelance.dunning.event"].search_count(
-        [("move_id", "=", overdue.id)]
-    )
+    events = env["freelance.dunning.event"].search([("move_id", "=", overdue.id)])
+    facts["overdue_reminder_days"] = sorted(set(events.level_id.mapped("days")))
+    levels = level_model.search([("company_id", "=", overdue.company_id.id)])
+    facts["first_late_level_days"] = min(d for d in levels.mapped("days") if d > 0)
     # What a user edits, which an upgrade must keep.
     level = level_model.search([("company_id", "=", env.company.id)], limit=1)
     level.write({"name": "Edited by the user", "days": 5})
