@@ -241,6 +241,7 @@ def step_seed(env, facts):
             "move_type": "out_invoice",
             "partner_id": client.id,
             "invoice_date": today - timedelta(days=40),
+            "invoice_date_due": today - timedelta(days=40),
             "invoice_line_ids": [
                 Command.create(
                     {"product_id": service.id, "quantity": 1, "price_unit": 800.0}

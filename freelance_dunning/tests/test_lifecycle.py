@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -224,7 +225,11 @@ def test_existing_work_goes_on_after_install(lifecycle):
 
 
 def test_reminders_run_on_invoices_overdue_before_install(lifecycle):
-    after = lifecycle.need("after_install")
+    seed, after = lifecycle.need("seed", "after_install")
+    due = date.fromisoformat(
+        seed["snapshot"]["invoices"]["overdue"]["invoice_date_due"]
+    )
+    assert (date.today() - due).days >= 30
     _assert_ok(after, "dunning_cron")
     # One reminder, at the first level after the due date.
     assert after["overdue_reminder_days"] == [after["first_late_level_days"]]
