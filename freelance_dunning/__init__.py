@@ -1,7 +1,69 @@
+import json
+
 from . import models
 from . import wizards
 
+EXISTING_QUOTES_PARAM = "freelance_dunning.quotations_before_install"
+
+
+def _pre_init_hook(env):
+    """Remember the quotations that exist before the install (not demo data)."""
+    env.cr.execute("SELECT id FROM sale_order WHERE state IN ('draft', 'sent')")
+    ids = [row[0] for row in env.cr.fetchall()]
+    env["ir.config_parameter"].sudo().set_param(EXISTING_QUOTES_PARAM, json.dumps(ids))
+
 
 def _post_init_hook(env):
-    """Every existing company gets the shipped reminder ladder."""
+    """Every existing company gets the shipped reminder ladder; quotations that
+    existed before get the terms of _apply_terms_to_existing_quotations."""
     env["freelance.dunning.level"]._create_default_levels(env["res.company"].search([]))
+    params = env["ir.config_parameter"].sudo()
+    ids = json.loads(params.get_param(EXISTING_QUOTES_PARAM) or "[]")
+    params.search([("key", "=", EXISTING_QUOTES_PARAM)]).unlink()
+    _apply_terms_to_existing_quotations(env["sale.order"].browse(ids).exists())
+
+
+def _apply_terms_to_existing_quotations(orders):
+    """Quotations that exist when the addon is installed (README, For integrators).
+
+    - Drafts were never shown to the client: they get the deposit, schedule and
+      work gate a new quotation would get, with their installments.
+    - Quotations already sent keep the terms the client saw: no deposit, no work
+      gate, and the signature setting they had. A salesperson can still ask for
+      a deposit on one by hand.
+    - Confirmed and cancelled orders are left as they are (never gated).
+    """
+    orders = orders.with_context(tracking_disable=True, mail_notrack=True)
+    sent = orders.filtered(lambda order: order.state == "sent")
+    for signature in (True, False):
+        sent.filtered(lambda o, s=signature: o.require_signature == s).write(
+            {
+                "deposit_required": False,
+                "work_gate_required": False,
+                "require_signature": signature,
+            }
+        )
+    drafts = orders - sent
+    # Stored computed fields added by the install are computed for existing
+    # rows, but the installments (a one2many) and the signature are not.
+    drafts._compute_installment_ids()
+    drafts.filtered("work_gate_required").require_signature = True
+
+
+def _uninstall_hook(env):
+    """Forget the foreign keys our fields put on Odoo's tables.
+
+    Odoo drops those keys with the columns at uninstall, but keeps their
+    ir.model.constraint rows (they have no external id) on models that stay.
+    """
+    env.cr.execute(
+        """
+        DELETE FROM ir_model_constraint c
+         USING ir_module_module m
+         WHERE m.id = c.module AND m.name = 'freelance_dunning' AND c.type = 'f'
+           AND NOT EXISTS (
+               SELECT 1 FROM ir_model_data d
+                WHERE d.model = 'ir.model.constraint' AND d.res_id = c.id
+           )
+        """
+    )

@@ -36,6 +36,8 @@
         "web.assets_backend": ["freelance_dunning/static/src/**/*"],
         "web.assets_tests": ["freelance_dunning/static/tests/tours/*.js"],
     },
+    "pre_init_hook": "_pre_init_hook",
     "post_init_hook": "_post_init_hook",
+    "uninstall_hook": "_uninstall_hook",
     "application": True,
 }

@@ -9,7 +9,9 @@ passed in, so that a lint failure still fails the run but the tests still run).
    with demo data; fail if odoo fails or its log (.run/install.log) has any
    WARNING, ERROR or CRITICAL line;
 2. pytest-odoo on <addon>/tests; HttpCase classes are deselected (conftest.py)
-   because pytest-odoo cannot run them;
+   because pytest-odoo cannot run them; freelance_dunning/tests/test_lifecycle.py
+   installs, upgrades and uninstalls the addons with Odoo subprocesses on a
+   scratch database <database>_lifecycle (logs: .run/lifecycle/);
 3. Odoo's own runner for the HttpCase classes, tagged `fd_http` by convention
    (log: .run/http_tests.log);
 4. print `N passed, N failed` (both runners) as the very last line.
