@@ -18,3 +18,4 @@ from . import freelance_dunning_run
 from . import ir_module_module
 from . import account_payment_term
 from . import sale_order_line
+from . import mail_mail

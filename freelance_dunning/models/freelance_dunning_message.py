@@ -285,6 +285,24 @@ class FreelanceDunningMessage(models.Model):
         )
         self.event_ids.write({"state": "failed", "error": error})
 
+    def _undo_delivery(self, error):
+        """The email of sent reminders failed: mark them failed and put their
+        lines back at the level they had, so the next run sends it again."""
+        for message in self:
+            message._mark_failed(error)
+            for line in message.event_ids.move_line_id:
+                previous = self.env["freelance.dunning.event"].search(
+                    [("move_line_id", "=", line.id), ("state", "=", "sent")],
+                    order="date desc, id desc",
+                    limit=1,
+                )
+                line.sudo().write(
+                    {
+                        "dunning_level_id": previous.level_id.id,
+                        "dunning_last_date": previous.date,
+                    }
+                )
+
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
         self.ensure_one()
