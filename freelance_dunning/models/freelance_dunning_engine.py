@@ -347,10 +347,6 @@ class FreelanceDunningEngine(models.AbstractModel):
         twice. There is no cap on the number of clients.
         """
         today = fields.Date.context_today(self)
-        # Emails go through the mail queue, which records each one as sent as
-        # soon as the mail server took it: a crash while sending never sends
-        # the batch's emails again.
-        self = self.with_context(mail_notify_force_send=False)  # noqa: PLW0642
         done = remaining = 0
         groups = self.env["freelance.dunning.level"]._read_group([], ["company_id"])
         for (company,) in sorted(groups, key=lambda group: group[0].id):
@@ -400,6 +396,4 @@ class FreelanceDunningEngine(models.AbstractModel):
                 }
             )
             done += len(batch)
-        if done:
-            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)

@@ -257,9 +257,14 @@ class FreelanceDunningMessage(models.Model):
         # Accountants may not edit contacts: the reminder is posted on the
         # client as the company's communication, signed by whoever sends it.
         author = self.user_id.partner_id or self.env.user.partner_id
+        # The email goes through the mail queue, sent right after the commit
+        # by Odoo's mail scheduler: one worker at a time, each email recorded
+        # as sent as soon as the mail server took it. A crash while sending
+        # never sends the emails already delivered again, and a rolled back
+        # run sends nothing.
         mail_message = (
             self.partner_id.sudo()
-            .with_context(mail_post_autofollow=False)
+            .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
             .message_post(
                 author_id=author.id,
                 subject=rendered["subject"],
@@ -273,6 +278,7 @@ class FreelanceDunningMessage(models.Model):
             )
         )
         self.mail_message_id = mail_message
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
 
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""

@@ -1,7 +1,7 @@
 """A dunning worker in a process of its own, driven by the fault and
 concurrency tests (tests/scratch.py): the scheduled run batch by batch with a
 commit per batch as Odoo's cron does, or an accountant's run; then the mail
-queue, one commit per email as Odoo's mail scheduler does.
+queue, one commit per email and one worker at a time as Odoo's mail scheduler.
 
 Fault injection, all optional:
   --kill POINT:N   SIGKILL this process at the Nth time it reaches POINT;
@@ -12,15 +12,20 @@ Points: start (before anything), plan (a batch's plan is made: the snapshot is
 taken), message (a reminder was created, not committed), batch (a batch was
 committed), smtp (an email is about to be handed to the mail server).
 
-Prints one JSON line with what it did when it ends normally.
+A run prints one JSON line with what it did when it ends normally. The
+registry is loaded once; each run is a forked process (see main).
 """
 
+# A standalone process, like Odoo's cron runner: it commits and reports on
+# its standard output.
+# pylint: disable=invalid-commit,print-used
 import argparse
 import json
 import os
 import signal
 import sys
 import time
+import traceback
 from collections import Counter
 from datetime import date
 
@@ -86,8 +91,17 @@ class Hooks:
 
 
 def send_queue(registry):
-    with registry.cursor() as cr:
-        api.Environment(cr, SUPERUSER_ID, {})["mail.mail"].process_email_queue()
+    """Odoo's mail scheduler: one worker at a time holds its cron's row."""
+    with registry.cursor() as lock_cr:
+        cron = api.Environment(lock_cr, SUPERUSER_ID, {}).ref(
+            "mail.ir_cron_mail_scheduler_action"
+        )
+        lock_cr.execute(
+            "SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE", [cron.id]
+        )
+        with registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["mail.mail"].process_email_queue()
+        lock_cr.rollback()
 
 
 def run_cron(registry, hooks, args):
@@ -99,9 +113,9 @@ def run_cron(registry, hooks, args):
             cron = env.ref("freelance_dunning.ir_cron_dunning_run")
             cron, progress = cron._add_progress()
             cr.commit()
-            env["freelance.dunning.engine"].with_context(cron.env.context)._cron_run(
-                batch_size=args.batch
-            )
+            env["freelance.dunning.engine"].with_context(
+                ir_cron_progress_id=progress.id
+            )._cron_run(batch_size=args.batch)
             done, remaining = progress.done, progress.remaining
             cr.commit()
         report["calls"] += 1
@@ -132,10 +146,8 @@ def run_manual(registry, hooks, args):
     return report
 
 
-def main():
+def job_parser():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
     parser.add_argument("--date", required=True)
     parser.add_argument("--mode", choices=["cron", "manual"], default="cron")
     parser.add_argument("--batch", type=int, default=2)
@@ -145,17 +157,12 @@ def main():
     parser.add_argument("--sync")
     parser.add_argument("--sync-at", action="append", default=[])
     parser.add_argument("--peers", type=int, default=2)
-    args = parser.parse_args()
-    odoo.tools.config.parse_config(
-        [
-            f"--config={args.config}",
-            f"--database={args.database}",
-            "--smtp=127.0.0.1",
-            f"--smtp-port={args.smtp_port}",
-            "--log-level=warn",
-        ]
-    )
-    registry = Registry(args.database)
+    return parser
+
+
+def run_job(registry, args):
+    """In a forked child: one worker's run, then the mail queue."""
+    odoo.tools.config["smtp_port"] = args.smtp_port
     hooks = Hooks(args)
     hooks.install(registry)
     with freeze_time(args.date):
@@ -163,7 +170,53 @@ def main():
         send_queue(registry)  # what a previous worker left in the queue
         run = run_manual if args.mode == "manual" else run_cron
         report = run(registry, hooks, args)
-    print(json.dumps(report), flush=True)
+    print(f"REPORT {json.dumps(report)}", flush=True)
+
+
+def fork_job(registry, options, output):
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
+    try:
+        with open(output, "w") as out:
+            os.dup2(out.fileno(), 1)
+            os.dup2(out.fileno(), 2)
+            sys.stdout = os.fdopen(1, "w", closefd=False)
+            run_job(registry, job_parser().parse_args(options))
+            status = 0
+    except BaseException:  # noqa: BLE001 - reported by the exit status and log
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        os._exit(status)
+
+
+def main():
+    """Load the registry once, then on each line of stdin (a JSON list of
+    jobs: [[output file, option, ...], ...]) fork one process per job, all at
+    once, and answer one JSON line with their exit statuses."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        [
+            f"--config={args.config}",
+            f"--database={args.database}",
+            "--smtp=127.0.0.1",
+            "--log-level=warn",
+        ]
+    )
+    registry = Registry(args.database)
+    # Each child opens its own database connections.
+    odoo.sql_db.close_all()
+    print("READY", flush=True)
+    for line in sys.stdin:
+        jobs = json.loads(line)
+        pids = [fork_job(registry, options, output) for output, *options in jobs]
+        statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+        print(json.dumps(statuses), flush=True)
 
 
 if __name__ == "__main__":

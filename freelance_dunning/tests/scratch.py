@@ -4,12 +4,15 @@ A TransactionCase never commits, so other processes cannot see its data. The
 fault and concurrency tests work in a scratch copy of the test database (a
 PostgreSQL template copy, a few seconds), build their clients and invoices
 there with committed cursors, run dunning workers (tests/dunning_worker.py) in
-separate processes against it, then check the database and what a local SMTP
-server received. The copy is dropped at the end.
+separate processes against it (forked from one that loaded the registry
+once), then check the database and what a local SMTP server received. The
+copy is dropped at the end.
 """
 
+import json
 import os
 import re
+import select
 import shutil
 import socket
 import socketserver
@@ -140,6 +143,7 @@ class ScratchDatabaseCase(BaseCase):
             levels = env["freelance.dunning.level"]
             if not levels.search([("company_id", "=", cls.company.id)]):
                 levels._create_default_levels(cls.company)
+        cls._start_server()
 
     @classmethod
     def _drop_database(cls):
@@ -224,7 +228,9 @@ class ScratchDatabaseCase(BaseCase):
                         "res_field": "invoice_pdf_report_file",
                     }
                 )
-            return list(zip(partners.ids, invoices.ids, partners.mapped("email")))
+            return list(
+                zip(partners.ids, invoices.ids, partners.mapped("email"), strict=True)
+            )
 
     @classmethod
     def _put_aside(cls, scenario):
@@ -245,23 +251,74 @@ class ScratchDatabaseCase(BaseCase):
     # Workers
     # ------------------------------------------------------------------
 
-    def _start_worker(self, day, *options, smtp_port=None):
-        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
+    @classmethod
+    def _start_server(cls):
+        """The workers' parent: loads the registry once, forks each run."""
+        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed at class cleanup
+        cls.server = subprocess.Popen(
             [
                 sys.executable,
                 WORKER,
                 f"--config={odoo.tools.config.rcfile}",
-                f"--database={self.dbname}",
-                f"--date={day}",
-                f"--smtp-port={smtp_port or self.smtp.port}",
-                *options,
+                f"--database={cls.dbname}",
             ],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
+            text=True,
         )
-        process.log = log
-        return process
+
+        def stop():
+            cls.server.stdin.close()
+            cls.server.wait(timeout=60)
+            log.close()
+
+        cls.addClassCleanup(stop)
+        if cls._answer() != "READY":
+            log.seek(0)
+            raise RuntimeError(log.read().decode(errors="replace"))
+
+    @classmethod
+    def _answer(cls, timeout=240):
+        ready, _w, _x = select.select([cls.server.stdout], [], [], timeout)
+        return ready and cls.server.stdout.readline().strip()
+
+    def _start_workers(self, *jobs):
+        """Start one process per (day, options, smtp port) job, all at once."""
+        request = []
+        for day, options, smtp_port in jobs:
+            fd, output = tempfile.mkstemp(prefix="fd_worker_", suffix=".log")
+            os.close(fd)
+            self.addCleanup(os.unlink, output)
+            request.append(
+                [
+                    output,
+                    f"--date={day}",
+                    f"--smtp-port={smtp_port or self.smtp.port}",
+                    *options,
+                ]
+            )
+        self.server.stdin.write(json.dumps(request) + "\n")
+        self.server.stdin.flush()
+        return [job[0] for job in request]
+
+    def _finish_workers(self, outputs):
+        """Wait for the workers: [(exit status, their report, their log)]."""
+        answer = self._answer()
+        self.assertTrue(answer, "the workers did not end in time")
+        results = []
+        for status, output in zip(json.loads(answer), outputs, strict=True):
+            log = Path(output).read_text(errors="replace")
+            reports = [
+                json.loads(line[len("REPORT ") :])
+                for line in log.splitlines()
+                if line.startswith("REPORT ")
+            ]
+            results.append((status, reports[0] if reports else None, log))
+        return results
+
+    def _run_worker(self, day, *options, smtp_port=None):
+        return self._finish_workers(self._start_workers((day, options, smtp_port)))[0]
 
     def _sync_dir(self):
         """A folder for the workers' barriers (see dunning_worker.py)."""
@@ -269,25 +326,12 @@ class ScratchDatabaseCase(BaseCase):
         self.addCleanup(shutil.rmtree, path, ignore_errors=True)
         return path
 
-    def _wait_for(self, sync, name, *processes):
+    def _wait_for(self, sync, name):
         """Wait until a worker reached a barrier point (it touched ``name``)."""
         deadline = time.monotonic() + 120
         while not (sync / name).exists():
-            for process in processes:
-                self.assertIsNone(process.poll(), f"worker ended before {name}")
             self.assertLess(time.monotonic(), deadline, f"no worker reached {name}")
             time.sleep(0.02)
-
-    def _finish(self, process):
-        """Wait for the worker; return (exit status, its report line, its log)."""
-        out, _err = process.communicate(timeout=180)
-        process.log.seek(0)
-        log = process.log.read().decode(errors="replace")
-        process.log.close()
-        return process.returncode, out.decode().strip(), log
-
-    def _run_worker(self, day, *options, smtp_port=None):
-        return self._finish(self._start_worker(day, *options, smtp_port=smtp_port))
 
     # ------------------------------------------------------------------
     # Checks

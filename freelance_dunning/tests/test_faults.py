@@ -1,8 +1,10 @@
-import json
+import logging
 import random
 import signal
 
 from .scratch import ScratchDatabaseCase, closed_port
+
+_logger = logging.getLogger(__name__)
 
 
 class TestDunningFaults(ScratchDatabaseCase):
@@ -32,7 +34,7 @@ class TestDunningFaults(ScratchDatabaseCase):
             status, _out, log = self._run_worker(day, "--batch=2", f"--kill={point}")
             self.assertEqual(status, -signal.SIGKILL, f"{point} reached\n{log}")
             kills += 1
-        status, out, log = self._run_worker(day, "--batch=2")
+        status, _out, log = self._run_worker(day, "--batch=2")
         self.assertEqual(status, 0, log)
         self.assertNotIn("Traceback", log)
         received = self.smtp.per_recipient()
@@ -44,7 +46,7 @@ class TestDunningFaults(ScratchDatabaseCase):
             self.assertEqual(run.partner_count, 12)
             self.assertEqual(run.message_count, 12)
             self.assertEqual(run.last_partner_id, scenario[-1][0])
-        print(f"dunning faults: {kills} kills survived ({', '.join(plan)})")
+        _logger.info("%s kills survived: %s", kills, ", ".join(plan))
         self.assertEqual(kills, 6)
         self._put_aside(scenario)
 
@@ -56,7 +58,7 @@ class TestDunningFaults(ScratchDatabaseCase):
             "2025-04-09", "--batch=2", smtp_port=closed_port()
         )
         self.assertEqual(status, 0, log)
-        self.assertEqual(json.loads(out)["clients"], 3)
+        self.assertEqual(out["clients"], 3)
         with self.env() as env:
             for partner_id, invoice_id, email in scenario:
                 message = env["freelance.dunning.message"].search(
@@ -73,7 +75,7 @@ class TestDunningFaults(ScratchDatabaseCase):
                 first_level = message.level_id
         self.assertFalse(set(self.smtp.per_recipient()) & {e for _p, _i, e in scenario})
         # The next day the mail server is back.
-        status, out, log = self._run_worker("2025-04-10", "--batch=2")
+        status, _out, log = self._run_worker("2025-04-10", "--batch=2")
         self.assertEqual(status, 0, log)
         self.assertRemindedOnce(scenario, "2025-04-10", self.smtp.per_recipient())
         with self.env() as env:
@@ -92,10 +94,10 @@ class TestDunningFaults(ScratchDatabaseCase):
         scenario = self._clients_with_overdue_invoices("pay", 3, "2025-03-03")
         day = "2025-03-11"
         sync = self._sync_dir()
-        worker = self._start_worker(
-            day, "--batch=5", f"--sync={sync}", "--sync-at=plan", "--name=run"
+        worker = self._start_workers(
+            (day, ["--batch=5", f"--sync={sync}", "--sync-at=plan", "--name=run"], None)
         )
-        self._wait_for(sync, "plan.run", worker)
+        self._wait_for(sync, "plan.run")
         paid_partner, paid_invoice, paid_email = scenario[1]
         with self.env() as env:
             invoice = env["account.move"].browse(paid_invoice)
@@ -104,7 +106,7 @@ class TestDunningFaults(ScratchDatabaseCase):
             ).create({"payment_date": day})._create_payments()
             self.assertEqual(invoice.payment_state, "paid")
         (sync / "plan.test").touch()
-        status, out, log = self._finish(worker)
+        ((status, _out, log),) = self._finish_workers(worker)
         self.assertEqual(status, 0, log)
         received = self.smtp.per_recipient()
         self.assertRemindedOnce(scenario[:1] + scenario[2:], day, received)
@@ -129,7 +131,7 @@ class TestDunningFaults(ScratchDatabaseCase):
             ).create({"payment_date": day})._create_payments()
             env.flush_all()
             # The payment's transaction is open while the worker runs.
-            status, out, log = self._run_worker(day, "--batch=5")
+            status, _out, log = self._run_worker(day, "--batch=5")
             self.assertEqual(status, 0, log)
         received = self.smtp.per_recipient()
         self.assertRemindedOnce(scenario[1:], day, received)
