@@ -12,3 +12,4 @@ from . import test_invoice_sending
 from . import test_payment_terms_check
 from . import test_printed_terms
 from . import test_offered_extras
+from . import test_bad_input

@@ -1,3 +1,4 @@
+import json
 import logging
 from datetime import date
 
@@ -7,6 +8,7 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.service.model import _as_validation_error
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import FreelanceDunningCommon
@@ -244,3 +246,131 @@ class TestBadInput(FreelanceDunningCommon):
     def tearDownClass(cls):
         _logger.info("bad inputs refused: %s", cls.tried)
         super().tearDownClass()
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestRoutesBadInput(FreelanceDunningCommon, HttpCase):
+    """The client's pages and payment routes with forged tokens, other
+    clients' tokens and ids, anonymous or as another client's portal user:
+    a refusal every time (never a server error), nothing shown, nothing
+    signed, no payment started."""
+
+    def setUp(self):
+        super().setUp()
+        self.other = self.env["res.partner"].create(
+            {"name": "Other client", "email": "other@example.com", "is_company": True}
+        )
+        self.order = self._create_order()
+        self.order.action_quotation_sent()
+        self.other_order = self._create_order(partner=self.other)
+        self.invoice, self.other_invoice = (
+            self._posted_invoice(self.client),
+            self._posted_invoice(self.other),
+        )
+        self.portal = new_test_user(
+            self.env,
+            login="fd_route_portal",
+            groups="base.group_portal",
+            password="fd_route_portal_pw",
+        )
+        self.portal.partner_id.parent_id = self.other
+        self.refusals = 0
+
+    def _posted_invoice(self, partner):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Work", "quantity": 1, "price_unit": 90})
+                ],
+            }
+        )
+        invoice.action_post()
+        invoice._portal_ensure_token()
+        return invoice
+
+    def assertPageRefused(self, url, *secrets):
+        response = self.url_open(url)
+        self.assertNotEqual(response.status_code, 500, url)
+        for secret in secrets:
+            self.assertNotIn(secret, response.text, url)
+        self.refusals += 1
+
+    def assertCallRefused(self, route, params):
+        response = self.url_open(
+            route,
+            json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertNotEqual(response.status_code, 500, route)
+        answer = response.json()
+        if "error" in answer:
+            self.assertTrue(
+                answer["error"]["data"]["name"].startswith(
+                    ("odoo.exceptions.", "werkzeug.exceptions.")
+                ),
+                answer["error"],
+            )
+        else:
+            self.assertIn("error", answer.get("result") or {}, (route, answer))
+        self.refusals += 1
+
+    def assertNothingChanged(self):
+        self.assertFalse(self.order.signature or self.other_order.signature)
+        self.assertEqual({self.order.state, self.other_order.state}, {"sent", "draft"})
+        self.assertFalse(
+            self.env["payment.transaction"]
+            .search([])
+            .filtered(lambda tx: tx.partner_id in (self.client | self.other))
+        )
+
+    def _sweep(self):
+        order, invoice = self.order, self.invoice
+        other_token = self.other_order._portal_ensure_token()
+        other_invoice_token = self.other_invoice.access_token
+        for token in ("forged", other_token, "", "' OR 1=1 --"):
+            self.assertPageRefused(
+                f"/my/orders/{order.id}?access_token={token}", order.name
+            )
+            self.assertCallRefused(
+                f"/my/orders/{order.id}/accept",
+                {"access_token": token, "name": "Forger", "signature": self.SIGNATURE},
+            )
+            self.assertCallRefused(
+                f"/my/orders/{order.id}/transaction",
+                {"access_token": token, "amount": 10.0},
+            )
+        for token in ("forged", other_invoice_token, ""):
+            self.assertPageRefused(
+                f"/my/invoices/{invoice.id}?access_token={token}", invoice.name
+            )
+            self.assertCallRefused(
+                f"/invoice/transaction/{invoice.id}",
+                {"access_token": token, "amount": 10.0},
+            )
+            for document in (f"invoice_id={invoice.id}", f"sale_order_id={order.id}"):
+                self.assertPageRefused(
+                    f"/payment/pay?{document}&amount=1&access_token={token}"
+                )
+        self.assertPageRefused("/my/orders/999999999?access_token=forged")
+        self.assertPageRefused("/my/invoices/not-an-id")
+
+    @mute_logger("odoo.http")
+    def test_anonymous_with_forged_tokens(self):
+        self._sweep()
+        self.assertNothingChanged()
+        _logger.info("forged route calls refused: %s", self.refusals)
+
+    @mute_logger("odoo.http")
+    def test_portal_user_of_another_client(self):
+        self.authenticate("fd_route_portal", "fd_route_portal_pw")
+        self._sweep()
+        self.assertPageRefused(f"/my/orders/{self.order.id}", self.order.name)
+        self.assertPageRefused(f"/my/invoices/{self.invoice.id}", self.invoice.name)
+        self.assertCallRefused(
+            f"/my/orders/{self.order.id}/accept",
+            {"name": "Forger", "signature": self.SIGNATURE},
+        )
+        self.assertNothingChanged()
+        _logger.info("other client's route calls refused: %s", self.refusals)
