@@ -278,7 +278,21 @@ class FreelanceDunningMessage(models.Model):
             )
         )
         self.mail_message_id = mail_message
-        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        self._trigger_mail_queue()
+
+    def _trigger_mail_queue(self):
+        """Wake the mail scheduler up, once for a whole run."""
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()
+        pending = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search_count(
+                [("cron_id", "=", cron.id), ("call_at", "<=", fields.Datetime.now())],
+                limit=1,
+            )
+        )
+        if not pending:
+            cron._trigger()
 
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""
