@@ -258,10 +258,10 @@ class FreelanceDunningMessage(models.Model):
         # client as the company's communication, signed by whoever sends it.
         author = self.user_id.partner_id or self.env.user.partner_id
         # The email goes through the mail queue, sent right after the commit
-        # by Odoo's mail scheduler: one worker at a time, each email recorded
-        # as sent as soon as the mail server took it. A crash while sending
-        # never sends the emails already delivered again, and a rolled back
-        # run sends nothing.
+        # by Odoo's mail scheduler, one worker at a time, each email recorded
+        # as sent as soon as the mail server took it; a rolled back run sends
+        # nothing. Sending it at the commit too would let a mail scheduler
+        # running at that moment send the same email a second time.
         mail_message = (
             self.partner_id.sudo()
             .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
