@@ -344,7 +344,8 @@ class FreelanceDunningEngine(models.AbstractModel):
         Odoo's cron runner commits after each call and calls again while work
         remains. Clients are taken in id order after the run's cursor, so a
         second run the same day, or a run resumed after a crash, sends nothing
-        twice. There is no cap on the number of clients.
+        twice. There is no cap on the number of clients. One worker at a time
+        runs a company's day (``_lock_run``); another one is told to come back.
         """
         today = fields.Date.context_today(self)
         done = remaining = 0
