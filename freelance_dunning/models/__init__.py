@@ -19,3 +19,4 @@ from . import ir_module_module
 from . import account_payment_term
 from . import sale_order_line
 from . import freelance_dunning_dashboard
+from . import mail_mail

@@ -1,11 +1,17 @@
 import logging
 from collections import defaultdict
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .late_interest import late_interest
 
 _logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock(key, company id): one worker at a time on a company's run.
+RUN_LOCK_KEY = 0x46D0
 
 
 class FreelanceDunningEngine(models.AbstractModel):
@@ -230,11 +236,23 @@ class FreelanceDunningEngine(models.AbstractModel):
         self._check_failed_deliveries(company)
         messages = self.env["freelance.dunning.message"]
         for (partner, currency), items in self._plan(company, today, partners).items():
+            lines = self.env["account.move.line"].union(*(i[0] for i in items))
+            if not self._lock_lines(lines):
+                _logger.info(
+                    "Dunning of %s skipped: its invoices are being paid or "
+                    "reminded by another worker",
+                    partner.display_name,
+                )
+                continue
             try:
                 with self.env.cr.savepoint():
                     message = self._create_message(
                         company, partner, currency, today, items, user=user
                     )
+            except errors.UniqueViolation:
+                # The database's last word: another worker reminded them first.
+                _logger.info("Dunning of %s already done", partner.display_name)
+                continue
             except Exception:  # noqa: BLE001 - one client never stops the run
                 _logger.exception("Dunning of %s failed", partner.display_name)
                 continue
@@ -243,6 +261,54 @@ class FreelanceDunningEngine(models.AbstractModel):
             if user or not needs_validation:
                 message._send(user=user)
         return messages
+
+    @api.model
+    def _lock_lines(self, lines):
+        """Lock a client's receivable lines for this transaction.
+
+        False when another transaction holds them (a payment being registered,
+        another worker reminding the client) or changed them since this one
+        started (then what was planned may be stale: paid, already reminded).
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_move_line WHERE id IN %s "
+                        "FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(lines.ids),
+                    )
+                )
+                return len(self.env.cr.fetchall()) == len(lines)
+        except errors.SerializationFailure:
+            return False
+
+    @api.model
+    def _lock_run(self, company, today):
+        """The company's run of the day, locked for this worker, or None when
+        another worker is on it or moved it on since this transaction began."""
+        self.env.cr.execute(
+            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", RUN_LOCK_KEY, company.id)
+        )
+        if not self.env.cr.fetchone()[0]:
+            return None
+        Run = self.env["freelance.dunning.run"]
+        try:
+            with self.env.cr.savepoint():
+                run = Run.search(
+                    [("company_id", "=", company.id), ("date", "=", today)]
+                )
+                run = run or Run.create({"company_id": company.id, "date": today})
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM freelance_dunning_run WHERE id = %s "
+                        "FOR NO KEY UPDATE",
+                        run.id,
+                    )
+                )
+        except (errors.SerializationFailure, errors.UniqueViolation):
+            return None
+        return run
 
     @api.model
     def _check_failed_deliveries(self, company):
@@ -268,20 +334,7 @@ class FreelanceDunningEngine(models.AbstractModel):
             )
             .with_env(self.env)
         )
-        for message in failed:
-            message._mark_failed(self.env._("The email could not be delivered."))
-            for line in message.event_ids.move_line_id:
-                previous = self.env["freelance.dunning.event"].search(
-                    [("move_line_id", "=", line.id), ("state", "=", "sent")],
-                    order="date desc, id desc",
-                    limit=1,
-                )
-                line.sudo().write(
-                    {
-                        "dunning_level_id": previous.level_id.id,
-                        "dunning_last_date": previous.date,
-                    }
-                )
+        failed._undo_delivery(self.env._("The email could not be delivered."))
         return failed
 
     @api.model
@@ -291,18 +344,21 @@ class FreelanceDunningEngine(models.AbstractModel):
         Odoo's cron runner commits after each call and calls again while work
         remains. Clients are taken in id order after the run's cursor, so a
         second run the same day, or a run resumed after a crash, sends nothing
-        twice. There is no cap on the number of clients.
+        twice. There is no cap on the number of clients. One worker at a time
+        runs a company's day (``_lock_run``); another one is told to come back.
         """
         today = fields.Date.context_today(self)
-        Run = self.env["freelance.dunning.run"]
         done = remaining = 0
         groups = self.env["freelance.dunning.level"]._read_group([], ["company_id"])
         for (company,) in sorted(groups, key=lambda group: group[0].id):
             levels = self._get_levels(company)
             if not levels:
                 continue
-            run = Run.search([("company_id", "=", company.id), ("date", "=", today)])
-            run = run or Run.create({"company_id": company.id, "date": today})
+            run = self._lock_run(company, today)
+            if run is None:
+                # Another worker is on this company: come back later.
+                remaining += 1
+                continue
             groups = self.env["account.move.line"]._read_group(
                 self._get_line_domain(company, today, levels), ["partner_id"]
             )

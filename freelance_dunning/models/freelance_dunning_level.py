@@ -94,6 +94,14 @@ class FreelanceDunningLevel(models.Model):
                 raise ValidationError(
                     self.env._("A payment deadline cannot be negative.")
                 )
+            # Beyond, the dates of the ladder leave the calendar.
+            if level.payment_deadline_days > 365 or not -365 <= level.days <= 3650:
+                raise ValidationError(
+                    self.env._(
+                        "A level applies from 365 days before to 3650 days after "
+                        "the due date, with a payment deadline of at most 365 days."
+                    )
+                )
 
     def _get_level_actions(self):
         """The actions the engine runs after sending, in order (pluggable)."""

@@ -257,9 +257,14 @@ class FreelanceDunningMessage(models.Model):
         # Accountants may not edit contacts: the reminder is posted on the
         # client as the company's communication, signed by whoever sends it.
         author = self.user_id.partner_id or self.env.user.partner_id
+        # The email goes through the mail queue, sent right after the commit
+        # by Odoo's mail scheduler, one worker at a time, each email recorded
+        # as sent as soon as the mail server took it; a rolled back run sends
+        # nothing. Sending it at the commit too would let a mail scheduler
+        # running at that moment send the same email a second time.
         mail_message = (
             self.partner_id.sudo()
-            .with_context(mail_post_autofollow=False)
+            .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
             .message_post(
                 author_id=author.id,
                 subject=rendered["subject"],
@@ -273,6 +278,21 @@ class FreelanceDunningMessage(models.Model):
             )
         )
         self.mail_message_id = mail_message
+        self._trigger_mail_queue()
+
+    def _trigger_mail_queue(self):
+        """Wake the mail scheduler up, once for a whole run."""
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()
+        pending = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search_count(
+                [("cron_id", "=", cron.id), ("call_at", "<=", fields.Datetime.now())],
+                limit=1,
+            )
+        )
+        if not pending:
+            cron._trigger()
 
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""
@@ -284,6 +304,24 @@ class FreelanceDunningMessage(models.Model):
             {"state": "failed", "error": error, "user_id": user.id if user else False}
         )
         self.event_ids.write({"state": "failed", "error": error})
+
+    def _undo_delivery(self, error):
+        """The email of sent reminders failed: mark them failed and put their
+        lines back at the level they had, so the next run sends it again."""
+        for message in self:
+            message._mark_failed(error)
+            for line in message.event_ids.move_line_id:
+                previous = self.env["freelance.dunning.event"].search(
+                    [("move_line_id", "=", line.id), ("state", "=", "sent")],
+                    order="date desc, id desc",
+                    limit=1,
+                )
+                line.sudo().write(
+                    {
+                        "dunning_level_id": previous.level_id.id,
+                        "dunning_last_date": previous.date,
+                    }
+                )
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""

@@ -46,7 +46,7 @@ class FreelanceReferenceRate(models.Model):
     @api.constrains("date_from", "ecb_rate", "legal_rate")
     def _check_half_year(self):
         for rate in self:
-            if (
+            if rate.date_from and (
                 rate.date_from != half_year_start(rate.date_from)
                 or rate.date_from.day != 1
             ):
@@ -55,6 +55,10 @@ class FreelanceReferenceRate(models.Model):
                 )
             if rate.ecb_rate < -5 or rate.legal_rate < 0:
                 raise ValidationError(self.env._("These rates cannot be negative."))
+            if not (rate.ecb_rate <= 100 and rate.legal_rate <= 100):
+                raise ValidationError(
+                    self.env._("Interest rates and margins cannot exceed 100%.")
+                )
 
     @api.model
     def _get_rates_by_half_year(self):

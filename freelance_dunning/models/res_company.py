@@ -89,10 +89,18 @@ class ResCompany(models.Model):
         self.env["freelance.dunning.level"].sudo()._create_default_levels(companies)
         return companies
 
-    @api.constrains("contractual_interest_rate")
+    @api.constrains("contractual_interest_rate", "late_interest_margin")
     def _check_contractual_interest_rate(self):
         today = fields.Date.context_today(self)
         rate = self.env["freelance.reference.rate"]._get_rates_by_half_year()(today)
+        for company in self:
+            if not (
+                company.contractual_interest_rate <= 100
+                and company.late_interest_margin <= 100
+            ):
+                raise ValidationError(
+                    self.env._("Interest rates and margins cannot exceed 100%.")
+                )
         for company in self.filtered("contractual_interest_rate"):
             floor = 3 * rate.legal_rate
             if company.contractual_interest_rate < floor:

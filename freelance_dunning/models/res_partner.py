@@ -165,8 +165,10 @@ class ResPartner(models.Model):
             companies = self.commercial_partner_id
             blacklist_vals = self._prepare_blacklist_vals(vals, blacklist_keys)
             was = {partner.id: partner.client_blacklisted for partner in companies}
-            super(ResPartner, companies).write(blacklist_vals)
-            companies._log_blacklist_change(vals, was)
+            # The dunning manager's right, whoever may edit contacts: written
+            # and logged as the company, signed by them.
+            super(ResPartner, companies.sudo()).write(blacklist_vals)
+            companies.sudo()._log_blacklist_change(vals, was)
             return True
         result = super().write(vals)
         if {"deposit_policy", "payment_schedule_id"} & set(vals):

@@ -15,3 +15,4 @@ from . import test_offered_extras
 from . import test_translations
 from . import test_dashboard
 from . import test_default_levels
+from . import test_bad_input

@@ -106,6 +106,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(friendly.level_id, self._level("friendly"))
         self.assertFalse(friendly.interest, "a friendly reminder names no penalty")
         self.assertIn("slipped through the cracks", friendly.mail_message_id.body)
+        self.env["mail.mail"].process_email_queue()  # what the mail scheduler does
         sent = [mail for mail in self._mails if "Friendly reminder" in mail["subject"]]
         self.assertEqual(len(sent), 1, "one email leaves for the client")
         self.assertIn("hello@brightside.example.com", sent[0]["email_to"][0])

@@ -35,7 +35,10 @@ class FreelanceDunningRunWizard(models.TransientModel):
     @api.depends("company_id", "date", "partner_ids")
     def _compute_line_ids(self):
         engine = self.env["freelance.dunning.engine"]
+        today = fields.Date.context_today(self)
         for wizard in self:
+            if wizard.date and abs((wizard.date - today).days) > 3660:
+                raise UserError(self.env._("Choose a date within ten years of today."))
             partners = wizard.partner_ids.commercial_partner_id or None
             plan = engine._plan(wizard.company_id, wizard.date, partners)
             commands = [fields.Command.clear()]
@@ -59,6 +62,10 @@ class FreelanceDunningRunWizard(models.TransientModel):
 
     def action_send(self):
         self.ensure_one()
+        if self.date > fields.Date.context_today(self):
+            raise UserError(
+                self.env._("Reminders cannot be sent for a date in the future.")
+            )
         if not self.line_ids:
             raise UserError(self.env._("Nothing to send on this date."))
         partners = self.partner_ids.commercial_partner_id or None

@@ -1,0 +1,28 @@
+from odoo import models
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    def _postprocess_sent_message(
+        self, success_pids, failure_reason=False, failure_type=None
+    ):
+        """A reminder whose email the mail server refused is failed at once:
+        its invoices go back to their level, and the next run sends it again."""
+        failed_mails = self.filtered(lambda mail: mail.state == "exception")
+        failed = failed_mails.mail_message_id
+        failure_reason = failure_reason or failed_mails[:1].failure_reason
+        result = super()._postprocess_sent_message(
+            success_pids, failure_reason=failure_reason, failure_type=failure_type
+        )
+        if failed:
+            reminders = (
+                self.env["freelance.dunning.message"]
+                .sudo()
+                .search([("mail_message_id", "in", failed.ids), ("state", "=", "sent")])
+            )
+            error = self.env._("The email could not be delivered.")
+            reminders._undo_delivery(
+                f"{error}\n{failure_reason}" if failure_reason else error
+            )
+        return result
