@@ -221,7 +221,9 @@ class FreelanceDunningLevel(models.Model):
         created while it was not loaded, get the shipped ladder; a company that
         has levels (even archived ones) keeps them untouched.
         """
-        self._create_default_levels(self.env["res.company"].search([]))
+        # Every company, on purpose: a handful of rows, read once per update.
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        self._create_default_levels(companies)
 
     @api.model
     def _create_default_levels(self, companies):
