@@ -256,7 +256,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         today = today or fields.Date.context_today(self)
         self._check_failed_deliveries(company)
-        messages = self.env["freelance.dunning.message"]
+        messages = to_send = self.env["freelance.dunning.message"]
         for (partner, currency), items in self._plan(company, today, partners).items():
             try:
                 with self.env.cr.savepoint():
@@ -269,7 +269,9 @@ class FreelanceDunningEngine(models.AbstractModel):
             messages |= message
             needs_validation = any(level.needs_validation for _l, level, _f in items)
             if user or not needs_validation:
-                message._send(user=user)
+                to_send |= message
+        # Sent together: their emails are rendered in one pass.
+        to_send._send(user=user)
         return messages
 
     @api.model

@@ -189,6 +189,11 @@ class FreelanceDunningMessage(models.Model):
         A template that fails here is rendered again per reminder, so that the
         error is recorded on the reminder it belongs to.
         """
+        # The links to pay online carry each invoice's portal token: the
+        # invoices Odoo emailed have one, the others get it here in one pass.
+        invoices = self.event_ids.move_id.filtered(lambda move: not move.access_token)
+        for invoice in invoices.sudo().with_context(tracking_disable=True):
+            invoice._portal_ensure_token()
         groups = {}
         for message in self:
             if "email" in message.event_ids.mapped("channel"):
@@ -344,9 +349,15 @@ class FreelanceDunningMessage(models.Model):
             key = (event.level_id.id, event.date)
             lines[key] = lines.get(key, event.move_line_id) | event.move_line_id
         for (level_id, date), group in lines.items():
-            group.sudo().write(
-                {"dunning_level_id": level_id, "dunning_last_date": date}
-            )
+            # Neither amounts nor accounts change: the invoices need none of
+            # Odoo's synchronization of their lines (taxes, terms, balance),
+            # which would cost more than the whole reminder.
+            group.sudo().with_context(
+                tracking_disable=True,
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                check_move_validity=False,
+            ).write({"dunning_level_id": level_id, "dunning_last_date": date})
 
     def _run_level_actions(self):
         self.ensure_one()
