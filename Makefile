@@ -4,8 +4,9 @@
 #   make test   what CI runs: lint, fresh install of every addon, all tests
 #   make lint   ruff + pylint-odoo only
 #   make format apply ruff's fixes and formatting
+#   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup stop-pg clean
+.PHONY: run test lint format setup stop-pg clean bench
 
 run:
 	tools/dev.sh run
@@ -26,3 +27,8 @@ setup:
 
 stop-pg clean:
 	tools/dev.sh stop-pg
+
+SIZE ?= 1k
+bench:
+	tools/dev.sh setup
+	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)

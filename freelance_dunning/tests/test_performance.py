@@ -103,11 +103,11 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             self._confirm(order)  # warm-up
         # Odoo's own confirmation: a client exempt from the deposit rules.
         order = self._sign(self._create_order(partner=self.exempt))
-        with self.assertQueryCount(20):
+        with self.assertQueryCount(22):
             order.action_confirm()
         self.assertFalse(order.deposit_invoice_ids)
         order = self._sign(self._create_order())
-        with self.assertQueryCount(148):
+        with self.assertQueryCount(153):
             order.action_confirm()
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
 
