@@ -62,6 +62,23 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             ).write({"dunning_level_id": level.id, "dunning_last_date": "2025-05-02"})
         return invoice
 
+    def _sent(self, invoice):
+        """What Odoo's sending leaves on an invoice: its PDF and portal token."""
+        self.env["ir.attachment"].create(
+            {
+                "name": f"{invoice.name}.pdf",
+                "raw": b"%PDF-1.4 sent",
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice._portal_ensure_token()
+        invoice.invalidate_recordset()
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        return invoice
+
     def _clients_with_invoices(self, count, invoices_each=2):
         clients = self.env["res.partner"].create(
             [
@@ -179,3 +196,35 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             self.env.invalidate_all()
             with self.assertQueryCount(14):
                 open_view(spec)
+
+    def test_run_queries_per_client(self):
+        """The run's queries grow with the clients, not with their invoices:
+        2 clients with 4 sent invoices each cost what 2 with one each cost."""
+        engine = self.env["freelance.dunning.engine"].with_context(
+            mail_notify_force_send=False
+        )
+        friendly = self.levels.filtered(lambda level: level.tone == "friendly")
+        self.assertTrue(friendly)
+        # Warm-up: a first run on other clients.
+        warm = self._clients_with_invoices(2, invoices_each=1)
+        engine._run(self.company, partners=warm)
+        for invoices_each in (1, 4):
+            clients = self.env["res.partner"].create(
+                [
+                    {
+                        "name": f"Late {invoices_each}-{i}",
+                        "is_company": True,
+                        "email": f"late{invoices_each}{i}@example.com",
+                    }
+                    for i in range(2)
+                ]
+            )
+            for client in clients:
+                for _index in range(invoices_each):
+                    self._sent(self._overdue_invoice(client))
+            self.env.invalidate_all()
+            with self.assertQueryCount(85):
+                messages = engine._run(self.company, partners=clients)
+            self.assertEqual(len(messages), 2)
+            self.assertEqual(set(messages.mapped("state")), {"sent"})
+            self.assertEqual(len(messages.event_ids), 2 * invoices_each)
