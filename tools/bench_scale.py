@@ -158,6 +158,8 @@ def phase_build(args):
     template.action_post()
     env.flush_all()
     prefix = template.sequence_prefix
+    # Odoo's invoice number: the prefix, then at least 5 digits.
+    number = f"'{prefix}' || lpad(s.n::text, greatest(5, length(s.n::text)), '0')"
     rows = []
     for i, client in enumerate(clients):
         for j in range(per_client):
@@ -192,12 +194,12 @@ def phase_build(args):
         "account_move",
         template.id,
         {
-            "name": f"'{prefix}' || lpad(s.n::text, 5, '0')",
+            "name": number,
             "sequence_number": "s.n",
             "partner_id": "s.partner_id",
             "commercial_partner_id": "s.partner_id",
             "invoice_date_due": "s.due",
-            "payment_reference": f"'{prefix}' || lpad(s.n::text, 5, '0')",
+            "payment_reference": number,
             "invoice_partner_display_name": (
                 "(SELECT name FROM res_partner WHERE id = s.partner_id)"
             ),
@@ -223,7 +225,7 @@ def phase_build(args):
         0,
         {
             "move_id": "s.move_id",
-            "move_name": f"'{prefix}' || lpad(s.n::text, 5, '0')",
+            "move_name": number,
             "partner_id": "s.partner_id",
             "date_maturity": f"CASE WHEN {receivable} THEN s.due END",
             "dunning_level_id": f"CASE WHEN {receivable} THEN s.level_id END",
