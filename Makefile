@@ -5,8 +5,9 @@
 #   make lint   ruff + pylint-odoo only
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
+#   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean
+.PHONY: run test lint format setup i18n stop-pg clean bench
 
 run:
 	tools/dev.sh run
@@ -30,3 +31,8 @@ i18n:
 
 stop-pg clean:
 	tools/dev.sh stop-pg
+
+SIZE ?= 1k
+bench:
+	tools/dev.sh setup
+	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)

@@ -107,11 +107,14 @@ class AccountMove(models.Model):
 
     def _compute_dunning_next_date(self):
         engine = self.env["freelance.dunning.engine"]
+        levels_of = {}  # one search per company, not per invoice
         for move in self:
             move.dunning_next_date = False
             if move.move_type != "out_invoice" or move.state != "posted":
                 continue
-            levels = engine._get_levels(move.company_id)
+            if move.company_id not in levels_of:
+                levels_of[move.company_id] = engine._get_levels(move.company_id)
+            levels = levels_of[move.company_id]
             dates = []
             for line in move.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable" and not ln.reconciled

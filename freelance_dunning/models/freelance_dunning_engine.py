@@ -97,13 +97,18 @@ class FreelanceDunningEngine(models.AbstractModel):
         return self._level_date(line, level) if level else None
 
     @api.model
-    def _compute_penalties(self, line, level, today):
+    def _compute_penalties(self, line, level, today, cache=None):
         """Late interest and indemnity owed today on a line (legal-rules.md).
 
         Business clients owe interest from the day after the due date and the
         fixed indemnity; consumers owe interest at the legal rate from the
         formal notice only, and no indemnity.
+
+        ``cache`` (a dict, shared by the lines of one run) keeps what does not
+        depend on the line: the rates, the indemnity per currency, and the
+        formal notices of the run's lines found in one query.
         """
+        cache = {} if cache is None else cache
         currency = line.currency_id
         days_late = (today - line.date_maturity).days
         if not level.add_penalties or days_late <= 0:
@@ -112,37 +117,55 @@ class FreelanceDunningEngine(models.AbstractModel):
         business = line.partner_id.commercial_partner_id.is_company
         start = line.date_maturity
         if not business:
-            notice = self.env["freelance.dunning.event"].search(
-                [
-                    ("move_line_id", "=", line.id),
-                    ("level_id.is_formal_notice", "=", True),
-                    ("state", "=", "sent"),
-                ],
-                order="date",
-                limit=1,
-            )
-            start = notice.date
+            notices = cache.get("notices")
+            if notices is None or line.id not in notices.get("line_ids", ()):
+                notices = self._get_formal_notice_dates(line)
+            start = notices.get(line.id)
         interest = 0.0
         if start:
-            rate_for = self.env["freelance.reference.rate"]._get_interest_rate_function(
-                company, business=business
-            )
+            key = ("rate", company.id, business)
+            if key not in cache:
+                cache[key] = self.env[
+                    "freelance.reference.rate"
+                ]._get_interest_rate_function(company, business=business)
             payments = [
                 (partial.max_date, partial.debit_amount_currency)
                 for partial in line.matched_credit_ids
             ]
             interest = currency.round(
                 late_interest(
-                    abs(line.amount_currency), start, today, rate_for, payments
+                    abs(line.amount_currency), start, today, cache[key], payments
                 )
             )
         indemnity = 0.0
         if business and company.recovery_indemnity_amount:
-            euro = self.env.ref("base.EUR")
-            indemnity = euro._convert(
-                company.recovery_indemnity_amount, currency, company, today
-            )
+            key = ("indemnity", company.id, currency.id)
+            if key not in cache:
+                euro = self.env.ref("base.EUR")
+                cache[key] = euro._convert(
+                    company.recovery_indemnity_amount, currency, company, today
+                )
+            indemnity = cache[key]
         return interest, indemnity
+
+    @api.model
+    def _get_formal_notice_dates(self, lines):
+        """{line id: date of its first formal notice sent}, in one query;
+        ``line_ids`` holds the lines looked up."""
+        dates = {"line_ids": set(lines.ids)}
+        if lines:
+            events = self.env["freelance.dunning.event"].search_fetch(
+                [
+                    ("move_line_id", "in", lines.ids),
+                    ("level_id.is_formal_notice", "=", True),
+                    ("state", "=", "sent"),
+                ],
+                ["move_line_id", "date"],
+                order="date desc, id desc",
+            )
+            for event in events:
+                dates[event.move_line_id.id] = event.date
+        return dates
 
     @api.model
     def _plan(self, company, today, partners=None):
@@ -163,11 +186,16 @@ class FreelanceDunningEngine(models.AbstractModel):
             .move_line_id
         )
         plan = defaultdict(list)
-        for line in lines - waiting:
+        lines -= waiting
+        consumers = lines.filtered(
+            lambda line: not line.partner_id.commercial_partner_id.is_company
+        )
+        cache = {"notices": self._get_formal_notice_dates(consumers)}
+        for line in lines:
             level = self._next_level(line, levels, today)
             if not level:
                 continue
-            interest, indemnity = self._compute_penalties(line, level, today)
+            interest, indemnity = self._compute_penalties(line, level, today, cache)
             figures = {
                 "days_late": (today - line.date_maturity).days,
                 "amount_residual": line.amount_residual_currency,
@@ -234,7 +262,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         today = today or fields.Date.context_today(self)
         self._check_failed_deliveries(company)
-        messages = self.env["freelance.dunning.message"]
+        messages = to_send = self.env["freelance.dunning.message"]
         for (partner, currency), items in self._plan(company, today, partners).items():
             lines = self.env["account.move.line"].union(*(i[0] for i in items))
             if not self._lock_lines(lines):
@@ -259,7 +287,9 @@ class FreelanceDunningEngine(models.AbstractModel):
             messages |= message
             needs_validation = any(level.needs_validation for _l, level, _f in items)
             if user or not needs_validation:
-                message._send(user=user)
+                to_send |= message
+        # Sent together: their emails are rendered in one pass.
+        to_send._send(user=user)
         return messages
 
     @api.model
@@ -376,7 +406,13 @@ class FreelanceDunningEngine(models.AbstractModel):
             remaining += len(partner_ids) - len(batch)
             if not batch:
                 continue
-            messages = self.with_company(company)._run(company, today, partners=batch)
+            # The emails join Odoo's mail queue, as mass mailings do, instead of
+            # being sent one by one when the batch commits.
+            messages = (
+                self.with_company(company)
+                .with_context(mail_notify_force_send=False)
+                ._run(company, today, partners=batch)
+            )
             failed = messages.filtered(lambda m: m.state == "failed")
             run.write(
                 {

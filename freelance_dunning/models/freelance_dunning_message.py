@@ -162,10 +162,11 @@ class FreelanceDunningMessage(models.Model):
 
     def _send(self, user=None):
         """Deliver on every channel, record the result, run the level actions."""
+        rendered = self._render_emails()
         for message in self:
             try:
                 with self.env.cr.savepoint():
-                    message._deliver()
+                    message._deliver(rendered.get(message.id))
             except Exception as error:  # noqa: BLE001 - recorded, never lost
                 _logger.warning(
                     "Reminder %s could not be sent: %s", message.display_name, error
@@ -181,14 +182,54 @@ class FreelanceDunningMessage(models.Model):
             # invoice are the company's actions, whoever runs the reminders.
             message.sudo()._run_level_actions()
 
-    def _deliver(self):
+    def _render_emails(self):
+        """Subject and body of the emails of these reminders, rendered in one
+        pass per template and language: {reminder id: {subject, body_html}}.
+
+        A template that fails here is rendered again per reminder, so that the
+        error is recorded on the reminder it belongs to.
+        """
+        # The links to pay online carry each invoice's portal token: the
+        # invoices Odoo emailed have one, the others get it here in one pass.
+        invoices = self.event_ids.move_id.filtered(lambda move: not move.access_token)
+        for invoice in invoices.sudo().with_context(tracking_disable=True):
+            invoice._portal_ensure_token()
+        groups = {}
+        for message in self:
+            if "email" in message.event_ids.mapped("channel"):
+                key = (message._get_mail_template(), message._get_mail_lang())
+                groups.setdefault(key, []).append(message.id)
+        rendered = {}
+        for (template, lang), ids in groups.items():
+            try:
+                with self.env.cr.savepoint():
+                    # See _send_email: the trusted template is rendered as
+                    # superuser.
+                    rendered.update(
+                        template.sudo()
+                        .with_context(lang=lang)
+                        ._generate_template(ids, ["subject", "body_html"])
+                    )
+            except Exception:  # noqa: BLE001 - rendered again one by one
+                _logger.info("Reminders rendered one by one", exc_info=True)
+        return rendered
+
+    def _get_mail_template(self):
+        return self.level_id.mail_template_id or self.env.ref(
+            "freelance_dunning.mail_template_dunning_message"
+        )
+
+    def _get_mail_lang(self):
+        return self.partner_id.lang or self.env.lang
+
+    def _deliver(self, rendered=None):
         self.ensure_one()
         channels = set(self.event_ids.mapped("channel"))
         attachments = []
         if "letter" in channels:
             attachments.append(self._render_letter())
         if "email" in channels:
-            self._send_email(attachments)
+            self._send_email(attachments, rendered=rendered)
         if "sms" in channels and hasattr(self.partner_id, "_message_sms"):
             self.partner_id._message_sms(
                 body=self.env._(
@@ -220,7 +261,7 @@ class FreelanceDunningMessage(models.Model):
         self.letter_id = attachment
         return attachment
 
-    def _send_email(self, attachments):
+    def _send_email(self, attachments, rendered=None):
         self.ensure_one()
         recipients = self._get_recipients()
         if not recipients:
@@ -229,31 +270,21 @@ class FreelanceDunningMessage(models.Model):
                     "%(client)s has no email address.", client=self.partner_id.name
                 )
             )
-        template = self.level_id.mail_template_id or self.env.ref(
-            "freelance_dunning.mail_template_dunning_message"
-        )
-        lang = self.partner_id.lang or self.env.lang
-        # The addon's own template calls a method of the reminder: Odoo renders
-        # templates in restricted mode for users who may not edit them, which
-        # forbids that, so the trusted template is rendered as superuser.
-        rendered = (
-            template.sudo()
-            .with_context(lang=lang)
-            ._generate_template(self.ids, ["subject", "body_html"])[self.id]
-        )
+        if not rendered:
+            # The addon's own template calls a method of the reminder: Odoo
+            # renders templates in restricted mode for users who may not edit
+            # them, which forbids that, so the trusted template is rendered as
+            # superuser.
+            rendered = (
+                self._get_mail_template()
+                .sudo()
+                .with_context(lang=self._get_mail_lang())
+                ._generate_template(self.ids, ["subject", "body_html"])[self.id]
+            )
         invoices = self.event_ids.move_id
         for invoice in invoices:
             invoice._portal_ensure_token()
-        pdfs = []
-        for invoice in invoices:
-            # The PDF Odoo kept when the invoice was sent is the document the
-            # client received: attach it again rather than render it anew.
-            pdf = invoice.invoice_pdf_report_id.raw
-            if not pdf:
-                pdf, _type = self.env["ir.actions.report"]._render_qweb_pdf(
-                    "account.account_invoices", invoice.ids
-                )
-            pdfs.append((f"{invoice._get_report_base_filename()}.pdf", pdf))
+        pdfs = self._get_invoice_pdfs(invoices)
         # Accountants may not edit contacts: the reminder is posted on the
         # client as the company's communication, signed by whoever sends it.
         author = self.user_id.partner_id or self.env.user.partner_id
@@ -294,6 +325,31 @@ class FreelanceDunningMessage(models.Model):
         if not pending:
             cron._trigger()
 
+    def _get_invoice_pdfs(self, invoices):
+        """[(file name, PDF)] of the invoices, in their order.
+
+        The PDF Odoo kept when the invoice was sent is the document the client
+        received: it is attached again rather than rendered anew. The others
+        are rendered together, in one pass.
+        """
+        stored = {invoice: invoice.invoice_pdf_report_id.raw for invoice in invoices}
+        missing = invoices.filtered(lambda invoice: not stored[invoice])
+        if missing:
+            report = "account.account_invoices"
+            Report = self.env["ir.actions.report"]
+            content, report_type = Report._pre_render_qweb_pdf(report, missing.ids)
+            stored.update(
+                (invoice, content_by_id[invoice.id])
+                for content_by_id in [
+                    Report._get_splitted_report(report, content, report_type)
+                ]
+                for invoice in missing
+            )
+        return [
+            (f"{invoice._get_report_base_filename()}.pdf", stored[invoice])
+            for invoice in invoices
+        ]
+
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""
         contacts = self.event_ids.move_id.partner_id.filtered("email")
@@ -326,10 +382,20 @@ class FreelanceDunningMessage(models.Model):
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
         self.ensure_one()
+        lines = {}
         for event in self.event_ids:
-            event.move_line_id.sudo().write(
-                {"dunning_level_id": event.level_id.id, "dunning_last_date": event.date}
-            )
+            key = (event.level_id.id, event.date)
+            lines[key] = lines.get(key, event.move_line_id) | event.move_line_id
+        for (level_id, date), group in lines.items():
+            # Neither amounts nor accounts change: the invoices need none of
+            # Odoo's synchronization of their lines (taxes, terms, balance),
+            # which would cost more than the whole reminder.
+            group.sudo().with_context(
+                tracking_disable=True,
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                check_move_validity=False,
+            ).write({"dunning_level_id": level_id, "dunning_last_date": date})
 
     def _run_level_actions(self):
         self.ensure_one()

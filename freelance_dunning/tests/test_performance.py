@@ -1,0 +1,230 @@
+"""Query budgets of the interactive paths, next to the same action without the
+addon's rules (figures in the README, section Performance).
+
+Each path runs once to warm Odoo's caches, then is measured on another record
+of the same shape. A budget that is exceeded fails the test; a change that
+needs more queries must raise it knowingly.
+"""
+
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from odoo.addons.mail.tests.common import MockEmail
+
+from .common import FreelanceDunningCommon
+
+
+@tagged("post_install", "-at_install")
+class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
+        cls.exempt = cls.env["res.partner"].create(
+            {
+                "name": "Exempt client",
+                "is_company": True,
+                "email": "exempt@example.com",
+                "deposit_policy": "exempt",
+            }
+        )
+        cls.levels = cls.env["freelance.dunning.level"].search(
+            [("company_id", "=", cls.company.id)], order="sequence"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mock_mail_gateway())
+
+    def _overdue_invoice(self, partner, level=None):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": "2025-05-01",
+                "invoice_date_due": "2025-05-01",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Design work",
+                            "quantity": 1,
+                            "price_unit": 300.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        if level:
+            invoice.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            ).write({"dunning_level_id": level.id, "dunning_last_date": "2025-05-02"})
+        return invoice
+
+    def _sent(self, invoice):
+        """What Odoo's sending leaves on an invoice: its PDF and portal token."""
+        self.env["ir.attachment"].create(
+            {
+                "name": f"{invoice.name}.pdf",
+                "raw": b"%PDF-1.4 sent",
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice._portal_ensure_token()
+        invoice.invalidate_recordset()
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        return invoice
+
+    def _clients_with_invoices(self, count, invoices_each=2):
+        clients = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Client {i}",
+                    "is_company": True,
+                    "email": f"c{i}@example.com",
+                }
+                for i in range(count)
+            ]
+        )
+        for client in clients:
+            for index in range(invoices_each):
+                self._overdue_invoice(client, self.levels[index % len(self.levels)])
+        return clients
+
+    def _web_read_spec(self, model, view_type, exclude_modules=()):
+        """The fields the web client reads for the view (form or list),
+        optionally without those an addon adds to it."""
+        view = self.env[model].get_views([(False, view_type)])
+        spec = {
+            name: {"fields": {"display_name": {}}}
+            if self.env[model]._fields[name].relational
+            and self.env[model]._fields[name].type == "many2one"
+            else {}
+            for name in view["models"][model]["fields"]
+            if self.env[model]._fields[name].type not in ("one2many", "many2many")
+        }
+        for name in list(spec):
+            if self.env[model]._fields[name]._module in exclude_modules:
+                del spec[name]
+        return spec
+
+    # ------------------------------------------------------------------
+
+    def test_confirm_quote(self):
+        """Confirming a quote issues, posts and emails its deposit invoice."""
+        for order in (self._create_order(), self._create_order(partner=self.exempt)):
+            self._confirm(order)  # warm-up
+        # Odoo's own confirmation: a client exempt from the deposit rules.
+        order = self._sign(self._create_order(partner=self.exempt))
+        with self.assertQueryCount(22):
+            order.action_confirm()
+        self.assertFalse(order.deposit_invoice_ids)
+        order = self._sign(self._create_order())
+        with self.assertQueryCount(153):
+            order.action_confirm()
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
+
+    def test_open_client(self):
+        """The client's form with its reminder level, overdue total and days."""
+        spec_base = self._web_read_spec(
+            "res.partner", "form", exclude_modules=("freelance_dunning",)
+        )
+        spec = self._web_read_spec("res.partner", "form")
+        self.assertIn("dunning_amount_overdue", spec)
+        self.assertNotIn("dunning_amount_overdue", spec_base)
+        warm, client = self._clients_with_invoices(2, invoices_each=3)
+        warm.web_read(spec)
+        self.env.invalidate_all()
+        with self.assertQueryCount(51):
+            client.web_read(spec_base)
+        self.env.invalidate_all()
+        with self.assertQueryCount(53):
+            values = client.web_read(spec)[0]
+        self.assertEqual(values["dunning_amount_overdue"], 900.0)
+
+    def test_open_dunning_view(self):
+        """Overdue invoices by level: the list grouped by level, then a group's
+        rows; as many queries for 2 invoices as for 20."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "freelance_dunning.account_move_action_overdue_by_level"
+        )
+        domain = [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<", "2026-01-01"),
+        ]
+        self.assertEqual(action["res_model"], "account.move")
+        Move = self.env["account.move"]
+        view = self.env.ref("freelance_dunning.account_move_view_list_dunning")
+        spec = {
+            name: {"fields": {"display_name": {}}}
+            if Move._fields[name].type == "many2one"
+            else {}
+            for name in Move.get_views([(view.id, "list")])["models"]["account.move"][
+                "fields"
+            ]
+        }
+        spec_base = self._web_read_spec("account.move", "list")
+
+        def open_view(spec):
+            groups = Move.web_read_group(
+                domain, ["amount_residual_signed:sum"], ["dunning_level_id"]
+            )["groups"]
+            Move.web_search_read(
+                domain + [("dunning_level_id", "=", groups[0]["dunning_level_id"][0])],
+                spec,
+                limit=80,
+            )
+
+        def plain_list(spec):
+            Move.web_search_read(domain, spec, limit=80)
+
+        self._clients_with_invoices(1)
+        open_view(spec)
+        plain_list(spec_base)
+        for clients in (1, 9):
+            self._clients_with_invoices(clients)
+            self.env.invalidate_all()
+            # Odoo's customer invoices list, on the same invoices.
+            with self.assertQueryCount(6):
+                plain_list(spec_base)
+            self.env.invalidate_all()
+            with self.assertQueryCount(14):
+                open_view(spec)
+
+    def test_run_queries_per_client(self):
+        """The run's queries grow with the clients, not with their invoices:
+        2 clients with 4 sent invoices each cost what 2 with one each cost."""
+        engine = self.env["freelance.dunning.engine"].with_context(
+            mail_notify_force_send=False
+        )
+        friendly = self.levels.filtered(lambda level: level.tone == "friendly")
+        self.assertTrue(friendly)
+        # Warm-up: a first run on other clients.
+        warm = self._clients_with_invoices(2, invoices_each=1)
+        engine._run(self.company, partners=warm)
+        for invoices_each in (1, 4):
+            clients = self.env["res.partner"].create(
+                [
+                    {
+                        "name": f"Late {invoices_each}-{i}",
+                        "is_company": True,
+                        "email": f"late{invoices_each}{i}@example.com",
+                    }
+                    for i in range(2)
+                ]
+            )
+            for client in clients:
+                for _index in range(invoices_each):
+                    self._sent(self._overdue_invoice(client))
+            self.env.invalidate_all()
+            with self.assertQueryCount(85):
+                messages = engine._run(self.company, partners=clients)
+            self.assertEqual(len(messages), 2)
+            self.assertEqual(set(messages.mapped("state")), {"sent"})
+            self.assertEqual(len(messages.event_ids), 2 * invoices_each)
