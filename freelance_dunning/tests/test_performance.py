@@ -223,7 +223,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 for _index in range(invoices_each):
                     self._sent(self._overdue_invoice(client))
             self.env.invalidate_all()
-            with self.assertQueryCount(85):
+            with self.assertQueryCount(94):
                 messages = engine._run(self.company, partners=clients)
             self.assertEqual(len(messages), 2)
             self.assertEqual(set(messages.mapped("state")), {"sent"})
