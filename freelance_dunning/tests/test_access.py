@@ -169,7 +169,6 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         }
         self.assertTrue(all(company_a.values()))
         readers = (
-            self.plain_salesman,  # salesmen are dunning users (deposits)
             self.accountant,
             self.dunning_user,
             self.dunning_manager,
@@ -190,6 +189,51 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                     self.assertDenied(
                         lambda u=user, m=model: company_a[m].with_user(u).read(["id"])
                     )
+
+    def test_a_salesperson_reads_only_their_clients_reminders(self):
+        """Salespeople with "Own Documents Only" read the reminders of their
+        clients and of their own or unassigned invoices, as Odoo shows them
+        invoices; with "All Documents" they read all the company's."""
+        Message = self.env["freelance.dunning.message"]
+        Event = self.env["freelance.dunning.event"]
+        self.assertTrue(self.message.event_ids)
+        others = self.messages - self.message
+        self.assertTrue(others, "another client was reminded too")
+        self.assertFalse(
+            (
+                self.messages.event_ids.move_id.invoice_user_id
+                | self.messages.partner_id.user_id
+            )
+            & self.plain_salesman
+        )
+        salesman = self.plain_salesman
+        self._who = salesman.login
+        self.assertFalse(Message.with_user(salesman).search([]))
+        self.assertFalse(Event.with_user(salesman).search([]))
+        self.assertDenied(lambda: self.message.with_user(salesman).read(["partner_id"]))
+        self._check()
+
+        self.client.user_id = salesman
+        self.assertEqual(Message.with_user(salesman).search([]), self.message)
+        self.assertEqual(Event.with_user(salesman).search([]), self.message.event_ids)
+        self.assertFalse(
+            Message.with_user(salesman).search([("id", "in", others.ids)]),
+            "other clients' reminders stay hidden",
+        )
+        self.assertEqual(
+            Message.with_user(salesman).read_group([], ["partner_id"], ["partner_id"])[
+                0
+            ]["partner_id_count"],
+            1,
+        )
+        self.client.user_id = False
+
+        salesman.groups_id |= self.env.ref("sales_team.group_sale_salesman_all_leads")
+        self.assertEqual(
+            Message.with_user(salesman).search([("company_id", "=", self.company.id)]),
+            Message.search([("company_id", "=", self.company.id)]),
+        )
+        self._check()
 
     def test_company_walls(self):
         """A user of company B sees none of company A's reminders, however
