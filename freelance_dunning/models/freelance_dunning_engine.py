@@ -117,10 +117,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         business = line.partner_id.commercial_partner_id.is_company
         start = line.date_maturity
         if not business:
-            notices = cache.get("notices")
-            if notices is None or line.id not in notices.get("line_ids", ()):
-                notices = self._get_formal_notice_dates(line)
-            start = notices.get(line.id)
+            notices = cache.setdefault("notices", {})
+            if line.id not in notices:
+                notices.update(self._get_formal_notice_dates(line))
+            start = notices[line.id]
         interest = 0.0
         if start:
             key = ("rate", company.id, business)
@@ -150,9 +150,8 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _get_formal_notice_dates(self, lines):
-        """{line id: date of its first formal notice sent}, in one query;
-        ``line_ids`` holds the lines looked up."""
-        dates = {"line_ids": set(lines.ids)}
+        """{line id: date of its first formal notice sent, or False}, in one query."""
+        dates = dict.fromkeys(lines.ids, False)
         if lines:
             events = self.env["freelance.dunning.event"].search_fetch(
                 [
@@ -161,10 +160,12 @@ class FreelanceDunningEngine(models.AbstractModel):
                     ("state", "=", "sent"),
                 ],
                 ["move_line_id", "date"],
-                order="date desc, id desc",
+                order="date, id",
             )
             for event in events:
-                dates[event.move_line_id.id] = event.date
+                dates[event.move_line_id.id] = (
+                    dates[event.move_line_id.id] or event.date
+                )
         return dates
 
     @api.model

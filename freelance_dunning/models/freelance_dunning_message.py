@@ -181,6 +181,8 @@ class FreelanceDunningMessage(models.Model):
             # Suspending orders, scheduling activities and issuing the penalty
             # invoice are the company's actions, whoever runs the reminders.
             message.sudo()._run_level_actions()
+        if self.mail_message_id:
+            self._trigger_mail_queue()
 
     def _render_emails(self):
         """Subject and body of the emails of these reminders, rendered in one
@@ -309,10 +311,10 @@ class FreelanceDunningMessage(models.Model):
             )
         )
         self.mail_message_id = mail_message
-        self._trigger_mail_queue()
 
     def _trigger_mail_queue(self):
-        """Wake the mail scheduler up, once for a whole run."""
+        """Wake the mail scheduler up: once per batch of reminders sent, and
+        not at all when a wake-up is already due."""
         cron = self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()
         pending = (
             self.env["ir.cron.trigger"]
@@ -338,13 +340,8 @@ class FreelanceDunningMessage(models.Model):
             report = "account.account_invoices"
             Report = self.env["ir.actions.report"]
             content, report_type = Report._pre_render_qweb_pdf(report, missing.ids)
-            stored.update(
-                (invoice, content_by_id[invoice.id])
-                for content_by_id in [
-                    Report._get_splitted_report(report, content, report_type)
-                ]
-                for invoice in missing
-            )
+            by_id = Report._get_splitted_report(report, content, report_type)
+            stored.update({invoice: by_id[invoice.id] for invoice in missing})
         return [
             (f"{invoice._get_report_base_filename()}.pdf", stored[invoice])
             for invoice in invoices
