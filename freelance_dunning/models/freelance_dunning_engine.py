@@ -212,7 +212,7 @@ class FreelanceDunningEngine(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _create_message(self, company, partner, currency, today, items, user=None):
+    def _prepare_message_values(self, company, partner, currency, today, items, user):
         top = max(
             (level for _line, level, _figures in items), key=lambda lvl: lvl.sequence
         )
@@ -240,18 +240,61 @@ class FreelanceDunningEngine(models.AbstractModel):
                         }
                     )
                 )
+        return {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "date": today,
+            "level_id": top.id,
+            "state": "waiting",
+            "user_id": user.id if user else False,
+            "event_ids": events,
+        }
+
+    @api.model
+    def _create_message(self, company, partner, currency, today, items, user=None):
         return self.env["freelance.dunning.message"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "currency_id": currency.id,
-                "date": today,
-                "level_id": top.id,
-                "state": "waiting",
-                "user_id": user.id if user else False,
-                "event_ids": events,
-            }
+            self._prepare_message_values(company, partner, currency, today, items, user)
         )
+
+    @api.model
+    def _create_messages(self, company, today, groups, user=None):
+        """The reminders of these clients, created together.
+
+        :param groups: [(client, currency, [(line, level, figures)])]
+
+        When the batch fails (another worker reminded one of the clients
+        first, a constraint), each client is created on its own, so that one
+        client never stops the others.
+        """
+        Message = self.env["freelance.dunning.message"]
+        try:
+            with self.env.cr.savepoint():
+                messages = Message.create(
+                    [
+                        self._prepare_message_values(
+                            company, partner, currency, today, items, user
+                        )
+                        for partner, currency, items in groups
+                    ]
+                )
+                self.env.flush_all()
+                return messages
+        except Exception:  # noqa: BLE001 - done again client by client
+            _logger.info("Reminders created one by one", exc_info=True)
+        messages = Message
+        for partner, currency, items in groups:
+            try:
+                with self.env.cr.savepoint():
+                    messages |= self._create_message(
+                        company, partner, currency, today, items, user=user
+                    )
+            except errors.UniqueViolation:
+                # The database's last word: another worker reminded them first.
+                _logger.info("Dunning of %s already done", partner.display_name)
+            except Exception:  # noqa: BLE001 - one client never stops the run
+                _logger.exception("Dunning of %s failed", partner.display_name)
+        return messages
 
     @api.model
     def _run(self, company, today=None, partners=None, user=None):
@@ -263,44 +306,46 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         today = today or fields.Date.context_today(self)
         self._check_failed_deliveries(company)
-        messages = to_send = self.env["freelance.dunning.message"]
-        for (partner, currency), items in self._plan(company, today, partners).items():
-            lines = self.env["account.move.line"].union(*(i[0] for i in items))
-            if not self._lock_lines(lines):
+        plan = self._plan(company, today, partners)
+        locked = self._lock_lines(
+            self.env["account.move.line"].union(
+                *(line for items in plan.values() for line, _level, _f in items)
+            ),
+            by_client=plan,
+        )
+        groups = []
+        for (partner, currency), items in plan.items():
+            if all(line.id in locked for line, _level, _figures in items):
+                groups.append((partner, currency, items))
+            else:
                 _logger.info(
                     "Dunning of %s skipped: its invoices are being paid or "
                     "reminded by another worker",
                     partner.display_name,
                 )
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    message = self._create_message(
-                        company, partner, currency, today, items, user=user
-                    )
-            except errors.UniqueViolation:
-                # The database's last word: another worker reminded them first.
-                _logger.info("Dunning of %s already done", partner.display_name)
-                continue
-            except Exception:  # noqa: BLE001 - one client never stops the run
-                _logger.exception("Dunning of %s failed", partner.display_name)
-                continue
-            messages |= message
-            needs_validation = any(level.needs_validation for _l, level, _f in items)
-            if user or not needs_validation:
-                to_send |= message
-        # Sent together: their emails are rendered in one pass.
+        messages = self._create_messages(company, today, groups, user=user)
+        to_send = messages.filtered(
+            lambda message: (
+                user or not any(message.event_ids.level_id.mapped("needs_validation"))
+            )
+        )
+        # Sent together: their emails are rendered and queued in one pass.
         to_send._send(user=user)
         return messages
 
     @api.model
-    def _lock_lines(self, lines):
-        """Lock a client's receivable lines for this transaction.
+    def _lock_lines(self, lines, by_client=None):
+        """Lock receivable lines for this transaction: the ids of those locked.
 
-        False when another transaction holds them (a payment being registered,
-        another worker reminding the client) or changed them since this one
-        started (then what was planned may be stale: paid, already reminded).
+        A line is left out when another transaction holds it (a payment being
+        registered, another worker reminding the client). When one of them
+        changed since this transaction started (then what was planned may be
+        stale: paid, already reminded), PostgreSQL refuses the whole lock:
+        each client's lines (``by_client``, the plan) are then locked on their
+        own, and only that client is left out.
         """
+        if not lines:
+            return set()
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
@@ -310,9 +355,17 @@ class FreelanceDunningEngine(models.AbstractModel):
                         tuple(lines.ids),
                     )
                 )
-                return len(self.env.cr.fetchall()) == len(lines)
+                return {row[0] for row in self.env.cr.fetchall()}
         except errors.SerializationFailure:
-            return False
+            if not by_client:
+                return set()
+        locked = set()
+        for items in by_client.values():
+            client_lines = self.env["account.move.line"].union(
+                *(line for line, _level, _figures in items)
+            )
+            locked |= self._lock_lines(client_lines)
+        return locked
 
     @api.model
     def _lock_run(self, company, today):

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -161,28 +162,51 @@ class FreelanceDunningMessage(models.Model):
         return True
 
     def _send(self, user=None):
-        """Deliver on every channel, record the result, run the level actions."""
+        """Deliver on every channel, record the result, run the level actions.
+
+        The reminders go together: their emails are rendered in one pass and
+        queued in one batch, and the history, the lines and the level actions
+        are written per group. A reminder that cannot be delivered (no email
+        address, a template or a letter that fails) is marked failed alone.
+        """
         rendered = self._render_emails()
+        emails = {}
+        delivered = self.browse()
         for message in self:
             try:
-                with self.env.cr.savepoint():
-                    message._deliver(rendered.get(message.id))
+                email = message._prepare_delivery(rendered.get(message.id))
             except Exception as error:  # noqa: BLE001 - recorded, never lost
-                _logger.warning(
-                    "Reminder %s could not be sent: %s", message.display_name, error
-                )
-                message._mark_failed(str(error), user=user)
+                message._fail_delivery(error, user)
                 continue
-            message.write({"state": "sent", "user_id": user.id if user else False})
-            message.event_ids.write(
-                {"state": "sent", "user_id": user.id if user else False}
-            )
-            message._advance_lines()
-            # Suspending orders, scheduling activities and issuing the penalty
-            # invoice are the company's actions, whoever runs the reminders.
-            message.sudo()._run_level_actions()
-        if self.mail_message_id:
+            delivered |= message
+            if email:
+                emails[message] = email
+        try:
+            with self.env.cr.savepoint():
+                self._post_emails(emails)
+        except Exception:  # noqa: BLE001 - done again reminder by reminder
+            _logger.info("Reminder emails queued one by one", exc_info=True)
+            for message, email in emails.items():
+                try:
+                    with self.env.cr.savepoint():
+                        self._post_emails({message: email})
+                except Exception as error:  # noqa: BLE001 - recorded, never lost
+                    message._fail_delivery(error, user)
+                    delivered -= message
+        delivered._send_sms()
+        values = {"state": "sent", "user_id": user.id if user else False}
+        delivered.write(values)
+        delivered.event_ids.write(values)
+        delivered._advance_lines()
+        # Suspending orders, scheduling activities and issuing the penalty
+        # invoice are the company's actions, whoever runs the reminders.
+        delivered.sudo()._run_level_actions()
+        if delivered.mail_message_id:
             self._trigger_mail_queue()
+
+    def _fail_delivery(self, error, user=None):
+        _logger.warning("Reminder %s could not be sent: %s", self.display_name, error)
+        self._mark_failed(str(error), user=user)
 
     def _render_emails(self):
         """Subject and body of the emails of these reminders, rendered in one
@@ -224,23 +248,59 @@ class FreelanceDunningMessage(models.Model):
     def _get_mail_lang(self):
         return self.partner_id.lang or self.env.lang
 
-    def _deliver(self, rendered=None):
+    def _prepare_delivery(self, rendered=None):
+        """Print the letter and check the email of one reminder.
+
+        :return: what its email needs ({rendered, recipients, letters}), or
+            None when it has no email
+        """
         self.ensure_one()
         channels = set(self.event_ids.mapped("channel"))
-        attachments = []
-        if "letter" in channels:
-            attachments.append(self._render_letter())
-        if "email" in channels:
-            self._send_email(attachments, rendered=rendered)
-        if "sms" in channels and hasattr(self.partner_id, "_message_sms"):
-            self.partner_id._message_sms(
-                body=self.env._(
-                    "%(company)s: %(amount)s overdue. Pay online from the email we "
-                    "sent.",
-                    company=self.company_id.name,
-                    amount=self._format(self.amount_total),
+        letters = self.env["ir.attachment"]
+        if "letter" in channels or ("email" in channels and not rendered):
+            with self.env.cr.savepoint():
+                if "letter" in channels:
+                    letters = self._render_letter()
+                if "email" in channels and not rendered:
+                    rendered = self._render_email()
+        if "email" not in channels:
+            return None
+        recipients = self._get_recipients()
+        if not recipients:
+            raise UserError(
+                self.env._(
+                    "%(client)s has no email address.", client=self.partner_id.name
                 )
             )
+        return {"rendered": rendered, "recipients": recipients, "letters": letters}
+
+    def _render_email(self):
+        """Subject and body of one reminder's email.
+
+        The addon's own template calls a method of the reminder: Odoo renders
+        templates in restricted mode for users who may not edit them, which
+        forbids that, so the trusted template is rendered as superuser.
+        """
+        self.ensure_one()
+        return (
+            self._get_mail_template()
+            .sudo()
+            .with_context(lang=self._get_mail_lang())
+            ._generate_template(self.ids, ["subject", "body_html"])[self.id]
+        )
+
+    def _send_sms(self):
+        for message in self:
+            channels = message.event_ids.mapped("channel")
+            if "sms" in channels and hasattr(message.partner_id, "_message_sms"):
+                message.partner_id._message_sms(
+                    body=self.env._(
+                        "%(company)s: %(amount)s overdue. Pay online from the email "
+                        "we sent.",
+                        company=message.company_id.name,
+                        amount=message._format(message.amount_total),
+                    )
+                )
 
     def _format(self, amount):
         return format_amount(self.env, amount, self.currency_id)
@@ -263,54 +323,131 @@ class FreelanceDunningMessage(models.Model):
         self.letter_id = attachment
         return attachment
 
-    def _send_email(self, attachments, rendered=None):
-        self.ensure_one()
-        recipients = self._get_recipients()
-        if not recipients:
-            raise UserError(
-                self.env._(
-                    "%(client)s has no email address.", client=self.partner_id.name
+    def _post_emails(self, emails):
+        """Post the reminders' emails on their clients, all in one batch.
+
+        :param emails: {reminder: {rendered, recipients, letters}}
+
+        Each email is a message in the client's chatter, signed by whoever
+        sends it (accountants may not edit contacts: it is posted as the
+        company's communication), with the client's invoices attached and
+        Odoo's light email layout. It joins Odoo's mail queue, with one
+        notification per recipient that tracks its delivery, as Odoo's own
+        notifications do: the mail scheduler sends it right after the commit,
+        one worker at a time, each email recorded as sent as soon as the mail
+        server took it; a rolled back run sends nothing.
+        """
+        if not emails:
+            return
+        reminders = self.browse([reminder.id for reminder in emails])
+        pdfs = reminders._get_invoice_attachments()
+        layout = "mail.mail_notification_light"
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        Client = self.env["res.partner"].sudo()
+        message_values = []
+        for reminder, email in emails.items():
+            author = reminder.user_id.partner_id or self.env.user.partner_id
+            message_values.append(
+                {
+                    "model": "res.partner",
+                    "res_id": reminder.partner_id.id,
+                    "record_name": reminder.partner_id.display_name,
+                    "record_company_id": reminder.company_id.id,
+                    "message_type": "comment",
+                    "subtype_id": subtype_id,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "subject": email["rendered"]["subject"],
+                    "body": email["rendered"]["body_html"],
+                    "partner_ids": [fields.Command.set(email["recipients"].ids)],
+                    "attachment_ids": [
+                        fields.Command.set((pdfs[reminder] | email["letters"]).ids)
+                    ],
+                    "email_layout_xmlid": layout,
+                }
+            )
+        # Replies go where Odoo sends the client's replies (alias, catchall).
+        by_author = defaultdict(list)
+        for values in message_values:
+            by_author[values["email_from"]].append(values["res_id"])
+        reply_to = {
+            (email_from, client_id): address
+            for email_from, client_ids in by_author.items()
+            for client_id, address in Client.browse(client_ids)
+            ._notify_get_reply_to(default=email_from)
+            .items()
+        }
+        for values in message_values:
+            values["reply_to"] = reply_to[(values["email_from"], values["res_id"])]
+        messages = self.env["mail.message"].sudo().create(message_values)
+        mail_values = []
+        for (reminder, email), message, values in zip(
+            emails.items(), messages, message_values, strict=True
+        ):
+            client = Client.browse(reminder.partner_id.id)
+            lang = reminder._get_mail_lang()
+            recipients_data = [
+                {
+                    "active": True,
+                    "id": recipient.id,
+                    "is_follower": False,
+                    "groups": [],
+                    "lang": lang,
+                    "notif": "email",
+                    "share": True,
+                    "type": "customer",
+                    "ushare": False,
+                }
+                for recipient in email["recipients"]
+            ]
+            msg_vals = dict(values, email_layout_xmlid=layout)
+            for (
+                _lang,
+                render_values,
+                group,
+            ) in client._notify_get_classified_recipients_iterator(
+                message,
+                recipients_data,
+                msg_vals=msg_vals,
+                force_email_company=reminder.company_id,
+                force_email_lang=lang,
+            ):
+                mail_values.append(
+                    {
+                        "mail_message_id": message.id,
+                        "is_notification": True,
+                        "auto_delete": True,
+                        "references": message.message_id,
+                        "headers": repr(client._notify_by_email_get_headers()),
+                        "body_html": client._notify_by_email_render_layout(
+                            message,
+                            group,
+                            msg_vals=msg_vals,
+                            render_values=render_values,
+                        ),
+                        "recipient_ids": [
+                            fields.Command.link(pid) for pid in group["recipients"]
+                        ],
+                    }
                 )
-            )
-        if not rendered:
-            # The addon's own template calls a method of the reminder: Odoo
-            # renders templates in restricted mode for users who may not edit
-            # them, which forbids that, so the trusted template is rendered as
-            # superuser.
-            rendered = (
-                self._get_mail_template()
-                .sudo()
-                .with_context(lang=self._get_mail_lang())
-                ._generate_template(self.ids, ["subject", "body_html"])[self.id]
-            )
-        invoices = self.event_ids.move_id
-        for invoice in invoices:
-            invoice._portal_ensure_token()
-        pdfs = self._get_invoice_pdfs(invoices)
-        # Accountants may not edit contacts: the reminder is posted on the
-        # client as the company's communication, signed by whoever sends it.
-        author = self.user_id.partner_id or self.env.user.partner_id
-        # The email goes through the mail queue, sent right after the commit
-        # by Odoo's mail scheduler, one worker at a time, each email recorded
-        # as sent as soon as the mail server took it; a rolled back run sends
-        # nothing. Sending it at the commit too would let a mail scheduler
-        # running at that moment send the same email a second time.
-        mail_message = (
-            self.partner_id.sudo()
-            .with_context(mail_post_autofollow=False, mail_notify_force_send=False)
-            .message_post(
-                author_id=author.id,
-                subject=rendered["subject"],
-                body=rendered["body_html"],
-                partner_ids=recipients.ids,
-                attachments=pdfs,
-                attachment_ids=[a.id for a in attachments],
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                email_layout_xmlid="mail.mail_notification_light",
-            )
+        mails = self.env["mail.mail"].sudo().create(mail_values)
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": mail.author_id.id,
+                    "is_read": True,
+                    "mail_mail_id": mail.id,
+                    "mail_message_id": mail.mail_message_id.id,
+                    "notification_status": "ready",
+                    "notification_type": "email",
+                    "res_partner_id": recipient.id,
+                }
+                for mail in mails
+                for recipient in mail.recipient_ids
+            ]
         )
-        self.mail_message_id = mail_message
+        for reminder, message in zip(reminders, messages, strict=True):
+            reminder.mail_message_id = message
 
     def _trigger_mail_queue(self):
         """Wake the mail scheduler up: once per batch of reminders sent, and
@@ -327,25 +464,49 @@ class FreelanceDunningMessage(models.Model):
         if not pending:
             cron._trigger()
 
-    def _get_invoice_pdfs(self, invoices):
-        """[(file name, PDF)] of the invoices, in their order.
+    def _get_invoice_attachments(self):
+        """{reminder: the PDFs of its invoices}, for all these reminders.
 
-        The PDF Odoo kept when the invoice was sent is the document the client
-        received: it is attached again rather than rendered anew. The others
-        are rendered together, in one pass.
+        The PDF Odoo kept when it sent an invoice is the document the client
+        received: it is attached as it is, not copied. The others are
+        rendered together, in one pass, and kept on the client.
         """
-        stored = {invoice: invoice.invoice_pdf_report_id.raw for invoice in invoices}
-        missing = invoices.filtered(lambda invoice: not stored[invoice])
+        invoices = self.event_ids.move_id
+        missing = invoices.filtered(lambda invoice: not invoice.invoice_pdf_report_id)
+        rendered = {}
         if missing:
             report = "account.account_invoices"
             Report = self.env["ir.actions.report"]
             content, report_type = Report._pre_render_qweb_pdf(report, missing.ids)
             by_id = Report._get_splitted_report(report, content, report_type)
-            stored.update({invoice: by_id[invoice.id] for invoice in missing})
-        return [
-            (f"{invoice._get_report_base_filename()}.pdf", stored[invoice])
-            for invoice in invoices
-        ]
+            # Kept on the client, as Odoo keeps a posted message's files: the
+            # accountant may not edit contacts.
+            files = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "name": f"{invoice._get_report_base_filename()}.pdf",
+                            "raw": by_id[invoice.id],
+                            "res_model": "res.partner",
+                            "res_id": invoice.commercial_partner_id.id,
+                            "mimetype": "application/pdf",
+                        }
+                        for invoice in missing
+                    ]
+                )
+            )
+            rendered = dict(zip(missing, files, strict=True))
+        return {
+            reminder: self.env["ir.attachment"].union(
+                *(
+                    rendered.get(invoice) or invoice.invoice_pdf_report_id
+                    for invoice in reminder.event_ids.move_id
+                )
+            )
+            for reminder in self
+        }
 
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""
@@ -378,11 +539,9 @@ class FreelanceDunningMessage(models.Model):
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
-        self.ensure_one()
-        lines = {}
+        lines = defaultdict(lambda: self.env["account.move.line"])
         for event in self.event_ids:
-            key = (event.level_id.id, event.date)
-            lines[key] = lines.get(key, event.move_line_id) | event.move_line_id
+            lines[(event.level_id.id, event.date)] |= event.move_line_id
         for (level_id, date), group in lines.items():
             # Neither amounts nor accounts change: the invoices need none of
             # Odoo's synchronization of their lines (taxes, terms, balance),
@@ -395,50 +554,103 @@ class FreelanceDunningMessage(models.Model):
             ).write({"dunning_level_id": level_id, "dunning_last_date": date})
 
     def _run_level_actions(self):
-        self.ensure_one()
-        levels = self.event_ids.level_id
-        for level in levels:
-            for action in level._get_level_actions():
-                getattr(self, action)(level)
+        """Each level's actions, once for all the reminders that reached it."""
+        reached = defaultdict(list)
+        for message in self:
+            for level in message.event_ids.level_id:
+                for action in level._get_level_actions():
+                    reached[(action, level)].append(message.id)
+        for (action, level), message_ids in reached.items():
+            getattr(self.browse(message_ids), action)(level)
+
+    def _schedule_activities(self, act_type_xmlid, activities):
+        """Schedule activities on the clients in one batch.
+
+        :param activities: [(reminder, summary, note)]
+        """
+        activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        return self.env["mail.activity"].create(
+            [
+                {
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "summary": summary,
+                    "automated": True,
+                    "note": note,
+                    "date_deadline": fields.Date.context_today(self),
+                    "res_model_id": model_id,
+                    "res_id": message.partner_id.id,
+                    "user_id": message.user_id.id or self.env.uid,
+                }
+                for message, summary, note in activities
+            ]
+        )
 
     # Level actions --------------------------------------------------------
 
     def _dunning_action_suspend_work(self, level):
-        invoices = ", ".join(self.event_ids.move_id.mapped("name"))
-        self.partner_id._suspend_work(
-            self.env._(
-                "%(level)s for %(invoices)s", level=level.name, invoices=invoices
+        # The running orders of all the clients, found in one search.
+        orders = self.partner_id._get_running_orders()
+        for message in self:
+            client_orders = orders.filtered(
+                lambda order, message=message: (
+                    order.partner_id.commercial_partner_id
+                    == message.partner_id.commercial_partner_id
+                )
             )
-        )
+            if not client_orders:
+                continue
+            invoices = ", ".join(message.event_ids.move_id.mapped("name"))
+            client_orders._suspend_work(
+                self.env._(
+                    "%(level)s for %(invoices)s", level=level.name, invoices=invoices
+                )
+            )
 
     def _dunning_action_blacklist(self, level):
-        partner = self.partner_id
-        if hasattr(partner, "_dunning_blacklist"):
-            partner._dunning_blacklist(level)
-        partner.activity_schedule(
+        for message in self:
+            if hasattr(message.partner_id, "_dunning_blacklist"):
+                message.partner_id._dunning_blacklist(level)
+        self._schedule_activities(
             "mail.mail_activity_data_todo",
-            summary=self.env._("Start the recovery"),
-            note=self.env._(
-                "%(level)s sent: %(amount)s remain unpaid. Consider the simplified "
-                "recovery procedure or an injonction de payer.",
-                level=level.name,
-                amount=self._format(self.amount_total),
-            ),
-            user_id=self.user_id.id or self.env.uid,
+            [
+                (
+                    message,
+                    self.env._("Start the recovery"),
+                    self.env._(
+                        "%(level)s sent: %(amount)s remain unpaid. Consider the "
+                        "simplified recovery procedure or an injonction de payer.",
+                        level=level.name,
+                        amount=message._format(message.amount_total),
+                    ),
+                )
+                for message in self
+            ],
         )
 
     def _dunning_action_phone_call(self, level):
-        self.partner_id.activity_schedule(
+        self._schedule_activities(
             "mail.mail_activity_data_call",
-            summary=self.env._(
-                "Call about %(amount)s overdue", amount=self._format(self.amount_total)
-            ),
-            note=Markup("%s") % level.name,
-            user_id=self.user_id.id or self.env.uid,
+            [
+                (
+                    message,
+                    self.env._(
+                        "Call about %(amount)s overdue",
+                        amount=message._format(message.amount_total),
+                    ),
+                    Markup("%s") % level.name,
+                )
+                for message in self
+            ],
         )
 
     def _dunning_action_penalty_invoice(self, level):
         """Invoice late interest and indemnity, without VAT, once per invoice."""
+        for message in self:
+            message._issue_penalty_invoice(level)
+
+    def _issue_penalty_invoice(self, level):
+        self.ensure_one()
         lines = []
         done = set()
         for event in self.event_ids.filtered(lambda e: e.level_id == level):

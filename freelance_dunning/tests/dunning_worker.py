@@ -66,7 +66,7 @@ class Hooks:
         MailServer = registry["ir.mail_server"]
         plan, create, send = (
             Engine._plan,
-            Engine._create_message,
+            Engine._create_messages,
             MailServer.send_email,
         )
 
@@ -75,10 +75,11 @@ class Hooks:
             hooks.point("plan")
             return result
 
-        def _create_message(self, *args, **kwargs):
+        def _create_messages(self, *args, **kwargs):
             result = create(self, *args, **kwargs)
             self.env.flush_all()
-            hooks.point("message")
+            for _message in result:
+                hooks.point("message")
             return result
 
         def send_email(self, *args, **kwargs):
@@ -86,7 +87,7 @@ class Hooks:
             return send(self, *args, **kwargs)
 
         Engine._plan = _plan
-        Engine._create_message = _create_message
+        Engine._create_messages = _create_messages
         MailServer.send_email = send_email
 
 

@@ -5,7 +5,7 @@ from psycopg2 import IntegrityError
 
 from odoo.fields import Command
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import html_sanitize, mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -191,6 +191,85 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(mine.amount_residual, 1500.0)
         self.assertEqual(len(mine.mail_message_id.attachment_ids), 2)
         self.assertTrue(other)
+
+    def test_batch_emails_match_a_lone_reminder(self):
+        """Reminders sent together are rendered in one QWeb pass and queued in
+        one batch: each client's email must be exactly what it gets alone,
+        posted in its chatter, with a notification that tracks its delivery."""
+        clients = self.client | self.env["res.partner"].create(
+            [
+                {"name": f"Batch client {n}", "email": f"b{n}@example.com"}
+                for n in range(3)
+            ]
+        )
+        invoices = {
+            client: self._invoice(100.0 * (n + 1), due="2025-06-20", partner=client)
+            for n, client in enumerate(clients)
+        }
+        messages = self._run("2025-06-21")
+        self.assertEqual(messages.partner_id, clients)
+        self.assertEqual(set(messages.mapped("state")), {"sent"})
+        for message in messages:
+            alone = message._render_email()
+            chatter = message.mail_message_id
+            # As Odoo stores any message body: sanitized.
+            self.assertEqual(
+                str(chatter.body),
+                html_sanitize(alone["body_html"], sanitize_style=True),
+            )
+            self.assertEqual(chatter.subject, alone["subject"])
+            invoice = invoices[message.partner_id]
+            self.assertIn(f"/my/invoices/{invoice.id}?", str(chatter.body))
+            for other in set(invoices.values()) - {invoice}:
+                self.assertNotIn(f"/my/invoices/{other.id}?", str(chatter.body))
+            self.assertEqual(
+                (chatter.model, chatter.res_id), ("res.partner", message.partner_id.id)
+            )
+            self.assertEqual(chatter.message_type, "comment")
+            self.assertIn(chatter, message.partner_id.message_ids)
+            mail = (
+                self.env["mail.mail"]
+                .sudo()
+                .search([("mail_message_id", "=", chatter.id)])
+            )
+            self.assertEqual(mail.state, "outgoing")
+            self.assertEqual(mail.recipient_ids, message.partner_id)
+            self.assertIn(str(chatter.body)[:60], mail.body_html)
+            self.assertIn("<html", mail.body_html, "Odoo's email layout")
+            self.assertEqual(
+                chatter.notification_ids.mapped("notification_status"), ["ready"]
+            )
+        self.env["mail.mail"].process_email_queue()
+        self.assertEqual(
+            set(
+                messages.mail_message_id.notification_ids.mapped("notification_status")
+            ),
+            {"sent"},
+        )
+        addresses = sorted(
+            address
+            for mail in self._mails
+            if mail["subject"] in messages.mail_message_id.mapped("subject")
+            for address in mail["email_to"]
+        )
+        self.assertEqual(addresses, sorted(clients.mapped("email_formatted")))
+
+    def test_stored_invoice_pdf_is_linked_not_copied(self):
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        sent_pdf = self.env["ir.attachment"].create(
+            {
+                "name": "INV sent.pdf",
+                "raw": b"%PDF-1.4 the invoice as sent",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice.invoice_pdf_report_id = sent_pdf
+        before = self.env["ir.attachment"].sudo().search_count([])
+        message = self._run("2025-06-21")
+        self.assertEqual(message.mail_message_id.attachment_ids, sent_pdf)
+        self.assertEqual(self.env["ir.attachment"].sudo().search_count([]), before)
 
     def test_paid_and_partially_paid(self):
         paid = self._invoice(1000.0, due="2025-06-20")
