@@ -455,6 +455,46 @@ def phase_reference(args):
     print(json.dumps(result))
 
 
+def phase_same_email(args):
+    """Odoo's mass mail sending the reminders' own email, to measure that
+    email alone: the addon's template (its QWeb table of invoices) on the
+    reminders the run just created, without the run's other work (history,
+    levels, chatter, layout, attached PDFs, activities)."""
+    env = open_env(args.config, args.database)
+    cr = env.cr
+    reminders = env["freelance.dunning.message"].search(
+        [("state", "=", "sent")], order="id"
+    )
+    template = env.ref("freelance_dunning.mail_template_dunning_message")
+    mails_before = count(cr, "mail_mail")
+    queries = cr.sql_log_count
+    start = time.perf_counter()
+    composer = (
+        env["mail.compose.message"]
+        .with_context(active_model=reminders._name)
+        .create(
+            {
+                "composition_mode": "mass_mail",
+                "model": reminders._name,
+                "res_ids": reminders.ids,
+                "template_id": template.id,
+            }
+        )
+    )
+    composer._action_send_mail(auto_commit=True)
+    cr.commit()
+    elapsed = time.perf_counter() - start
+    result = {
+        "seconds": elapsed,
+        "queries": cr.sql_log_count - queries,
+        "clients": len(reminders),
+        "emails_queued": count(cr, "mail_mail") - mails_before,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    cr.close()
+    print(json.dumps(result))
+
+
 # ----------------------------------------------------------------------
 # Driver
 # ----------------------------------------------------------------------
@@ -557,7 +597,7 @@ def machine():
     return f"{os.cpu_count()} CPUs ({cpu}), {ram:.0f} GiB RAM"
 
 
-def report(size, built, ours, ref):
+def report(size, built, ours, ref, same=None):
     n = ours["clients"] or 1
     per_client = ours["seconds"] / n * 1000
     per_recipient = ref["seconds"] / (ref["clients"] or 1) * 1000
@@ -602,6 +642,15 @@ def report(size, built, ours, ref):
         "ratio time per client / mass mail per recipient: "
         f"{per_client / per_recipient:.2f}"
     )
+    if same:
+        per_email = same["seconds"] / (same["clients"] or 1) * 1000
+        print(
+            f"Odoo mass mail of the reminders' own email ({same['clients']} "
+            f"reminders, their template, nothing else): {per_email:.1f} ms and "
+            f"{same['queries'] / (same['clients'] or 1):.1f} queries per email, "
+            f"{same['rss_mib']:.0f} MiB; ratio time per client / it: "
+            f"{per_client / per_email:.2f}"
+        )
     return {"size": size, "per_client_ms": per_client, "ours": ours, "ref": ref}
 
 
@@ -625,14 +674,19 @@ def main():
         help="stop the run after this many calls of the scheduled action "
         "(a sample, for slow versions)",
     )
-    parser.add_argument("--phase", choices=["build", "engine", "reference"])
+    parser.add_argument(
+        "--phase", choices=["build", "engine", "reference", "same_email"]
+    )
     parser.add_argument("--database")
     args = parser.parse_args()
     if args.phase:
         args.size = args.size[0]
-        {"build": phase_build, "engine": phase_engine, "reference": phase_reference}[
-            args.phase
-        ](args)
+        {
+            "build": phase_build,
+            "engine": phase_engine,
+            "reference": phase_reference,
+            "same_email": phase_same_email,
+        }[args.phase](args)
         return
     print(f"machine: {machine()}")
     results = []
@@ -650,7 +704,11 @@ def main():
         else:
             copy_database(args, base, RUN.format(size=size) + "_ref")
             ref = child(args, "reference", RUN.format(size=size) + "_ref")
-        results.append(report(size, built, ours, ref))
+        same = None
+        if not args.skip_reference:
+            # After the run, on its database: the reminders it sent.
+            same = child(args, "same_email", run)
+        results.append(report(size, built, ours, ref, same))
     if len(results) > 1:
         print("\nscaling (time ratio for the data ratio):")
         for prev, cur in zip(results, results[1:], strict=False):

@@ -139,7 +139,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         warm, client = self._clients_with_invoices(2, invoices_each=3)
         warm.web_read(spec)
         self.env.invalidate_all()
-        with self.assertQueryCount(51):
+        with self.assertQueryCount(57):
             client.web_read(spec_base)
         self.env.invalidate_all()
         with self.assertQueryCount(53):
@@ -198,8 +198,10 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 open_view(spec)
 
     def test_run_queries_per_client(self):
-        """The run's queries grow with the clients, not with their invoices:
-        2 clients with 4 sent invoices each cost what 2 with one each cost."""
+        """A run's queries do not grow with its clients nor with their
+        invoices: 2 clients with one sent invoice each, 2 with four each and
+        6 with one each cost the same, the reminders being created, rendered
+        and queued together."""
         engine = self.env["freelance.dunning.engine"].with_context(
             mail_notify_force_send=False
         )
@@ -208,23 +210,23 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         # Warm-up: a first run on other clients.
         warm = self._clients_with_invoices(2, invoices_each=1)
         engine._run(self.company, partners=warm)
-        for invoices_each in (1, 4):
+        for count, invoices_each in ((2, 1), (2, 4), (6, 1)):
             clients = self.env["res.partner"].create(
                 [
                     {
-                        "name": f"Late {invoices_each}-{i}",
+                        "name": f"Late {count}-{invoices_each}-{i}",
                         "is_company": True,
-                        "email": f"late{invoices_each}{i}@example.com",
+                        "email": f"late{count}{invoices_each}{i}@example.com",
                     }
-                    for i in range(2)
+                    for i in range(count)
                 ]
             )
             for client in clients:
                 for _index in range(invoices_each):
                     self._sent(self._overdue_invoice(client))
             self.env.invalidate_all()
-            with self.assertQueryCount(94):
+            with self.assertQueryCount(57):
                 messages = engine._run(self.company, partners=clients)
-            self.assertEqual(len(messages), 2)
+            self.assertEqual(len(messages), count)
             self.assertEqual(set(messages.mapped("state")), {"sent"})
-            self.assertEqual(len(messages.event_ids), 2 * invoices_each)
+            self.assertEqual(len(messages.event_ids), count * invoices_each)
