@@ -30,11 +30,7 @@ class FreelanceDunningDashboard(models.AbstractModel):
     @api.model
     def _open_lines_domain(self, company):
         return [
-            ("company_id", "=", company.id),
-            ("account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-            ("reconciled", "=", False),
-            ("amount_residual", ">", 0),
+            *self.env["freelance.dunning.engine"]._open_receivable_domain(company),
             ("move_id.move_type", "in", ("out_invoice", "out_receipt")),
         ]
 

@@ -38,15 +38,22 @@ class FreelanceDunningEngine(models.AbstractModel):
         )
 
     @api.model
-    def _get_line_domain(self, company, today, levels):
-        # A courtesy level (negative days) looks at lines not yet due.
-        horizon = fields.Date.subtract(today, days=min(levels.mapped("days")))
+    def _open_receivable_domain(self, company):
+        """The company's receivable lines of posted entries still to be paid."""
         return [
             ("company_id", "=", company.id),
             ("account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
             ("reconciled", "=", False),
             ("amount_residual", ">", 0),
+        ]
+
+    @api.model
+    def _get_line_domain(self, company, today, levels):
+        # A courtesy level (negative days) looks at lines not yet due.
+        horizon = fields.Date.subtract(today, days=min(levels.mapped("days")))
+        return [
+            *self._open_receivable_domain(company),
             ("move_id.move_type", "=", "out_invoice"),
             ("date_maturity", "<=", horizon),
             ("move_id.payment_state", "!=", "blocked"),

@@ -384,7 +384,7 @@ class FreelanceDunningMessage(models.Model):
         for (reminder, email), message, values in zip(
             emails.items(), messages, message_values, strict=True
         ):
-            client = Client.browse(reminder.partner_id.id)
+            client = reminder.partner_id.sudo()
             lang = reminder._get_mail_lang()
             recipients_data = [
                 {
@@ -568,6 +568,8 @@ class FreelanceDunningMessage(models.Model):
 
         :param activities: [(reminder, summary, note)]
         """
+        if self.env.context.get("mail_activity_automation_skip"):
+            return self.env["mail.activity"]
         activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False)
         model_id = self.env["ir.model"]._get_id("res.partner")
         return self.env["mail.activity"].create(
@@ -590,22 +592,20 @@ class FreelanceDunningMessage(models.Model):
 
     def _dunning_action_suspend_work(self, level):
         # The running orders of all the clients, found in one search.
-        orders = self.partner_id._get_running_orders()
+        orders = defaultdict(lambda: self.env["sale.order"])
+        for order in self.partner_id._get_running_orders():
+            orders[order.partner_id.commercial_partner_id] |= order
         for message in self:
-            client_orders = orders.filtered(
-                lambda order, message=message: (
-                    order.partner_id.commercial_partner_id
-                    == message.partner_id.commercial_partner_id
+            client_orders = orders[message.partner_id.commercial_partner_id]
+            if client_orders:
+                invoices = ", ".join(message.event_ids.move_id.mapped("name"))
+                client_orders._suspend_work(
+                    self.env._(
+                        "%(level)s for %(invoices)s",
+                        level=level.name,
+                        invoices=invoices,
+                    )
                 )
-            )
-            if not client_orders:
-                continue
-            invoices = ", ".join(message.event_ids.move_id.mapped("name"))
-            client_orders._suspend_work(
-                self.env._(
-                    "%(level)s for %(invoices)s", level=level.name, invoices=invoices
-                )
-            )
 
     def _dunning_action_blacklist(self, level):
         for message in self:
