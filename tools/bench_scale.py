@@ -22,8 +22,13 @@ For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
 4. on the run's database, in a third process, has Odoo's mass mail composer
    send the reminders' own email (the addon's template) to the reminders the
    run sent: the cost of that email alone in Odoo;
-5. prints wall time, time per client, SQL queries per client, peak memory
-   (RSS of the process), emails queued, events written, and the ratios to both
+5. on the same database, in a fourth process, times Odoo's ORM storing the
+   reminders' chatter messages and nothing else (``mail.message.create`` with
+   the bodies the run posted, then rolled back), and the same with the short
+   body of the reference's template: what Odoo itself takes to keep one
+   reminder's email, whatever the addon does around it;
+6. prints wall time, time per client, SQL queries per client, peak memory
+   (RSS of the process), emails queued, events written, and the ratios to the
    references.
 
 Emails are only queued (mail.mail records), never sent: both runs leave them to
@@ -31,6 +36,7 @@ Odoo's mail queue. The benchmark databases are not the test database.
 """
 
 import argparse
+import inspect
 import json
 import os
 import resource
@@ -444,6 +450,69 @@ def phase_same_email(args):
     mass_mail(env, reminders._name, reminders.ids, template)
 
 
+def phase_store_only(args):
+    """Odoo's ORM storing the reminders' chatter messages, nothing else.
+
+    The messages get the values the run gave them (client, author, subtype,
+    subject, body, recipients), are created in batches of the run's size,
+    flushed, and rolled back. Then the same with the body of the reference's
+    template. Html bodies are sanitized by Odoo's ORM on create, whoever
+    creates them; the difference between the two is the cost of the reminder's
+    content.
+    """
+    env = open_env(args.config, args.database)
+    cr = env.cr
+    posted = (
+        env["freelance.dunning.message"]
+        .search([("state", "=", "sent"), ("mail_message_id", "!=", False)])
+        .mail_message_id
+    )
+    values = [
+        {
+            "model": message.model,
+            "res_id": message.res_id,
+            "record_name": message.record_name,
+            "record_company_id": message.record_company_id.id,
+            "message_type": message.message_type,
+            "subtype_id": message.subtype_id.id,
+            "author_id": message.author_id.id,
+            "email_from": message.email_from,
+            "subject": message.subject,
+            "body": str(message.body),
+            "partner_ids": [(6, 0, message.partner_ids.ids)],
+            "attachment_ids": [(6, 0, message.attachment_ids.ids)],
+            "reply_to": message.reply_to,
+            "email_layout_xmlid": message.email_layout_xmlid,
+        }
+        for message in posted
+    ]
+    short = [
+        dict(
+            value,
+            body=f"<p>Dear {message.record_name},</p><p>Some of our invoices are "
+            "still unpaid. Please pay them online.</p><p>Best regards</p>",
+        )
+        for value, message in zip(values, posted, strict=True)
+    ]
+    # The scheduled action's batch of clients.
+    engine = type(env["freelance.dunning.engine"])
+    batch = inspect.signature(engine._cron_run).parameters["batch_size"].default
+    result = {"messages": len(values)}
+    for key, value_list in (("seconds", values), ("short_seconds", short)):
+        env.invalidate_all()
+        start = time.perf_counter()
+        for index in range(0, len(value_list), batch):
+            env["mail.message"].sudo().create(value_list[index : index + batch])
+            env.flush_all()
+        result[key] = time.perf_counter() - start
+        cr.rollback()
+    result["body_chars"] = sum(len(value["body"]) for value in values) / max(
+        len(values), 1
+    )
+    cr.close()
+    print(json.dumps(result))
+
+
 def mass_mail(env, model, res_ids, template):
     """Time Odoo's mass mail composer sending ``template`` to the records,
     as a user would from a list, and print its figures."""
@@ -580,7 +649,7 @@ def machine():
     return f"{os.cpu_count()} CPUs ({cpu}), {ram:.0f} GiB RAM"
 
 
-def report(size, built, ours, ref, same=None):
+def report(size, built, ours, ref, same=None, store=None):
     n = ours["clients"] or 1
     per_client = ours["seconds"] / n * 1000
     per_recipient = ref["seconds"] / (ref["clients"] or 1) * 1000
@@ -634,6 +703,17 @@ def report(size, built, ours, ref, same=None):
             f"{same['rss_mib']:.0f} MiB; ratio time per client / it: "
             f"{per_client / per_email:.2f}"
         )
+    if store and store["messages"]:
+        stored = store["seconds"] / store["messages"] * 1000
+        stored_short = store["short_seconds"] / store["messages"] * 1000
+        print(
+            f"Odoo's ORM storing the reminders' chatter messages alone "
+            f"({store['messages']} messages, nothing else, rolled back): "
+            f"{stored:.1f} ms per message with the reminders' bodies "
+            f"({store['body_chars']:.0f} characters on average), "
+            f"{stored_short:.1f} ms with the reference's short body; "
+            f"1.5 x the mass mail per recipient is {1.5 * per_recipient:.1f} ms"
+        )
     return {"size": size, "per_client_ms": per_client, "ours": ours, "ref": ref}
 
 
@@ -658,7 +738,8 @@ def main():
         "(a sample, for slow versions)",
     )
     parser.add_argument(
-        "--phase", choices=["build", "engine", "reference", "same_email"]
+        "--phase",
+        choices=["build", "engine", "reference", "same_email", "store_only"],
     )
     parser.add_argument("--database")
     args = parser.parse_args()
@@ -669,6 +750,7 @@ def main():
             "engine": phase_engine,
             "reference": phase_reference,
             "same_email": phase_same_email,
+            "store_only": phase_store_only,
         }[args.phase](args)
         return
     print(f"machine: {machine()}")
@@ -687,11 +769,13 @@ def main():
         else:
             copy_database(args, base, RUN.format(size=size) + "_ref")
             ref = child(args, "reference", RUN.format(size=size) + "_ref")
-        same = None
+        same = store = None
         if not args.skip_reference:
-            # After the run, on its database: the reminders it sent.
+            # After the run, on its database: the reminders it sent. Storing
+            # only rolls back, so it goes first.
+            store = child(args, "store_only", run)
             same = child(args, "same_email", run)
-        results.append(report(size, built, ours, ref, same))
+        results.append(report(size, built, ours, ref, same, store))
     if len(results) > 1:
         print("\nscaling (time ratio for the data ratio):")
         for prev, cur in zip(results, results[1:], strict=False):
