@@ -254,23 +254,6 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
         self.assertEqual(addresses, sorted(clients.mapped("email_formatted")))
 
-    def test_stored_invoice_pdf_is_linked_not_copied(self):
-        invoice = self._invoice(1000.0, due="2025-06-20")
-        sent_pdf = self.env["ir.attachment"].create(
-            {
-                "name": "INV sent.pdf",
-                "raw": b"%PDF-1.4 the invoice as sent",
-                "res_model": "account.move",
-                "res_id": invoice.id,
-                "res_field": "invoice_pdf_report_file",
-            }
-        )
-        invoice.invoice_pdf_report_id = sent_pdf
-        before = self.env["ir.attachment"].sudo().search_count([])
-        message = self._run("2025-06-21")
-        self.assertEqual(message.mail_message_id.attachment_ids, sent_pdf)
-        self.assertEqual(self.env["ir.attachment"].sudo().search_count([]), before)
-
     def test_paid_and_partially_paid(self):
         paid = self._invoice(1000.0, due="2025-06-20")
         partial = self._invoice(1000.0, due="2025-06-20")
@@ -564,11 +547,15 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             }
         )
         invoice.invoice_pdf_report_id = sent_pdf
+        before = self.env["ir.attachment"].sudo().search_count([])
         message = self._run("2025-06-21")
         self.assertEqual(
             message.mail_message_id.attachment_ids.mapped("raw"),
             [b"%PDF-1.4 the invoice as sent"],
         )
+        # Linked, not copied: the run adds no attachment.
+        self.assertEqual(message.mail_message_id.attachment_ids, sent_pdf)
+        self.assertEqual(self.env["ir.attachment"].sudo().search_count([]), before)
 
     def test_accountant_without_template_rights_sends_reminders(self):
         """Odoo renders templates in restricted mode for them: ours must still work."""
