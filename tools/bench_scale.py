@@ -45,6 +45,7 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
+from html import escape
 
 SIZES = {"1k": (1000, 10000), "5k": (5000, 50000), "10k": (10000, 100000)}
 BASE = "fd_bench_{size}_base"
@@ -62,6 +63,12 @@ PROFILES = {
     "not_due": (None, -20, None),
 }
 AUTOMATIC = ["courtesy", "friendly", "firm", "suspension", "not_due"]
+
+# The reference's email: the client's name in a fixed text.
+REFERENCE_BODY = (
+    "<p>Dear {name},</p><p>Some of our invoices are still unpaid. Please pay "
+    "them online.</p><p>Best regards</p>"
+)
 
 
 def profile_of(client_index, invoice_index):
@@ -426,11 +433,7 @@ def phase_reference(args):
             "name": "Bench: payment reminder",
             "model_id": env["ir.model"]._get_id("res.partner"),
             "subject": "Payment reminder from {{ object.company_id.name or '' }}",
-            "body_html": (
-                "<p>Dear <t t-out='object.name'/>,</p>"
-                "<p>Some of our invoices are still unpaid. Please pay them "
-                "online.</p><p>Best regards</p>"
-            ),
+            "body_html": REFERENCE_BODY.format(name="<t t-out='object.name'/>"),
         }
     )
     cr.commit()
@@ -487,11 +490,7 @@ def phase_store_only(args):
         for message in posted
     ]
     short = [
-        dict(
-            value,
-            body=f"<p>Dear {message.record_name},</p><p>Some of our invoices are "
-            "still unpaid. Please pay them online.</p><p>Best regards</p>",
-        )
+        dict(value, body=REFERENCE_BODY.format(name=escape(message.record_name)))
         for value, message in zip(values, posted, strict=True)
     ]
     # The scheduled action's batch of clients.
@@ -717,6 +716,15 @@ def report(size, built, ours, ref, same=None, store=None):
     return {"size": size, "per_client_ms": per_client, "ours": ours, "ref": ref}
 
 
+PHASES = {
+    "build": phase_build,
+    "engine": phase_engine,
+    "reference": phase_reference,
+    "same_email": phase_same_email,
+    "store_only": phase_store_only,
+}
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -737,21 +745,12 @@ def main():
         help="stop the run after this many calls of the scheduled action "
         "(a sample, for slow versions)",
     )
-    parser.add_argument(
-        "--phase",
-        choices=["build", "engine", "reference", "same_email", "store_only"],
-    )
+    parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--database")
     args = parser.parse_args()
     if args.phase:
         args.size = args.size[0]
-        {
-            "build": phase_build,
-            "engine": phase_engine,
-            "reference": phase_reference,
-            "same_email": phase_same_email,
-            "store_only": phase_store_only,
-        }[args.phase](args)
+        PHASES[args.phase](args)
         return
     print(f"machine: {machine()}")
     results = []
@@ -761,16 +760,13 @@ def main():
         built = build(args, base)
         copy_database(args, base, run)
         ours = child(args, "engine", run, ["--max-calls", str(args.max_calls)])
-        if args.skip_reference:
-            ref = {"seconds": 0, "clients": 0, "queries": 0, "rss_mib": 0}
-            ref["emails_queued"] = 0
-            ref["seconds"] = float("nan")
-            ref["clients"] = 1
-        else:
-            copy_database(args, base, RUN.format(size=size) + "_ref")
-            ref = child(args, "reference", RUN.format(size=size) + "_ref")
         same = store = None
-        if not args.skip_reference:
+        if args.skip_reference:
+            ref = {"seconds": float("nan"), "clients": 1, "queries": 0}
+            ref.update(rss_mib=0, emails_queued=0)
+        else:
+            copy_database(args, base, run + "_ref")
+            ref = child(args, "reference", run + "_ref")
             # After the run, on its database: the reminders it sent. Storing
             # only rolls back, so it goes first.
             store = child(args, "store_only", run)
