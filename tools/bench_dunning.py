@@ -123,7 +123,7 @@ def main():
             "client",
             lambda: (
                 [
-                    engine._create_message(
+                    engine._create_reminder(
                         company, partner, currency, today, plan[(partner, currency)]
                     )
                     for partner, currency in to_create
@@ -131,9 +131,9 @@ def main():
                 and env.flush_all()
             ),
         )
-        sample = env["freelance.dunning.message"].browse(
+        sample = env["freelance.dunning.reminder"].browse(
             [
-                engine._create_message(
+                engine._create_reminder(
                     company, partner, currency, today, plan[(partner, currency)]
                 ).id
                 for partner, currency in keys[: args.send]

@@ -377,7 +377,7 @@ def phase_engine(args):
     shift_dates(env)
     cron = env.ref("freelance_dunning.ir_cron_dunning_run")
     mails_before = count(cr, "mail_mail")
-    events_before = count(cr, "freelance_dunning_event")
+    events_before = count(cr, "freelance_dunning_reminder_line")
     queries = cr.sql_log_count
     start = time.perf_counter()
     calls = 0
@@ -394,7 +394,7 @@ def phase_engine(args):
     elapsed = time.perf_counter() - start
     queries = cr.sql_log_count - queries
     run = env["freelance.dunning.run"].search([], limit=1)
-    messages = env["freelance.dunning.message"]
+    messages = env["freelance.dunning.reminder"]
     result = {
         "seconds": elapsed,
         "queries": queries,
@@ -406,7 +406,7 @@ def phase_engine(args):
         "failed": messages.search_count([("state", "=", "failed")]),
         "emails_queued": count(cr, "mail_mail") - mails_before,
         "emails_outgoing": count(cr, "mail_mail", "state = 'outgoing'"),
-        "events": count(cr, "freelance_dunning_event") - events_before,
+        "events": count(cr, "freelance_dunning_reminder_line") - events_before,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "stored_pdfs": count(
             cr, "ir_attachment", "res_field = 'invoice_pdf_report_file'"
@@ -446,7 +446,7 @@ def phase_same_email(args):
     reminders the run just created, without the run's other work (history,
     levels, chatter, layout, attached PDFs, activities)."""
     env = open_env(args.config, args.database)
-    reminders = env["freelance.dunning.message"].search(
+    reminders = env["freelance.dunning.reminder"].search(
         [("state", "=", "sent")], order="id"
     )
     template = env.ref("freelance_dunning.mail_template_dunning_message")
@@ -466,7 +466,7 @@ def phase_store_only(args):
     env = open_env(args.config, args.database)
     cr = env.cr
     posted = (
-        env["freelance.dunning.message"]
+        env["freelance.dunning.reminder"]
         .search([("state", "=", "sent"), ("mail_message_id", "!=", False)])
         .mail_message_id
     )

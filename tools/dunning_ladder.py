@@ -80,7 +80,7 @@ def main():
                 )
                 print(
                     f"{day!s:<11} {message.level_id.name:<22} "
-                    f"{max(message.event_ids[:1].days_late, 0):>4} "
+                    f"{max(message.line_ids[:1].days_late, 0):>4} "
                     f"{message.interest:>9.2f} "
                     f"{message.indemnity:>9.2f} {message.amount_total:>9.2f}  "
                     f"{message.state}{' / ' + actions if actions else ''}"

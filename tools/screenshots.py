@@ -101,7 +101,7 @@ def main():
             ".o_list_view",
         )
         shoot(
-            "/odoo/action-freelance_dunning.freelance_dunning_message_action",
+            "/odoo/action-freelance_dunning.freelance_dunning_reminder_action",
             "reminders.png",
             ".o_list_view",
         )

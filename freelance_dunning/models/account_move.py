@@ -6,7 +6,7 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     installment_ids = fields.One2many(
-        comodel_name="sale.order.installment",
+        comodel_name="freelance.order.installment",
         inverse_name="invoice_id",
         string="Order Installments",
         readonly=True,
@@ -67,8 +67,8 @@ class AccountMove(models.Model):
         compute="_compute_dunning_next_date",
         help="When the next reminder level applies, if nothing is paid before.",
     )
-    dunning_event_ids = fields.One2many(
-        comodel_name="freelance.dunning.event",
+    dunning_reminder_line_ids = fields.One2many(
+        comodel_name="freelance.dunning.reminder.line",
         inverse_name="move_id",
         string="Reminders",
     )
@@ -132,7 +132,7 @@ class AccountMove(models.Model):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Pause the Reminders"),
-            "res_model": "freelance.dunning.pause",
+            "res_model": "freelance.dunning.pause.wizard",
             "view_mode": "form",
             "target": "new",
             "context": {

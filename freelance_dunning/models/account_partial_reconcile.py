@@ -29,7 +29,7 @@ class AccountPartialReconcile(models.Model):
                     )
                     env["sale.order"].sudo().browse(
                         ids
-                    ).exists()._check_work_gate_opened()
+                    ).exists()._start_work_if_gate_open()
 
             pending.update(orders.ids)
         return partials

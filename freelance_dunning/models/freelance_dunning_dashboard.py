@@ -200,11 +200,11 @@ class FreelanceDunningDashboard(models.AbstractModel):
         ]
         return {
             "to_validate": (
-                "freelance.dunning.message",
+                "freelance.dunning.reminder",
                 [("company_id", "=", company.id), ("state", "=", "waiting")],
             ),
             "failed": (
-                "freelance.dunning.message",
+                "freelance.dunning.reminder",
                 [("company_id", "=", company.id), ("state", "=", "failed")],
             ),
             "paused": (

@@ -160,7 +160,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         """{line id: date of its first formal notice sent, or False}, in one query."""
         dates = dict.fromkeys(lines.ids, False)
         if lines:
-            events = self.env["freelance.dunning.event"].search_fetch(
+            events = self.env["freelance.dunning.reminder.line"].search_fetch(
                 [
                     ("move_line_id", "in", lines.ids),
                     ("level_id.is_formal_notice", "=", True),
@@ -189,7 +189,7 @@ class FreelanceDunningEngine(models.AbstractModel):
             domain.append(("partner_id", "child_of", partners.ids))
         lines = self.env["account.move.line"].search(domain, order="date_maturity, id")
         waiting = (
-            self.env["freelance.dunning.event"]
+            self.env["freelance.dunning.reminder.line"]
             .search([("move_line_id", "in", lines.ids), ("state", "=", "waiting")])
             .move_line_id
         )
@@ -219,7 +219,7 @@ class FreelanceDunningEngine(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _prepare_message_values(self, company, partner, currency, today, items, user):
+    def _prepare_reminder_values(self, company, partner, currency, today, items, user):
         top = max(
             (level for _line, level, _figures in items), key=lambda lvl: lvl.sequence
         )
@@ -255,17 +255,17 @@ class FreelanceDunningEngine(models.AbstractModel):
             "level_id": top.id,
             "state": "waiting",
             "user_id": user.id if user else False,
-            "event_ids": events,
+            "line_ids": events,
         }
 
     @api.model
-    def _create_message(self, company, partner, currency, today, items, user=None):
-        return self.env["freelance.dunning.message"].create(
-            self._prepare_message_values(company, partner, currency, today, items, user)
+    def _create_reminder(self, company, partner, currency, today, items, user=None):
+        return self.env["freelance.dunning.reminder"].create(
+            self._prepare_reminder_values(company, partner, currency, today, items, user)
         )
 
     @api.model
-    def _create_messages(self, company, today, groups, user=None):
+    def _create_reminders(self, company, today, groups, user=None):
         """The reminders of these clients, created together.
 
         :param groups: [(client, currency, [(line, level, figures)])]
@@ -274,12 +274,12 @@ class FreelanceDunningEngine(models.AbstractModel):
         first, a constraint), each client is created on its own, so that one
         client never stops the others.
         """
-        Message = self.env["freelance.dunning.message"]
+        Message = self.env["freelance.dunning.reminder"]
         try:
             with self.env.cr.savepoint():
                 messages = Message.create(
                     [
-                        self._prepare_message_values(
+                        self._prepare_reminder_values(
                             company, partner, currency, today, items, user
                         )
                         for partner, currency, items in groups
@@ -293,7 +293,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         for partner, currency, items in groups:
             try:
                 with self.env.cr.savepoint():
-                    messages |= self._create_message(
+                    messages |= self._create_reminder(
                         company, partner, currency, today, items, user=user
                     )
             except errors.UniqueViolation:
@@ -312,7 +312,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         a validation waiting in the queue.
         """
         today = today or fields.Date.context_today(self)
-        self._check_failed_deliveries(company)
+        self._retry_failed_deliveries(company)
         plan = self._plan(company, today, partners)
         locked = self._lock_lines(
             self.env["account.move.line"].union(
@@ -330,10 +330,10 @@ class FreelanceDunningEngine(models.AbstractModel):
                     "reminded by another worker",
                     partner.display_name,
                 )
-        messages = self._create_messages(company, today, groups, user=user)
+        messages = self._create_reminders(company, today, groups, user=user)
         to_send = messages.filtered(
             lambda message: (
-                user or not any(message.event_ids.level_id.mapped("needs_validation"))
+                user or not any(message.line_ids.level_id.mapped("needs_validation"))
             )
         )
         # Sent together: their emails are rendered and queued in one pass.
@@ -402,7 +402,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         return run
 
     @api.model
-    def _check_failed_deliveries(self, company):
+    def _retry_failed_deliveries(self, company):
         """Emails that bounced or failed since they were sent are retried.
 
         Their reminder is marked failed and the lines go back to the level they
@@ -410,7 +410,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         # Notifications are only readable by their recipient: look as superuser.
         failed = (
-            self.env["freelance.dunning.message"]
+            self.env["freelance.dunning.reminder"]
             .sudo()
             .search(
                 [

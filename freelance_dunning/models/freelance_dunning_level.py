@@ -55,7 +55,7 @@ class FreelanceDunningLevel(models.Model):
     mail_template_id = fields.Many2one(
         comodel_name="mail.template",
         string="Email Template",
-        domain="[('model', '=', 'freelance.dunning.message')]",
+        domain="[('model', '=', 'freelance.dunning.reminder')]",
     )
     add_penalties = fields.Boolean(
         string="Late Interest and Indemnity",

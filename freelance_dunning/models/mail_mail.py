@@ -17,7 +17,7 @@ class MailMail(models.Model):
         )
         if failed:
             reminders = (
-                self.env["freelance.dunning.message"]
+                self.env["freelance.dunning.reminder"]
                 .sudo()
                 .search([("mail_message_id", "in", failed.ids), ("state", "=", "sent")])
             )

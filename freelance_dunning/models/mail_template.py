@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, models
 
 # Reminders whose QWeb body is rendered for a whole batch at once.
-BATCH_RENDERED_MODELS = ("freelance.dunning.message",)
+BATCH_RENDERED_MODELS = ("freelance.dunning.reminder",)
 
 
 class MailTemplate(models.Model):

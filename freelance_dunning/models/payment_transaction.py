@@ -23,7 +23,7 @@ class PaymentTransaction(models.Model):
             try:
                 with self.env.cr.savepoint():
                     tx._send_paid_installment_invoices()
-                    tx.sale_order_ids.sudo()._check_work_gate_opened()
+                    tx.sale_order_ids.sudo()._start_work_if_gate_open()
             except Exception:
                 _logger.exception("Could not finish the deposit of %s", tx.reference)
         return result

@@ -262,7 +262,7 @@ class ResPartner(models.Model):
         if not level:
             return {}
         groups = (
-            self.env["freelance.dunning.event"]
+            self.env["freelance.dunning.reminder.line"]
             .sudo()
             ._read_group(
                 [
@@ -303,7 +303,7 @@ class ResPartner(models.Model):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Blacklist"),
-            "res_model": "freelance.client.blacklist",
+            "res_model": "freelance.client.blacklist.wizard",
             "view_mode": "form",
             "target": "new",
             "context": {
@@ -374,7 +374,7 @@ class ResPartner(models.Model):
             total, first, levels = summary.get(key, (0.0, oldest, []))
             summary[key] = (total + residual, min(first, oldest), levels + level_ids)
         events = dict(
-            self.env["freelance.dunning.event"]._read_group(
+            self.env["freelance.dunning.reminder.line"]._read_group(
                 [("partner_id", "in", partners.ids)], ["partner_id"], ["__count"]
             )
         )
@@ -392,7 +392,7 @@ class ResPartner(models.Model):
     def action_view_dunning_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "freelance_dunning.freelance_dunning_event_action"
+            "freelance_dunning.freelance_dunning_reminder_line_action"
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}

@@ -37,7 +37,7 @@ class SaleOrder(models.Model):
         "confirmed. Only a dunning manager may waive it.",
     )
     installment_ids = fields.One2many(
-        comodel_name="sale.order.installment",
+        comodel_name="freelance.order.installment",
         inverse_name="order_id",
         string="Installments",
         compute="_compute_installment_ids",
@@ -450,7 +450,7 @@ class SaleOrder(models.Model):
             if deposits:
                 order._invoice_installments(deposits)
         # A deposit paid online before confirmation opens the gate at once.
-        self._check_work_gate_opened()
+        self._start_work_if_gate_open()
         return result
 
     def _invoice_installments(self, installments):
@@ -466,7 +466,7 @@ class SaleOrder(models.Model):
         # waits on this lock, then fails to serialize and is retried by Odoo,
         # and finds the invoice already issued.
         self.env.cr.execute(
-            "SELECT id FROM sale_order_installment WHERE id IN %s FOR NO KEY UPDATE",
+            "SELECT id FROM freelance_order_installment WHERE id IN %s FOR NO KEY UPDATE",
             [tuple(installments.ids)],
         )
         installments.invalidate_recordset(["invoice_id"])
@@ -637,7 +637,7 @@ class SaleOrder(models.Model):
             ("date_planned", "<=", fields.Date.context_today(self)),
             ("order_id.state", "=", "sale"),
         ]
-        Installment = self.env["sale.order.installment"]
+        Installment = self.env["freelance.order.installment"]
         total = Installment.search_count(domain)
         installments = Installment.search(
             domain, order="date_planned, id", limit=batch_size
@@ -770,7 +770,7 @@ class SaleOrder(models.Model):
                     )
                 )
 
-    def _check_work_gate_opened(self):
+    def _start_work_if_gate_open(self):
         """Start the work of confirmed orders whose gate has just opened.
 
         Called when a payment is reconciled, after online payments, by the
@@ -818,7 +818,7 @@ class SaleOrder(models.Model):
                 ("work_gate_state", "in", ("cleared", "overridden")),
             ]
         )
-        orders._check_work_gate_opened()
+        orders._start_work_if_gate_open()
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         # While the gate is closed, only the schedule's invoices are issued.
@@ -852,5 +852,5 @@ class SaleOrder(models.Model):
                 body=self.env._("Work resumed: %(reason)s", reason=reason),
                 subtype_xmlid="mail.mt_note",
             )
-        to_resume._check_work_gate_opened()
+        to_resume._start_work_if_gate_open()
         return to_resume

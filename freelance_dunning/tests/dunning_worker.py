@@ -66,7 +66,7 @@ class Hooks:
         MailServer = registry["ir.mail_server"]
         plan, create, send = (
             Engine._plan,
-            Engine._create_messages,
+            Engine._create_reminders,
             MailServer.send_email,
         )
 
@@ -75,7 +75,7 @@ class Hooks:
             hooks.point("plan")
             return result
 
-        def _create_messages(self, *args, **kwargs):
+        def _create_reminders(self, *args, **kwargs):
             result = create(self, *args, **kwargs)
             self.env.flush_all()
             for _message in result:
@@ -87,7 +87,7 @@ class Hooks:
             return send(self, *args, **kwargs)
 
         Engine._plan = _plan
-        Engine._create_messages = _create_messages
+        Engine._create_reminders = _create_reminders
         MailServer.send_email = send_email
 
 

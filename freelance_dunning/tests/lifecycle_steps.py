@@ -62,7 +62,7 @@ OUR_WORDS = [
     "deposit_state",
     "work_gate",
     "client_blacklist",
-    "sale_order_installment",
+    "freelance_order_installment",
     "payment_schedule",
     "deposit_amount",
 ]
@@ -321,7 +321,7 @@ def step_after_install(env, facts):
     engine = env["freelance.dunning.engine"]
     overdue = invoice(refs["invoices"]["overdue"])
     _try(facts, "dunning_cron", lambda: bool(engine._cron_run() or True))
-    events = env["freelance.dunning.event"].search([("move_id", "=", overdue.id)])
+    events = env["freelance.dunning.reminder.line"].search([("move_id", "=", overdue.id)])
     facts["overdue_reminder_days"] = sorted(set(events.level_id.mapped("days")))
     levels = level_model.search([("company_id", "=", overdue.company_id.id)])
     facts["first_late_level_days"] = min(d for d in levels.mapped("days") if d > 0)
@@ -413,7 +413,7 @@ def step_after_uninstall(env, facts):
             env,
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
             "AND (tablename LIKE 'freelance%%' OR tablename LIKE '%%dunning%%' "
-            "OR tablename LIKE 'sale_order_installment%%')",
+            "OR tablename LIKE 'freelance_order_installment%%')",
         )
     ]
     facts["leftover_indexes"] = [

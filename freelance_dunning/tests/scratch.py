@@ -345,7 +345,7 @@ class ScratchDatabaseCase(BaseCase):
         invoice, nothing waiting or queued, and (if given) one email received."""
         with self.env() as env:
             for partner_id, invoice_id, email in scenario:
-                messages = env["freelance.dunning.message"].search(
+                messages = env["freelance.dunning.reminder"].search(
                     [("partner_id", "=", partner_id), ("date", "=", day)]
                 )
                 self.assertEqual(
@@ -358,11 +358,11 @@ class ScratchDatabaseCase(BaseCase):
                         lambda line: line.account_type == "asset_receivable"
                     )
                 )
-                events = env["freelance.dunning.event"].search(
+                events = env["freelance.dunning.reminder.line"].search(
                     [("move_line_id", "=", line.id)]
                 )
                 live = events.filtered(lambda e: e.state in ("sent", "waiting"))
-                self.assertEqual(live.message_id, messages)
+                self.assertEqual(live.reminder_id, messages)
                 self.assertEqual(set(live.mapped("state")), {"sent"})
                 self.assertEqual(
                     set((events - live).mapped("state")) - {"failed"}, set()

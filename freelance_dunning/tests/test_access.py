@@ -16,8 +16,8 @@ from .common import FreelanceDunningCommon
 _logger = logging.getLogger(__name__)
 
 DUNNING_MODELS = (
-    "freelance.dunning.message",
-    "freelance.dunning.event",
+    "freelance.dunning.reminder",
+    "freelance.dunning.reminder.line",
     "freelance.dunning.run",
     "freelance.dunning.level",
 )
@@ -194,14 +194,14 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         """Salespeople with "Own Documents Only" read the reminders of their
         clients and of their own or unassigned invoices, as Odoo shows them
         invoices; with "All Documents" they read all the company's."""
-        Message = self.env["freelance.dunning.message"]
-        Event = self.env["freelance.dunning.event"]
-        self.assertTrue(self.message.event_ids)
+        Message = self.env["freelance.dunning.reminder"]
+        Event = self.env["freelance.dunning.reminder.line"]
+        self.assertTrue(self.message.line_ids)
         others = self.messages - self.message
         self.assertTrue(others, "another client was reminded too")
         self.assertFalse(
             (
-                self.messages.event_ids.move_id.invoice_user_id
+                self.messages.line_ids.move_id.invoice_user_id
                 | self.messages.partner_id.user_id
             )
             & self.plain_salesman
@@ -215,7 +215,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
 
         self.client.user_id = salesman
         self.assertEqual(Message.with_user(salesman).search([]), self.message)
-        self.assertEqual(Event.with_user(salesman).search([]), self.message.event_ids)
+        self.assertEqual(Event.with_user(salesman).search([]), self.message.line_ids)
         self.assertFalse(
             Message.with_user(salesman).search([("id", "in", others.ids)]),
             "other clients' reminders stay hidden",
@@ -264,7 +264,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 type(self).checked += 4
         # Names and ids of company A's clients through the reminders' fields.
         found = (
-            self.env["freelance.dunning.event"]
+            self.env["freelance.dunning.reminder.line"]
             .with_user(self.user_b)
             .search([("partner_id", "=", self.client.id)])
         )
@@ -277,7 +277,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
     def test_other_company_run_changes_nothing(self):
         """Company B's manager asking for company A's run: nothing is sent or
         changed, no sudo() in the engine lets it through."""
-        before = self.env["freelance.dunning.message"].search_count([])
+        before = self.env["freelance.dunning.reminder"].search_count([])
         with freeze_time("2025-07-10"):
             wizard = (
                 self.env["freelance.dunning.run.wizard"]
@@ -287,7 +287,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
             with self.assertRaises(UserError):
                 wizard.action_send()
-        self.assertEqual(self.env["freelance.dunning.message"].search_count([]), before)
+        self.assertEqual(self.env["freelance.dunning.reminder"].search_count([]), before)
         self._check()
 
     def test_private_engine_methods_are_not_remote(self):
@@ -338,7 +338,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             [("company_id", "=", self.company.id), ("tone", "=", "firm")]
         )
         figures = {"days_late": 11, "amount_residual": 700.0, "interest": 0.0}
-        waiting = self.env["freelance.dunning.engine"]._create_message(
+        waiting = self.env["freelance.dunning.engine"]._create_reminder(
             self.company,
             self.other_client,
             line.currency_id,
@@ -391,7 +391,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 self._who = user.login
                 self.assertDenied(
                     lambda u=user: (
-                        self.env["freelance.work.gate.override"]
+                        self.env["freelance.work.gate.override.wizard"]
                         .with_user(u)
                         .create({"order_id": order.id, "reason": "Trusted"})
                         .action_open()
@@ -399,7 +399,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 )
                 self.assertDenied(
                     lambda u=user: (
-                        self.env["freelance.client.blacklist"]
+                        self.env["freelance.client.blacklist.wizard"]
                         .with_user(u)
                         .create({"partner_id": self.client.id, "reason": "late_payer"})
                         .action_apply()
@@ -407,14 +407,14 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 )
         self.assertDenied(
             lambda: (
-                self.env["freelance.work.gate.override"]
+                self.env["freelance.work.gate.override.wizard"]
                 .with_user(self.user_b)
                 .create({"order_id": order.id, "reason": "Trusted"})
                 .action_open()
             )
         )
         self.assertFalse(self.client.client_blacklisted)
-        self.env["freelance.client.blacklist"].with_user(self.dunning_manager).create(
+        self.env["freelance.client.blacklist.wizard"].with_user(self.dunning_manager).create(
             {"partner_id": self.client.id, "reason": "late_payer"}
         ).action_apply()
         self.assertTrue(self.client.client_blacklisted)

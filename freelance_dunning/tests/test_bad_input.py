@@ -237,7 +237,7 @@ class TestBadInput(FreelanceDunningCommon):
             },
         )
         self._sweep(
-            message.event_ids,
+            message.line_ids,
             {"state": ["bogus"], "channel": ["pigeon"], "move_line_id": [False]},
         )
         self.assertRefused(lambda rec: rec.action_validate(), message, ["state"])

@@ -11,7 +11,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         self, partner, user=None, reason="late_payer", note="Paid 90 days late"
     ):
         wizard = (
-            self.env["freelance.client.blacklist"]
+            self.env["freelance.client.blacklist.wizard"]
             .with_user(user or self.manager)
             .create({"partner_id": partner.id, "reason": reason, "note": note})
         )
@@ -19,7 +19,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
 
     def test_manager_blacklists_with_reason_and_audit(self):
         # The accounting test commons disable tracking; the chatter needs it.
-        self.env["freelance.client.blacklist"].with_user(self.manager).with_context(
+        self.env["freelance.client.blacklist.wizard"].with_user(self.manager).with_context(
             tracking_disable=False
         ).create(
             {
@@ -64,7 +64,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         with self.assertRaisesText(AccessError, "dunning manager"):
             self.client.with_user(self.salesman).write({"client_blacklisted": False})
         with self.assertRaises(AccessError):
-            self.env["freelance.client.blacklist"].with_user(self.salesman).create(
+            self.env["freelance.client.blacklist.wizard"].with_user(self.salesman).create(
                 {"partner_id": self.client.id, "lift": True, "lift_reason": "Friend"}
             )
         self.assertTrue(self.client.client_blacklisted)
@@ -76,7 +76,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         with self.assertRaisesText(UserError, "needs a written reason"):
             self.client.with_user(self.manager).write({"client_blacklisted": False})
         wizard = (
-            self.env["freelance.client.blacklist"]
+            self.env["freelance.client.blacklist.wizard"]
             .with_user(self.manager)
             .create({"partner_id": self.client.id, "lift": True, "lift_reason": "  "})
         )
@@ -186,7 +186,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         order = self._confirm(self._create_order())
         self._blacklist(self.client)
         with self.assertRaisesText(UserError, "blacklisted"):
-            self.env["freelance.work.gate.override"].with_user(
+            self.env["freelance.work.gate.override.wizard"].with_user(
                 self.manager
             ).with_context(active_id=order.id).create({"reason": "Trust"}).action_open()
 
@@ -215,7 +215,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
             line |= invoice.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable"
             )
-        self.env["freelance.dunning.event"].create(
+        self.env["freelance.dunning.reminder.line"].create(
             [
                 {
                     "move_line_id": aml.id,

@@ -157,11 +157,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             )
         )
         later = self._run("2025-09-30")
-        self.assertNotIn(invoice, later.event_ids.move_id, "the ladder ends")
+        self.assertNotIn(invoice, later.line_ids.move_id, "the ladder ends")
         self.assertEqual(
-            later.event_ids.move_id, penalty, "the penalty invoice is owed too"
+            later.line_ids.move_id, penalty, "the penalty invoice is owed too"
         )
-        history = self.env["freelance.dunning.event"].search(
+        history = self.env["freelance.dunning.reminder.line"].search(
             [("move_id", "=", invoice.id)]
         )
         self.assertEqual(
@@ -187,7 +187,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         messages = self._run("2025-06-26")
         self.assertEqual(len(messages), 2)
         mine = messages.filtered(lambda m: m.partner_id == self.client)
-        self.assertEqual(mine.event_ids.move_id, first | second)
+        self.assertEqual(mine.line_ids.move_id, first | second)
         self.assertEqual(mine.amount_residual, 1500.0)
         self.assertEqual(len(mine.mail_message_id.attachment_ids), 2)
         self.assertTrue(other)
@@ -260,7 +260,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self._pay_invoice(paid)
         self._pay_invoice(partial, amount=400.0)
         message = self._run("2025-06-25")
-        self.assertEqual(message.event_ids.move_id, partial)
+        self.assertEqual(message.line_ids.move_id, partial)
         self.assertEqual(message.amount_residual, 600.0, "reminded of the residual")
 
     def test_pause_and_resume(self):
@@ -271,7 +271,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             )
         self.assertFalse(self._run("2025-06-25"))
         self.assertFalse(self._run("2025-07-10"), "paused until the 10th included")
-        self.assertEqual(self._run("2025-07-11").event_ids.move_id, invoice)
+        self.assertEqual(self._run("2025-07-11").line_ids.move_id, invoice)
 
     def test_failed_email_is_retried(self):
         invoice = self._invoice(1000.0, due="2025-06-20")
@@ -318,17 +318,17 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
         message = self._run("2025-06-05")
         self.assertEqual(
-            len(message.event_ids), 1, "only the first installment is late"
+            len(message.line_ids), 1, "only the first installment is late"
         )
         self.assertEqual(message.amount_residual, 500.0)
         later = self._run("2025-07-05")
         self.assertEqual(
-            sorted(later.event_ids.mapped("date_maturity")),
+            sorted(later.line_ids.mapped("date_maturity")),
             [date(2025, 6, 1), date(2025, 7, 1)],
             "each installment at its own level",
         )
         self.assertEqual(
-            later.event_ids.filtered(
+            later.line_ids.filtered(
                 lambda e: e.date_maturity == date(2025, 7, 1)
             ).level_id,
             self._level("friendly"),
@@ -363,7 +363,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(
             messages.filtered(
                 lambda m: m.currency_id == self.company.currency_id
-            ).event_ids.move_id,
+            ).line_ids.move_id,
             usd_invoice,
         )
         self.assertTrue(eur_invoice)
@@ -398,13 +398,13 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             )
         )
         other_invoice.action_post()
-        self.assertNotIn(other_invoice, messages.event_ids.move_id)
+        self.assertNotIn(other_invoice, messages.line_ids.move_id)
         engine = self.engine.with_company(other)
         self.assertFalse(
             engine._run(other, date(2025, 6, 21)), "its own levels: +10 days"
         )
         other_message = engine._run(other, date(2025, 6, 30))
-        self.assertEqual(other_message.event_ids.move_id, other_invoice)
+        self.assertEqual(other_message.line_ids.move_id, other_invoice)
         self.assertEqual(other_message.company_id, other)
         self.assertEqual(other_message.level_id.company_id, other)
 
@@ -435,7 +435,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             self.assertEqual(
                 run.partner_count, 5, "a second run the same day does nothing"
             )
-        messages = self.env["freelance.dunning.message"].search(
+        messages = self.env["freelance.dunning.reminder"].search(
             [("partner_id", "in", clients.ids)]
         )
         self.assertEqual(len(messages), 5)
@@ -458,12 +458,12 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             }
             self.assertEqual(wizard.message_count, 1)
             action = wizard.action_send()
-        messages = self.env["freelance.dunning.message"].search(action["domain"])
-        sent = {(e.move_id, e.level_id, e.amount_residual) for e in messages.event_ids}
+        messages = self.env["freelance.dunning.reminder"].search(action["domain"])
+        sent = {(e.move_id, e.level_id, e.amount_residual) for e in messages.line_ids}
         self.assertEqual(preview, sent)
-        self.assertEqual(messages.event_ids.move_id, first | second)
+        self.assertEqual(messages.line_ids.move_id, first | second)
         self.assertEqual(messages.user_id, self.env.user, "who sent it is kept")
-        self.assertEqual(set(messages.event_ids.mapped("user_id")), {self.env.user})
+        self.assertEqual(set(messages.line_ids.mapped("user_id")), {self.env.user})
 
     def test_pause_wizard_and_invoice_fields(self):
         invoice = self._invoice(1000.0, due="2025-06-20")
@@ -473,7 +473,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
                 default_reason="promise"
             ).action_open_dunning_pause()
             wizard = (
-                self.env["freelance.dunning.pause"]
+                self.env["freelance.dunning.pause.wizard"]
                 .with_context(**action["context"])
                 .create({"until": "2025-07-01", "note": "Paying on the 1st"})
             )
@@ -500,7 +500,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             self.assertEqual(client.dunning_event_count, 2)
             action = client.action_view_dunning_history()
         self.assertEqual(
-            self.env["freelance.dunning.event"].search_count(action["domain"]), 2
+            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]), 2
         )
 
     def test_french_client_reads_french(self):
@@ -529,10 +529,10 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         """Two workers racing on the same line: the second insert fails."""
         self._invoice(1000.0, due="2025-06-20")
         message = self._run("2025-06-21")
-        event = message.event_ids[:1]
+        event = message.line_ids[:1]
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
-                event.copy({"message_id": False})
+                event.copy({"reminder_id": False})
                 self.env.flush_all()
 
     def test_reminder_attaches_the_invoice_pdf_the_client_received(self):

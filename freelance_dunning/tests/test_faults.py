@@ -61,13 +61,13 @@ class TestDunningFaults(ScratchDatabaseCase):
         self.assertEqual(out["clients"], 3)
         with self.env() as env:
             for partner_id, invoice_id, email in scenario:
-                message = env["freelance.dunning.message"].search(
+                message = env["freelance.dunning.reminder"].search(
                     [("partner_id", "=", partner_id)]
                 )
                 self.assertEqual(message.state, "failed", email)
                 self.assertIn("could not be delivered", message.error)
-                self.assertEqual(set(message.event_ids.mapped("state")), {"failed"})
-                self.assertTrue(message.event_ids.error)
+                self.assertEqual(set(message.line_ids.mapped("state")), {"failed"})
+                self.assertTrue(message.line_ids.error)
                 invoice = env["account.move"].browse(invoice_id)
                 self.assertFalse(
                     invoice.line_ids.dunning_level_id, "the level did not advance"
@@ -79,7 +79,7 @@ class TestDunningFaults(ScratchDatabaseCase):
         self.assertEqual(status, 0, log)
         self.assertRemindedOnce(scenario, "2025-04-10", self.smtp.per_recipient())
         with self.env() as env:
-            retried = env["freelance.dunning.message"].search(
+            retried = env["freelance.dunning.reminder"].search(
                 [
                     ("partner_id", "in", [p for p, _i, _e in scenario]),
                     ("date", "=", "2025-04-10"),
@@ -112,7 +112,7 @@ class TestDunningFaults(ScratchDatabaseCase):
         self.assertRemindedOnce(scenario[:1] + scenario[2:], day, received)
         with self.env() as env:
             self.assertFalse(
-                env["freelance.dunning.message"].search(
+                env["freelance.dunning.reminder"].search(
                     [("partner_id", "=", paid_partner)]
                 )
             )
@@ -138,7 +138,7 @@ class TestDunningFaults(ScratchDatabaseCase):
         self.assertNotIn(paid_email, received)
         with self.env() as env:
             self.assertFalse(
-                env["freelance.dunning.message"].search(
+                env["freelance.dunning.reminder"].search(
                     [("partner_id", "=", paid_partner)]
                 )
             )

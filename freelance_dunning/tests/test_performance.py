@@ -229,4 +229,4 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 messages = engine._run(self.company, partners=clients)
             self.assertEqual(len(messages), count)
             self.assertEqual(set(messages.mapped("state")), {"sent"})
-            self.assertEqual(len(messages.event_ids), count * invoices_each)
+            self.assertEqual(len(messages.line_ids), count * invoices_each)

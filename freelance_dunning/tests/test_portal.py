@@ -59,7 +59,7 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         portal.partner_id.parent_id = self.client
         quote = self._create_order(partner=portal.partner_id)
         quote.action_quotation_sent()
-        self.env["freelance.client.blacklist"].with_user(self.manager).create(
+        self.env["freelance.client.blacklist.wizard"].with_user(self.manager).create(
             {
                 "partner_id": self.client.id,
                 "reason": "disputes",

@@ -52,7 +52,7 @@ class TestSecurity(FreelanceDunningCommon):
             .create({"partner_id": self.client.id, "company_id": other.id})
         )
         installments = (
-            self.env["sale.order.installment"].with_user(self.salesman).search([])
+            self.env["freelance.order.installment"].with_user(self.salesman).search([])
         )
         self.assertIn(order.installment_ids[0], installments)
         self.assertFalse(installments & order_other.installment_ids)
@@ -72,6 +72,6 @@ class TestSecurity(FreelanceDunningCommon):
         with self.assertRaises(AccessError):
             other.invoice_ids.with_user(portal).read(["name"])
         with self.assertRaises(AccessError):
-            self.env["sale.order.installment"].with_user(portal).search([])
+            self.env["freelance.order.installment"].with_user(portal).search([])
         with self.assertRaises(AccessError):
             self.env["freelance.payment.schedule"].with_user(portal).search([])

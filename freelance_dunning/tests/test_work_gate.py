@@ -11,7 +11,7 @@ from .common import FreelanceDunningCommon
 class TestWorkGate(FreelanceDunningCommon):
     def _record_signed_copy(self, order, user=None, **values):
         wizard = (
-            self.env["freelance.signed.copy"]
+            self.env["freelance.signed.copy.wizard"]
             .with_user(user or self.env.user)
             .with_context(active_id=order.id)
             .create(
@@ -149,7 +149,7 @@ class TestWorkGate(FreelanceDunningCommon):
             any("work can start" in body for body in order.message_ids.mapped("body"))
         )
         started = order.work_started_on
-        order._check_work_gate_opened()
+        order._start_work_if_gate_open()
         self.assertEqual(order.work_started_on, started, "opening twice does nothing")
         self.assertEqual(
             len(order.activity_ids.filtered(lambda a: a.summary == "Start the work")), 1
@@ -186,7 +186,7 @@ class TestWorkGate(FreelanceDunningCommon):
 
     def test_override_by_manager_not_user(self):
         order = self._confirm(self._create_order(user=self.salesman))
-        Override = self.env["freelance.work.gate.override"].with_context(
+        Override = self.env["freelance.work.gate.override.wizard"].with_context(
             active_id=order.id
         )
         with self.assertRaises(AccessError):

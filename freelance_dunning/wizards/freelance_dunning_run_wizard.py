@@ -73,7 +73,7 @@ class FreelanceDunningRunWizard(models.TransientModel):
             self.company_id, self.date, partners=partners, user=self.env.user
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "freelance_dunning.freelance_dunning_message_action"
+            "freelance_dunning.freelance_dunning_reminder_action"
         )
         action["domain"] = [("id", "in", messages.ids)]
         action["context"] = {}

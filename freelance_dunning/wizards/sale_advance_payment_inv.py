@@ -6,7 +6,7 @@ class SaleAdvancePaymentInv(models.TransientModel):
 
     def _get_installment(self):
         installment_id = self.env.context.get("freelance_installment_id")
-        return self.env["sale.order.installment"].browse(installment_id).exists()
+        return self.env["freelance.order.installment"].browse(installment_id).exists()
 
     def create_invoices(self):
         # The invoice button of the order: while the gate is closed, only the

@@ -1,7 +1,7 @@
 from odoo import fields, models
 
 
-class FreelanceDunningEvent(models.Model):
+class FreelanceDunningReminderLine(models.Model):
     """What happened to one receivable line at one level on one channel.
 
     The history of dunning: never rewritten, except a failed delivery marked
@@ -9,13 +9,13 @@ class FreelanceDunningEvent(models.Model):
     same level on the same channel impossible, even for two workers at once.
     """
 
-    _name = "freelance.dunning.event"
+    _name = "freelance.dunning.reminder.line"
     _description = "Dunning History"
     _order = "date desc, id desc"
     _check_company_auto = True
 
-    message_id = fields.Many2one(
-        comodel_name="freelance.dunning.message", ondelete="cascade", index=True
+    reminder_id = fields.Many2one(
+        comodel_name="freelance.dunning.reminder", ondelete="cascade", index=True
     )
     move_line_id = fields.Many2one(
         comodel_name="account.move.line",
@@ -67,15 +67,15 @@ class FreelanceDunningEvent(models.Model):
         help="Empty when the scheduled action did it.",
     )
     mail_message_id = fields.Many2one(
-        related="message_id.mail_message_id", string="Email"
+        related="reminder_id.mail_message_id", string="Email"
     )
-    letter_id = fields.Many2one(related="message_id.letter_id", string="Letter PDF")
+    letter_id = fields.Many2one(related="reminder_id.letter_id", string="Letter PDF")
 
     def init(self):
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS freelance_dunning_event_once
-                ON freelance_dunning_event (move_line_id, level_id, channel)
+            CREATE UNIQUE INDEX IF NOT EXISTS freelance_dunning_reminder_line_once
+                ON freelance_dunning_reminder_line (move_line_id, level_id, channel)
              WHERE state IN ('sent', 'waiting')
             """
         )

@@ -5,14 +5,14 @@ from odoo import api, fields, models
 from .freelance_payment_schedule_installment import INSTALLMENT_TRIGGERS
 
 
-class SaleOrderInstallment(models.Model):
+class FreelanceOrderInstallment(models.Model):
     """One installment of a quotation's payment schedule and the invoice issued for it.
 
     Installments are copied from the schedule while the quotation is a draft and
     frozen once it is confirmed; the ones triggered at signature are the deposit.
     """
 
-    _name = "sale.order.installment"
+    _name = "freelance.order.installment"
     _description = "Sales Order Installment"
     _order = "order_id, sequence, id"
 

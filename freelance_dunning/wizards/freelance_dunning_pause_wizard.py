@@ -4,7 +4,7 @@ from odoo import fields, models
 class FreelanceDunningPause(models.TransientModel):
     """Mark invoices disputed or record a promise to pay: reminders wait a while."""
 
-    _name = "freelance.dunning.pause"
+    _name = "freelance.dunning.pause.wizard"
     _description = "Pause the Payment Reminders"
 
     move_ids = fields.Many2many(

@@ -10,10 +10,10 @@ from odoo.tools import format_amount
 _logger = logging.getLogger(__name__)
 
 
-class FreelanceDunningMessage(models.Model):
+class FreelanceDunningReminder(models.Model):
     """One reminder to one client in one run: every overdue invoice at its level."""
 
-    _name = "freelance.dunning.message"
+    _name = "freelance.dunning.reminder"
     _description = "Payment Reminder"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -31,9 +31,9 @@ class FreelanceDunningMessage(models.Model):
         help="The highest level among the invoices of the reminder.",
     )
     tone = fields.Selection(related="level_id.tone")
-    event_ids = fields.One2many(
-        comodel_name="freelance.dunning.event",
-        inverse_name="message_id",
+    line_ids = fields.One2many(
+        comodel_name="freelance.dunning.reminder.line",
+        inverse_name="reminder_id",
         string="History",
     )
     move_line_ids = fields.Many2many(
@@ -84,22 +84,22 @@ class FreelanceDunningMessage(models.Model):
                 date=message.date or "",
             )
 
-    @api.depends("event_ids.move_line_id")
+    @api.depends("line_ids.move_line_id")
     def _compute_move_line_ids(self):
         for message in self:
-            message.move_line_ids = message.event_ids.move_line_id
+            message.move_line_ids = message.line_ids.move_line_id
 
     @api.depends(
-        "event_ids.amount_residual",
-        "event_ids.interest",
-        "event_ids.indemnity",
-        "event_ids.move_line_id",
+        "line_ids.amount_residual",
+        "line_ids.interest",
+        "line_ids.indemnity",
+        "line_ids.move_line_id",
     )
     def _compute_totals(self):
         for message in self:
             # One figure per line, whatever the number of channels.
             per_line = {}
-            for event in message.event_ids:
+            for event in message.line_ids:
                 per_line[event.move_line_id] = event
             events = list(per_line.values())
             message.amount_residual = sum(e.amount_residual for e in events)
@@ -121,7 +121,7 @@ class FreelanceDunningMessage(models.Model):
         self.ensure_one()
         summary = []
         seen = set()
-        for event in self.event_ids.sorted(lambda e: (e.date_maturity, e.id)):
+        for event in self.line_ids.sorted(lambda e: (e.date_maturity, e.id)):
             if event.move_line_id.id in seen:
                 continue
             seen.add(event.move_line_id.id)
@@ -158,7 +158,7 @@ class FreelanceDunningMessage(models.Model):
         """Drop reminders waiting for validation: the invoices stay at their level."""
         for message in self.filtered(lambda m: m.state == "waiting"):
             message.write({"state": "skipped", "user_id": self.env.uid})
-            message.event_ids.write({"state": "skipped", "user_id": self.env.uid})
+            message.line_ids.write({"state": "skipped", "user_id": self.env.uid})
         return True
 
     def _send(self, user=None):
@@ -196,7 +196,7 @@ class FreelanceDunningMessage(models.Model):
         delivered._send_sms()
         values = {"state": "sent", "user_id": user.id if user else False}
         delivered.write(values)
-        delivered.event_ids.write(values)
+        delivered.line_ids.write(values)
         delivered._advance_lines()
         # Suspending orders, scheduling activities and issuing the penalty
         # invoice are the company's actions, whoever runs the reminders.
@@ -217,12 +217,12 @@ class FreelanceDunningMessage(models.Model):
         """
         # The links to pay online carry each invoice's portal token: the
         # invoices Odoo emailed have one, the others get it here in one pass.
-        invoices = self.event_ids.move_id.filtered(lambda move: not move.access_token)
+        invoices = self.line_ids.move_id.filtered(lambda move: not move.access_token)
         for invoice in invoices.sudo().with_context(tracking_disable=True):
             invoice._portal_ensure_token()
         groups = {}
         for message in self:
-            if "email" in message.event_ids.mapped("channel"):
+            if "email" in message.line_ids.mapped("channel"):
                 key = (message._get_mail_template(), message._get_mail_lang())
                 groups.setdefault(key, []).append(message.id)
         rendered = {}
@@ -255,7 +255,7 @@ class FreelanceDunningMessage(models.Model):
             None when it has no email
         """
         self.ensure_one()
-        channels = set(self.event_ids.mapped("channel"))
+        channels = set(self.line_ids.mapped("channel"))
         letters = self.env["ir.attachment"]
         if "letter" in channels or ("email" in channels and not rendered):
             with self.env.cr.savepoint():
@@ -291,7 +291,7 @@ class FreelanceDunningMessage(models.Model):
 
     def _send_sms(self):
         for message in self:
-            channels = message.event_ids.mapped("channel")
+            channels = message.line_ids.mapped("channel")
             if "sms" in channels and hasattr(message.partner_id, "_message_sms"):
                 message.partner_id._message_sms(
                     body=self.env._(
@@ -471,7 +471,7 @@ class FreelanceDunningMessage(models.Model):
         received: it is attached as it is, not copied. The others are
         rendered together, in one pass, and kept on the client.
         """
-        invoices = self.event_ids.move_id
+        invoices = self.line_ids.move_id
         missing = invoices.filtered(lambda invoice: not invoice.invoice_pdf_report_id)
         rendered = {}
         if missing:
@@ -502,7 +502,7 @@ class FreelanceDunningMessage(models.Model):
             reminder: self.env["ir.attachment"].union(
                 *(
                     rendered.get(invoice) or invoice.invoice_pdf_report_id
-                    for invoice in reminder.event_ids.move_id
+                    for invoice in reminder.line_ids.move_id
                 )
             )
             for reminder in self
@@ -510,22 +510,22 @@ class FreelanceDunningMessage(models.Model):
 
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""
-        contacts = self.event_ids.move_id.partner_id.filtered("email")
+        contacts = self.line_ids.move_id.partner_id.filtered("email")
         return contacts or self.partner_id.filtered("email")
 
     def _mark_failed(self, error, user=None):
         self.write(
             {"state": "failed", "error": error, "user_id": user.id if user else False}
         )
-        self.event_ids.write({"state": "failed", "error": error})
+        self.line_ids.write({"state": "failed", "error": error})
 
     def _undo_delivery(self, error):
         """The email of sent reminders failed: mark them failed and put their
         lines back at the level they had, so the next run sends it again."""
         for message in self:
             message._mark_failed(error)
-            for line in message.event_ids.move_line_id:
-                previous = self.env["freelance.dunning.event"].search(
+            for line in message.line_ids.move_line_id:
+                previous = self.env["freelance.dunning.reminder.line"].search(
                     [("move_line_id", "=", line.id), ("state", "=", "sent")],
                     order="date desc, id desc",
                     limit=1,
@@ -540,7 +540,7 @@ class FreelanceDunningMessage(models.Model):
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
         lines = defaultdict(lambda: self.env["account.move.line"])
-        for event in self.event_ids:
+        for event in self.line_ids:
             lines[(event.level_id.id, event.date)] |= event.move_line_id
         for (level_id, date), group in lines.items():
             # Neither amounts nor accounts change: the invoices need none of
@@ -557,7 +557,7 @@ class FreelanceDunningMessage(models.Model):
         """Each level's actions, once for all the reminders that reached it."""
         reached = defaultdict(list)
         for message in self:
-            for level in message.event_ids.level_id:
+            for level in message.line_ids.level_id:
                 for action in level._get_level_actions():
                     reached[(action, level)].append(message.id)
         for (action, level), message_ids in reached.items():
@@ -598,7 +598,7 @@ class FreelanceDunningMessage(models.Model):
         for message in self:
             client_orders = orders[message.partner_id.commercial_partner_id]
             if client_orders:
-                invoices = ", ".join(message.event_ids.move_id.mapped("name"))
+                invoices = ", ".join(message.line_ids.move_id.mapped("name"))
                 client_orders._suspend_work(
                     self.env._(
                         "%(level)s for %(invoices)s",
@@ -653,7 +653,7 @@ class FreelanceDunningMessage(models.Model):
         self.ensure_one()
         lines = []
         done = set()
-        for event in self.event_ids.filtered(lambda e: e.level_id == level):
+        for event in self.line_ids.filtered(lambda e: e.level_id == level):
             invoice = event.move_id
             if invoice.dunning_penalty_move_id or event.move_line_id.id in done:
                 continue

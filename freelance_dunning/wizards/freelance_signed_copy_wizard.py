@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 class FreelanceSignedCopy(models.TransientModel):
     """Record the copy of a quotation that the client signed on paper or by email."""
 
-    _name = "freelance.signed.copy"
+    _name = "freelance.signed.copy.wizard"
     _description = "Record a Signed Quotation"
 
     order_id = fields.Many2one(

@@ -9,7 +9,7 @@ from ..models.res_partner import is_dunning_manager
 class FreelanceDepositWaiver(models.TransientModel):
     """Waive the deposit of quotations, with a written reason kept in their chatter."""
 
-    _name = "freelance.deposit.waiver"
+    _name = "freelance.deposit.waiver.wizard"
     _description = "Waive a Quotation's Deposit"
 
     order_ids = fields.Many2many(

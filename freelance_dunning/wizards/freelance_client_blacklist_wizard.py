@@ -7,7 +7,7 @@ from ..models.res_partner import BLACKLIST_REASONS
 class FreelanceClientBlacklist(models.TransientModel):
     """Blacklist a client with a reason, or lift its blacklist with a reason."""
 
-    _name = "freelance.client.blacklist"
+    _name = "freelance.client.blacklist.wizard"
     _description = "Blacklist a Client"
 
     partner_id = fields.Many2one(

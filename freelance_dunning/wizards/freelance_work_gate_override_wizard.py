@@ -7,7 +7,7 @@ from ..models.res_partner import is_dunning_manager
 class FreelanceWorkGateOverride(models.TransientModel):
     """Open an order's work gate before its deposit is paid, with a written reason."""
 
-    _name = "freelance.work.gate.override"
+    _name = "freelance.work.gate.override.wizard"
     _description = "Open the Work Gate Early"
 
     order_id = fields.Many2one(
@@ -57,5 +57,5 @@ class FreelanceWorkGateOverride(models.TransientModel):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        order._check_work_gate_opened()
+        order._start_work_if_gate_open()
         return {"type": "ir.actions.act_window_close"}
