@@ -400,7 +400,7 @@ def phase_engine(args):
         "queries": queries,
         "clients": run.partner_count,
         "cron_calls": calls,
-        "reminders": run.message_count,
+        "reminders": run.reminder_count,
         "sent": messages.search_count([("state", "=", "sent")]),
         "waiting": messages.search_count([("state", "=", "waiting")]),
         "failed": messages.search_count([("state", "=", "failed")]),

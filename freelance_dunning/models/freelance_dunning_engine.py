@@ -479,7 +479,7 @@ class FreelanceDunningEngine(models.AbstractModel):
                 {
                     "last_partner_id": batch[-1].id,
                     "partner_count": run.partner_count + len(batch),
-                    "message_count": run.message_count + len(messages),
+                    "reminder_count": run.reminder_count + len(messages),
                     "error_log": "\n".join(
                         filter(
                             None,

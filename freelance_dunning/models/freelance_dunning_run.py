@@ -15,7 +15,7 @@ class FreelanceDunningRun(models.Model):
         help="Clients are processed by id; the next batch starts after this one."
     )
     partner_count = fields.Integer(string="Clients Processed")
-    message_count = fields.Integer(string="Reminders")
+    reminder_count = fields.Integer(string="Reminders")
     error_log = fields.Text(string="Failures")
 
     _sql_constraints = [

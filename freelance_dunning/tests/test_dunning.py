@@ -456,7 +456,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
                 (line.move_id, line.level_id, line.amount_residual)
                 for line in wizard.line_ids
             }
-            self.assertEqual(wizard.message_count, 1)
+            self.assertEqual(wizard.reminder_count, 1)
             action = wizard.action_send()
         messages = self.env["freelance.dunning.reminder"].search(action["domain"])
         sent = {(e.move_id, e.level_id, e.amount_residual) for e in messages.line_ids}

@@ -44,7 +44,7 @@ class TestDunningFaults(ScratchDatabaseCase):
                 [("date", "=", day), ("company_id", "=", self.company.id)]
             )
             self.assertEqual(run.partner_count, 12)
-            self.assertEqual(run.message_count, 12)
+            self.assertEqual(run.reminder_count, 12)
             self.assertEqual(run.last_partner_id, scenario[-1][0])
         _logger.info("%s kills survived: %s", kills, ", ".join(plan))
         self.assertEqual(kills, 6)

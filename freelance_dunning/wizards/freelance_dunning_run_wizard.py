@@ -24,7 +24,7 @@ class FreelanceDunningRunWizard(models.TransientModel):
         compute="_compute_line_ids",
         string="Preview",
     )
-    message_count = fields.Integer(compute="_compute_line_ids", string="Reminders")
+    reminder_count = fields.Integer(compute="_compute_line_ids", string="Reminders")
 
     @api.model
     def _default_partners(self):
@@ -58,7 +58,7 @@ class FreelanceDunningRunWizard(models.TransientModel):
                         )
                     )
             wizard.line_ids = commands
-            wizard.message_count = len(plan)
+            wizard.reminder_count = len(plan)
 
     def action_send(self):
         self.ensure_one()
