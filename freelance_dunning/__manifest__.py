@@ -2,9 +2,10 @@
     "name": "Freelance Dunning",
     "summary": "Required deposits on quotes, payment schedules, work gate and "
     "escalating payment reminders for freelancers",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
-    "author": "freelance_dunning developers",
+    "author": "Freelance Dunning",
+    "maintainers": ["freelance-dunning"],
     "website": "https://github.com/freelance-dunning/freelance_dunning",
     "license": "LGPL-3",
     "development_status": "Alpha",
