@@ -207,7 +207,7 @@ lint() {
     # rewrite what they report, so a second `make lint` passes.
     say "check-xml, end-of-file-fixer, trailing-whitespace-fixer"
     local files
-    mapfile -t files < <(git -C "$REPO" ls-files --cached --others --exclude-standard |
+    mapfile -t files < <(git -C "$REPO" ls-files --cached --others --exclude-standard 2>/dev/null |
         grep -vE '\.(png|jpe?g|gif|ico|pdf|woff2?|ttf|zip)$' |
         while read -r f; do [ -f "$REPO/$f" ] && printf '%s\n' "$REPO/$f"; done)
     if [ ${#files[@]} -gt 0 ]; then

@@ -233,7 +233,9 @@ def build_html(rst, source):
             "doctitle_xform": False,
         },
     )
-    # One line per generator version would churn the file: drop it.
+    # Odoo 17+ warns about an XML declaration in a module description, and a
+    # line naming the generator's version would churn the file: drop both.
+    html = re.sub(r"\A<\?xml[^>]*\?>\n", "", html)
     return re.sub(r'<meta name="generator"[^>]*>\n', "", html)
 
 
