@@ -2,12 +2,15 @@
 #   make run    install/update freelance_dunning (demo data) and serve
 #               http://localhost:8069 (login admin / admin)
 #   make test   what CI runs: lint, fresh install of every addon, all tests
-#   make lint   ruff + pylint-odoo only
+#   make lint   ruff, pylint-odoo, OCA's module and .po checks, XML/EOF/whitespace,
+#               README.rst up to date (no Odoo database needed)
+#   make readme build each addon's README.rst and static/description/index.html
+#               from its readme/*.md fragments
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
 #   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench
+.PHONY: run test lint format setup i18n stop-pg clean bench readme
 
 run:
 	tools/dev.sh run
@@ -17,6 +20,9 @@ test:
 
 lint:
 	tools/dev.sh lint
+
+readme:
+	tools/dev.sh readme
 
 format:
 	tools/dev.sh venv

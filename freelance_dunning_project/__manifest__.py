@@ -1,9 +1,10 @@
 {
     "name": "Freelance Dunning - Projects",
     "summary": "No project or task from a sales order before its deposit is paid",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Project",
-    "author": "freelance_dunning developers",
+    "author": "Freelance Dunning",
+    "maintainers": ["freelance-dunning"],
     "website": "https://github.com/freelance-dunning/freelance_dunning",
     "license": "LGPL-3",
     "development_status": "Alpha",

@@ -449,7 +449,7 @@ def phase_same_email(args):
     reminders = env["freelance.dunning.reminder"].search(
         [("state", "=", "sent")], order="id"
     )
-    template = env.ref("freelance_dunning.mail_template_dunning_message")
+    template = env.ref("freelance_dunning.mail_template_dunning_reminder")
     mass_mail(env, reminders._name, reminders.ids, template)
 
 

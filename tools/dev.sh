@@ -3,7 +3,9 @@
 #
 #   tools/dev.sh run  [odoo args...]  install/update the addon, serve on :8069
 #   tools/dev.sh test                 lint + fresh db install + all tests (CI)
-#   tools/dev.sh lint                 ruff + pylint-odoo
+#   tools/dev.sh lint                 ruff, pylint-odoo, OCA's module and .po
+#                                     checks, XML/EOF/whitespace, README.rst current
+#   tools/dev.sh readme               README.rst + index.html from readme/
 #   tools/dev.sh setup                venv + Odoo check + PostgreSQL + config only
 #   tools/dev.sh i18n                 regenerate the .pot files, merge fr.po
 #   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
@@ -192,7 +194,29 @@ lint() {
     say "pylint-odoo (.pylintrc, Odoo 18.0) on: ${addons[*]##*/}"
     if [ ${#addons[@]} -gt 0 ]; then
         "$VENV/bin/pylint" --rcfile="$REPO/.pylintrc" "${addons[@]}" || rc=1
+        # OCA's checks (oca-odoo-pre-commit-hooks), options in .oca_hooks.cfg.
+        say "oca-checks-odoo-module + oca-checks-po"
+        "$VENV/bin/oca-checks-odoo-module" "${addons[@]}" || rc=1
+        local catalogues
+        mapfile -t catalogues < <(find "${addons[@]}" -path '*/i18n/*' -name '*.po*' | sort)
+        if [ ${#catalogues[@]} -gt 0 ]; then
+            "$VENV/bin/oca-checks-po" "${catalogues[@]}" || rc=1
+        fi
     fi
+    # The same file checks as pre-commit (pre-commit-hooks): the two fixers
+    # rewrite what they report, so a second `make lint` passes.
+    say "check-xml, end-of-file-fixer, trailing-whitespace-fixer"
+    local files
+    mapfile -t files < <(git -C "$REPO" ls-files --cached --others --exclude-standard 2>/dev/null |
+        grep -vE '\.(png|jpe?g|gif|ico|pdf|woff2?|ttf|zip)$' |
+        while read -r f; do [ -f "$REPO/$f" ] && printf '%s\n' "$REPO/$f"; done)
+    if [ ${#files[@]} -gt 0 ]; then
+        printf '%s\n' "${files[@]}" | grep '\.xml$' | xargs -r "$VENV/bin/check-xml" || rc=1
+        "$VENV/bin/end-of-file-fixer" "${files[@]}" || rc=1
+        "$VENV/bin/trailing-whitespace-fixer" --markdown-linebreak-ext=md "${files[@]}" || rc=1
+    fi
+    say "README.rst and static/description/index.html up to date with readme/"
+    "$PY" "$REPO/tools/gen_addon_readme.py" --check "${addons[@]}" || rc=1
     if [ "$rc" = 0 ]; then say "lint OK"; else say "lint FAILED"; fi
     return "$rc"
 }
@@ -265,9 +289,10 @@ case "$cmd" in
     run) odoo_run "$@" ;;
     test) odoo_test ;;
     lint) lint ;;
+    readme) ensure_venv; "$PY" tools/gen_addon_readme.py $(addon_dirs) ;;
     setup) setup ;;
     venv) ensure_venv ;;
     i18n) i18n ;;
     stop-pg) stop_pg ;;
-    *) die "usage: tools/dev.sh {run|test|lint|setup|i18n|stop-pg}" ;;
+    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg}" ;;
 esac

@@ -122,7 +122,7 @@ class FreelanceDunningLevel(models.Model):
         """The shipped ladder (legal-rules: courteous, firm, suspension, formal
         notice, end of the relationship)."""
         template = self.env.ref(
-            "freelance_dunning.mail_template_dunning_message", raise_if_not_found=False
+            "freelance_dunning.mail_template_dunning_reminder", raise_if_not_found=False
         )
         common = {
             "company_id": company.id,

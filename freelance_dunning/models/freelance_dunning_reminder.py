@@ -242,7 +242,7 @@ class FreelanceDunningReminder(models.Model):
 
     def _get_mail_template(self):
         return self.level_id.mail_template_id or self.env.ref(
-            "freelance_dunning.mail_template_dunning_message"
+            "freelance_dunning.mail_template_dunning_reminder"
         )
 
     def _get_mail_lang(self):

@@ -7,6 +7,7 @@ class FreelanceDunningRun(models.Model):
     _name = "freelance.dunning.run"
     _description = "Dunning Run"
     _order = "date desc, id desc"
+    _rec_name = "date"
     _check_company_auto = True
 
     company_id = fields.Many2one(comodel_name="res.company", required=True, index=True)

@@ -466,7 +466,8 @@ class SaleOrder(models.Model):
         # waits on this lock, then fails to serialize and is retried by Odoo,
         # and finds the invoice already issued.
         self.env.cr.execute(
-            "SELECT id FROM freelance_order_installment WHERE id IN %s FOR NO KEY UPDATE",
+            "SELECT id FROM freelance_order_installment"
+            " WHERE id IN %s FOR NO KEY UPDATE",
             [tuple(installments.ids)],
         )
         installments.invalidate_recordset(["invoice_id"])

@@ -287,7 +287,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
             with self.assertRaises(UserError):
                 wizard.action_send()
-        self.assertEqual(self.env["freelance.dunning.reminder"].search_count([]), before)
+        self.assertEqual(
+            self.env["freelance.dunning.reminder"].search_count([]), before
+        )
         self._check()
 
     def test_private_engine_methods_are_not_remote(self):
@@ -414,9 +416,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             )
         )
         self.assertFalse(self.client.client_blacklisted)
-        self.env["freelance.client.blacklist.wizard"].with_user(self.dunning_manager).create(
-            {"partner_id": self.client.id, "reason": "late_payer"}
-        ).action_apply()
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.dunning_manager
+        ).create({"partner_id": self.client.id, "reason": "late_payer"}).action_apply()
         self.assertTrue(self.client.client_blacklisted)
 
     # ------------------------------------------------------------------

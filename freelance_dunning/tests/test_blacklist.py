@@ -19,9 +19,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
 
     def test_manager_blacklists_with_reason_and_audit(self):
         # The accounting test commons disable tracking; the chatter needs it.
-        self.env["freelance.client.blacklist.wizard"].with_user(self.manager).with_context(
-            tracking_disable=False
-        ).create(
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.manager
+        ).with_context(tracking_disable=False).create(
             {
                 "partner_id": self.client.id,
                 "reason": "late_payer",
@@ -64,7 +64,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
         with self.assertRaisesText(AccessError, "dunning manager"):
             self.client.with_user(self.salesman).write({"client_blacklisted": False})
         with self.assertRaises(AccessError):
-            self.env["freelance.client.blacklist.wizard"].with_user(self.salesman).create(
+            self.env["freelance.client.blacklist.wizard"].with_user(
+                self.salesman
+            ).create(
                 {"partner_id": self.client.id, "lift": True, "lift_reason": "Friend"}
             )
         self.assertTrue(self.client.client_blacklisted)

@@ -221,7 +221,9 @@ class TestDepositPolicy(FreelanceDunningCommon):
 
     def test_waiver_needs_manager_and_reason(self):
         order = self._create_order()
-        Waiver = self.env["freelance.deposit.waiver.wizard"].with_context(active_ids=order.ids)
+        Waiver = self.env["freelance.deposit.waiver.wizard"].with_context(
+            active_ids=order.ids
+        )
         with self.assertRaises(AccessError):
             Waiver.with_user(self.salesman).create({"reason": "Friend"}).action_waive()
         self.assertTrue(order.deposit_required, "nothing changed")

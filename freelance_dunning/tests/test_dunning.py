@@ -317,9 +317,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             1000.0, due="2025-06-01", invoice_payment_term_id=term.id
         )
         message = self._run("2025-06-05")
-        self.assertEqual(
-            len(message.line_ids), 1, "only the first installment is late"
-        )
+        self.assertEqual(len(message.line_ids), 1, "only the first installment is late")
         self.assertEqual(message.amount_residual, 500.0)
         later = self._run("2025-07-05")
         self.assertEqual(
@@ -500,7 +498,8 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             self.assertEqual(client.dunning_event_count, 2)
             action = client.action_view_dunning_history()
         self.assertEqual(
-            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]), 2
+            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]),
+            2,
         )
 
     def test_french_client_reads_french(self):
