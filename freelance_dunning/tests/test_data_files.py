@@ -91,7 +91,7 @@ class TestDailyRunViews(TransactionCase):
                 "company_id": cls.env.company.id,
                 "date": "2025-03-10",
                 "partner_count": 12,
-                "message_count": 3,
+                "reminder_count": 3,
                 "error_log": "Client 42: no email address",
             }
         )
