@@ -287,7 +287,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
             with self.assertRaises(UserError):
                 wizard.action_send()
-        self.assertEqual(self.env["freelance.dunning.reminder"].search_count([]), before)
+        self.assertEqual(
+            self.env["freelance.dunning.reminder"].search_count([]), before
+        )
         self._check()
 
     def test_private_engine_methods_are_not_remote(self):
@@ -335,7 +337,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             lambda ln: ln.account_type == "asset_receivable"
         )
         firm = self.env["freelance.dunning.level"].search(
-            [("company_id", "=", self.company.id), ("tone", "=", "firm")]
+            [("company_id", "=", self.company.id), ("name", "=", "Firm reminder")]
         )
         figures = {"days_late": 11, "amount_residual": 700.0, "interest": 0.0}
         waiting = self.env["freelance.dunning.engine"]._create_reminder(
@@ -414,9 +416,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             )
         )
         self.assertFalse(self.client.client_blacklisted)
-        self.env["freelance.client.blacklist.wizard"].with_user(self.dunning_manager).create(
-            {"partner_id": self.client.id, "reason": "late_payer"}
-        ).action_apply()
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.dunning_manager
+        ).create({"partner_id": self.client.id, "reason": "late_payer"}).action_apply()
         self.assertTrue(self.client.client_blacklisted)
 
     # ------------------------------------------------------------------

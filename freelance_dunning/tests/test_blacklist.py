@@ -19,9 +19,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
 
     def test_manager_blacklists_with_reason_and_audit(self):
         # The accounting test commons disable tracking; the chatter needs it.
-        self.env["freelance.client.blacklist.wizard"].with_user(self.manager).with_context(
-            tracking_disable=False
-        ).create(
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.manager
+        ).with_context(tracking_disable=False).create(
             {
                 "partner_id": self.client.id,
                 "reason": "late_payer",
@@ -64,7 +64,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
         with self.assertRaisesText(AccessError, "dunning manager"):
             self.client.with_user(self.salesman).write({"client_blacklisted": False})
         with self.assertRaises(AccessError):
-            self.env["freelance.client.blacklist.wizard"].with_user(self.salesman).create(
+            self.env["freelance.client.blacklist.wizard"].with_user(
+                self.salesman
+            ).create(
                 {"partner_id": self.client.id, "lift": True, "lift_reason": "Friend"}
             )
         self.assertTrue(self.client.client_blacklisted)
@@ -195,7 +197,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         levels = self.env["freelance.dunning.level"].search(
             [("company_id", "=", self.company.id)], order="sequence"
         )
-        firm = levels.filtered(lambda level: level.tone == "firm")
+        firm = levels.filtered(lambda level: level.name == "Firm reminder")
         self.company.write(
             {"blacklist_proposal_level_id": firm.id, "blacklist_proposal_count": 2}
         )
@@ -235,7 +237,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
             self.client,
             self.env["res.partner"].search([("client_blacklist_proposed", "=", True)]),
         )
-        final = levels.filtered(lambda level: level.tone == "final")
+        final = levels.filtered(lambda level: level.name == "End of relationship")
         self.client._dunning_blacklist(final)
         self.assertTrue(self.client.client_blacklisted)
         self.assertEqual(self.client.client_blacklist_reason, "late_payer")
