@@ -474,7 +474,9 @@ class FreelanceDunningLevel(models.Model):
     @api.model
     def _translate_default_levels(self, langs):
         """Give the levels still worded as shipped their wording in ``langs``."""
-        self.with_context(active_test=False).search([])._translate_shipped_texts(langs)
+        # Every company's ladder, on purpose: a handful of rows per company.
+        levels = self.with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        levels._translate_shipped_texts(langs)
 
     @api.model
     def _ensure_default_levels(self):
