@@ -51,8 +51,8 @@ SIZES = {"1k": (1000, 10000), "5k": (5000, 50000), "10k": (10000, 100000)}
 BASE = "fd_bench_{size}_base"
 RUN = "fd_bench_{size}"
 
-# Where each invoice stands, as (last level's tone or None, days late, days
-# since the last reminder): the run finds each one at the next level.
+# Where each invoice stands, as (last step of the shipped ladder or None, days
+# late, days since the last reminder): the run finds each one at the next level.
 PROFILES = {
     "courtesy": (None, -2, None),
     "friendly": ("courtesy", 5, 7),
@@ -62,6 +62,7 @@ PROFILES = {
     "final": ("formal_notice", 65, 20),
     "not_due": (None, -20, None),
 }
+LADDER = ["courtesy", "friendly", "firm", "suspension", "formal_notice", "final"]
 AUTOMATIC = ["courtesy", "friendly", "firm", "suspension", "not_due"]
 
 # The reference's email: the client's name in a fixed text.
@@ -134,12 +135,16 @@ def phase_build(args):
     euro.active = True
     company.write({"country_id": env.ref("base.fr").id, "currency_id": euro.id})
     env["freelance.dunning.level"]._create_default_levels(company)
-    levels = {
-        level.tone: level
-        for level in env["freelance.dunning.level"].search(
-            [("company_id", "=", company.id)]
+    # The shipped ladder's steps, in order (see PROFILES).
+    levels = dict(
+        zip(
+            LADDER,
+            env["freelance.dunning.level"].search(
+                [("company_id", "=", company.id)], order="sequence"
+            ),
+            strict=True,
         )
-    }
+    )
     clients = env["res.partner"].create(
         [
             {
@@ -181,12 +186,12 @@ def phase_build(args):
         for j in range(per_client):
             if i == 0 and j == 0:
                 continue
-            tone, late, since = PROFILES[profile_of(i, j)]
+            step, late, since = PROFILES[profile_of(i, j)]
             rows.append(
                 (
                     client.id,
                     today - timedelta(days=late),
-                    levels[tone].id if tone else None,
+                    levels[step].id if step else None,
                     today - timedelta(days=since) if since else None,
                 )
             )

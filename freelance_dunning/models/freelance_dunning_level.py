@@ -1,5 +1,40 @@
+import re
+
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+# The placeholders a level's texts may hold, replaced when a reminder is
+# rendered (see freelance.dunning.reminder._get_text_values): nothing else in
+# the texts is ever evaluated.
+PLACEHOLDERS = (
+    "client",
+    "company",
+    "level",
+    "deadline",
+    "total",
+    "amount_due",
+    "interest",
+    "indemnity",
+    "indemnity_amount",
+    "interest_margin",
+)
+PLACEHOLDER_PATTERN = re.compile(r"\{(\w+)\}")
+# The level's own wording, rendered by the email template and the letter.
+TEXT_FIELDS = (
+    "email_subject",
+    "email_intro",
+    "email_closing",
+    "letter_title",
+    "letter_intro",
+    "letter_closing",
+)
+PLACEHOLDERS_HELP = (
+    " Placeholders: {client}, {company}, {level}, {deadline} (payment deadline), "
+    "{total}, {amount_due}, {interest}, {indemnity} (this reminder's amounts), "
+    "{indemnity_amount} and {interest_margin} (the company's settings)."
+)
 
 
 class FreelanceDunningLevel(models.Model):
@@ -7,7 +42,10 @@ class FreelanceDunningLevel(models.Model):
 
     ``days`` is counted from each receivable line's due date (negative: a
     courtesy notice before it). The actions a level takes are flags read by the
-    dunning engine; bridges can add more (see ``_get_level_actions``).
+    dunning engine; bridges can add more (see ``_get_level_actions``). What the
+    client reads is the level's own translatable text (``TEXT_FIELDS``): the
+    email template and the letter render it around the invoice table, with its
+    ``{placeholders}`` filled in from the reminder and the company.
     """
 
     _name = "freelance.dunning.level"
@@ -28,19 +66,6 @@ class FreelanceDunningLevel(models.Model):
         required=True,
         help="Days after the due date (negative: before it) from which the level "
         "applies.",
-    )
-    tone = fields.Selection(
-        selection=[
-            ("courtesy", "Courtesy notice"),
-            ("friendly", "Friendly reminder"),
-            ("firm", "Firm reminder"),
-            ("suspension", "Suspension notice"),
-            ("formal_notice", "Formal notice"),
-            ("final", "End of relationship"),
-        ],
-        required=True,
-        default="friendly",
-        help="The wording of the shipped email template and letter.",
     )
     channel_email = fields.Boolean(string="Email", default=True)
     channel_letter = fields.Boolean(
@@ -81,6 +106,43 @@ class FreelanceDunningLevel(models.Model):
         string="Formal Notice",
         help="A mise en demeure: for consumers, late interest runs from its date.",
     )
+    email_subject = fields.Char(
+        translate=True,
+        required=True,
+        default=lambda self: self._get_default_texts()["email_subject"],
+        help="Subject of the reminder email." + PLACEHOLDERS_HELP,
+    )
+    email_intro = fields.Html(
+        string="Email Text Before the Invoices",
+        translate=True,
+        default=lambda self: self._get_default_texts()["email_intro"],
+        help="Opening of the email, before the table of invoices." + PLACEHOLDERS_HELP,
+    )
+    email_closing = fields.Html(
+        string="Email Text After the Invoices",
+        translate=True,
+        default=lambda self: self._get_default_texts()["email_closing"],
+        help="End of the email, after the table of invoices and the total."
+        + PLACEHOLDERS_HELP,
+    )
+    letter_title = fields.Char(
+        translate=True,
+        default=lambda self: self._get_default_texts()["letter_title"],
+        help="Heading of the printed letter." + PLACEHOLDERS_HELP,
+    )
+    letter_intro = fields.Html(
+        string="Letter Text Before the Invoices",
+        translate=True,
+        default=lambda self: self._get_default_texts()["letter_intro"],
+        help="Opening of the letter, before the table of invoices." + PLACEHOLDERS_HELP,
+    )
+    letter_closing = fields.Html(
+        string="Letter Text After the Invoices",
+        translate=True,
+        default=lambda self: self._get_default_texts()["letter_closing"],
+        help="End of the letter, after the table of invoices and the total, "
+        "before the payment details and the signature." + PLACEHOLDERS_HELP,
+    )
     payment_deadline_days = fields.Integer(
         default=8,
         help="Days the client is given to pay, printed in the message (formal "
@@ -103,6 +165,50 @@ class FreelanceDunningLevel(models.Model):
                     )
                 )
 
+    @api.constrains(*TEXT_FIELDS)
+    def _check_placeholders(self):
+        for level in self:
+            for fname in TEXT_FIELDS:
+                unknown = sorted(
+                    set(PLACEHOLDER_PATTERN.findall(str(level[fname] or "")))
+                    - set(PLACEHOLDERS)
+                )
+                if unknown:
+                    raise ValidationError(
+                        self.env._(
+                            "The text %(field)s of the level %(level)s uses an "
+                            "unknown placeholder: %(unknown)s. Use one of %(known)s.",
+                            field=self._fields[fname].get_description(self.env)[
+                                "string"
+                            ],
+                            level=level.name,
+                            unknown=", ".join(f"{{{name}}}" for name in unknown),
+                            known=", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+                        )
+                    )
+
+    @api.model
+    def _fill_placeholders(self, text, values, html=True):
+        """``text`` with each known ``{name}`` replaced by ``values[name]``.
+
+        The level's HTML texts are sanitized when they are written; the values
+        (client names, amounts) are escaped here, so a client called
+        ``<b>Acme</b>`` reads as such. Unknown names stay as they are.
+
+        :param values: {placeholder: plain text}
+        :param html: whether ``text`` is HTML (returns Markup) or plain text
+        """
+        if not text:
+            return Markup() if html else ""
+
+        def replace(match):
+            if match[1] not in values:
+                return match[0]
+            return escape(values[match[1]]) if html else str(values[match[1]])
+
+        filled = PLACEHOLDER_PATTERN.sub(replace, str(text))
+        return Markup(filled) if html else filled
+
     def _get_level_actions(self):
         """The actions the engine runs after sending, in order (pluggable)."""
         self.ensure_one()
@@ -118,100 +224,259 @@ class FreelanceDunningLevel(models.Model):
         return actions
 
     @api.model
+    def _paragraphs(self, *paragraphs):
+        """HTML paragraphs from the addon's own (translated) sentences."""
+        return Markup("").join(
+            Markup("<p>%s</p>") % Markup(paragraph)  # noqa: S704 - our own wording
+            for paragraph in paragraphs
+        )
+
+    @api.model
+    def _get_default_texts(self):
+        """The wording of a level, in the context's language: what a new level
+        starts with, and what the shipped levels share."""
+        return {
+            "email_subject": self.env._("{company}: {level} ({total})"),
+            "email_intro": self._paragraphs(
+                self.env._("Dear {client},"),
+                self.env._(
+                    "The invoices below remain unpaid. Please settle them before "
+                    "<strong>{deadline}</strong>."
+                ),
+            ),
+            "email_closing": self._paragraphs(
+                self.env._(
+                    'The invoices are attached. Each "Pay online" link works without '
+                    "an account. If you have already paid, thank you, and please "
+                    "ignore this message; if something is wrong with an invoice, just "
+                    "reply to this email."
+                ),
+                self.env._("Kind regards,<br/>{company}"),
+            ),
+            "letter_title": self.env._("Payment reminder"),
+            "letter_intro": self._paragraphs(
+                self.env._(
+                    "From <strong>{company}</strong> to <strong>{client}</strong>."
+                ),
+                self.env._(
+                    "The invoices below remain unpaid. Please settle them before "
+                    "<strong>{deadline}</strong>."
+                ),
+            ),
+            "letter_closing": self._paragraphs(
+                self.env._(
+                    "Late interest runs from the day after each due date at the rate "
+                    "set in our terms (ECB main refinancing rate plus "
+                    "{interest_margin} points for business clients; the legal "
+                    "interest rate for consumers, from the formal notice). Business "
+                    "clients also owe a fixed indemnity for recovery costs of "
+                    "{indemnity_amount} per invoice (articles L441-10 and D441-5 of "
+                    "the French Code de commerce)."
+                ),
+            ),
+        }
+
+    @api.model
     def _default_levels_values(self, company):
         """The shipped ladder (legal-rules: courteous, firm, suspension, formal
-        notice, end of the relationship)."""
+        notice, end of the relationship), with its wording in the context's
+        language."""
         template = self.env.ref(
             "freelance_dunning.mail_template_dunning_reminder", raise_if_not_found=False
         )
+        texts = self._get_default_texts()
         common = {
+            **texts,
             "company_id": company.id,
             "mail_template_id": template.id if template else False,
         }
+        dear = self.env._("Dear {client},")
         return [
             {
                 **common,
                 "sequence": 10,
                 "name": self.env._("Courtesy notice"),
                 "days": -3,
-                "tone": "courtesy",
+                "email_intro": self._paragraphs(
+                    dear,
+                    self.env._(
+                        "A quick note: the invoices below fall due in the coming "
+                        "days. If they are already on their way, please ignore this "
+                        "message."
+                    ),
+                ),
             },
             {
                 **common,
                 "sequence": 20,
                 "name": self.env._("Friendly reminder"),
                 "days": 1,
-                "tone": "friendly",
+                "email_intro": self._paragraphs(
+                    dear,
+                    self.env._(
+                        "We have not received the payment of the invoices below yet. "
+                        "It has probably slipped through the cracks, it happens to all "
+                        "of us: here they are again, with a link to pay them online in "
+                        "a few clicks."
+                    ),
+                ),
             },
             {
                 **common,
                 "sequence": 30,
                 "name": self.env._("Firm reminder"),
                 "days": 15,
-                "tone": "firm",
                 "add_penalties": True,
+                "email_intro": self._paragraphs(
+                    dear,
+                    self.env._(
+                        "Despite our previous reminder, the invoices below remain "
+                        "unpaid. As stated in our terms, late payment bears late "
+                        "interest and, for business clients, a fixed indemnity for "
+                        "recovery costs of {indemnity_amount} per invoice. Please "
+                        "settle them without delay."
+                    ),
+                ),
             },
             {
                 **common,
                 "sequence": 40,
                 "name": self.env._("Suspension notice"),
                 "days": 30,
-                "tone": "suspension",
                 "add_penalties": True,
                 "suspend_work": True,
                 "channel_phone": True,
+                "email_intro": self._paragraphs(
+                    dear,
+                    self.env._(
+                        "The invoices below remain unpaid despite our reminders. As "
+                        "announced in our terms, we are suspending the work in "
+                        "progress until they are paid."
+                    ),
+                ),
             },
             {
                 **common,
                 "sequence": 50,
                 "name": self.env._("Formal notice"),
                 "days": 45,
-                "tone": "formal_notice",
                 "add_penalties": True,
                 "channel_letter": True,
                 "is_formal_notice": True,
                 "needs_validation": True,
                 "payment_deadline_days": 8,
+                "email_intro": self._paragraphs(
+                    dear,
+                    self.env._(
+                        "<strong>Formal notice (mise en demeure).</strong> Despite our "
+                        "reminders, the invoices below remain unpaid. We hereby "
+                        "formally require you to pay the amount below, including late "
+                        "interest and the recovery indemnity, before "
+                        "<strong>{deadline}</strong>. Failing payment by that date, we "
+                        "will start recovery proceedings without further notice."
+                    ),
+                ),
+                "letter_title": self.env._("Formal notice (mise en demeure)"),
+                "letter_intro": Markup('<p class="fst-italic">%s</p>')
+                % self.env._("Registered letter with acknowledgement of receipt.")
+                + self._paragraphs(
+                    self.env._(
+                        "From <strong>{company}</strong> to <strong>{client}</strong>."
+                    ),
+                    self.env._(
+                        "Despite our previous reminders, the invoices below remain "
+                        "unpaid. We hereby formally require you to pay the total "
+                        "amount due below, including the late interest and the fixed "
+                        "indemnity for recovery costs, before "
+                        "<strong>{deadline}</strong>. Failing payment by that date we "
+                        "will start recovery proceedings (simplified recovery "
+                        "procedure or injonction de payer) without further notice. "
+                        "This letter makes late interest run for consumers."
+                    ),
+                ),
             },
             {
                 **common,
                 "sequence": 60,
                 "name": self.env._("End of relationship"),
                 "days": 60,
-                "tone": "final",
                 "add_penalties": True,
                 "penalty_invoice": True,
                 "blacklist_client": True,
                 "needs_validation": True,
+                "email_intro": self._paragraphs(
+                    dear,
+                    self.env._(
+                        "The invoices below remain unpaid despite our formal notice. "
+                        "We are ending our business relationship and starting the "
+                        "recovery of the amount due."
+                    ),
+                ),
             },
         ]
 
     @api.model
-    def _translate_default_levels(self, langs):
-        """Give the levels still named as shipped their name in ``langs``."""
-        # Only the shipped tones can carry a shipped name.
-        levels = self.with_context(active_test=False, lang="en_US").search(
-            [("tone", "!=", False)]
-        )
-        for company in levels.company_id:
-            source = {
-                values["tone"]: values["name"]
-                for values in self.with_context(lang="en_US")._default_levels_values(
-                    company
-                )
-            }
+    def _get_shipped_translations(self, company, lang):
+        """{field: {shipped English text or term: its translation in lang}}.
+
+        Names, subjects and titles translate as a whole; the HTML texts term by
+        term (paragraph by paragraph), as Odoo translates them.
+        """
+        source = self.with_context(lang="en_US")
+        sources = [source._get_default_texts()] + source._default_levels_values(company)
+        targets = [
+            self.with_context(lang=lang)._get_default_texts()
+        ] + self.with_context(lang=lang)._default_levels_values(company)
+        dictionary = {fname: {} for fname in ("name", *TEXT_FIELDS)}
+        for values, translated in zip(sources, targets, strict=True):
+            for fname, terms in dictionary.items():
+                if fname not in values:
+                    continue
+                field = self._fields[fname]
+                if callable(field.translate):
+                    # The terms of the stored (sanitized) value.
+                    pairs = field.get_translation_dictionary(
+                        field.convert_to_cache(values[fname], self),
+                        {lang: field.convert_to_cache(translated[fname], self)},
+                    )
+                    terms.update(
+                        {term: by_lang[lang] for term, by_lang in pairs.items()}
+                    )
+                else:
+                    terms[values[fname]] = translated[fname]
+        return dictionary
+
+    def _translate_shipped_texts(self, langs):
+        """Give the texts of these levels still worded as shipped their wording
+        in ``langs`` (the paragraphs a user rewrote keep theirs)."""
+        for company in self.company_id:
+            levels = self.filtered(lambda lv, c=company: lv.company_id == c)
             for lang in langs:
                 if lang == "en_US":
                     continue
-                translated = {
-                    values["tone"]: values["name"]
-                    for values in self.with_context(lang=lang)._default_levels_values(
-                        company
-                    )
-                }
-                for level in levels.filtered(lambda lv, c=company: lv.company_id == c):
-                    if level.name == source.get(level.tone):
-                        level.with_context(lang=lang).name = translated[level.tone]
+                dictionary = self._get_shipped_translations(company, lang)
+                for level in levels.with_context(lang="en_US"):
+                    for fname, translations in dictionary.items():
+                        field = self._fields[fname]
+                        if callable(field.translate):
+                            terms = {
+                                term: translations[term]
+                                for term in field.get_trans_terms(level[fname])
+                                if term in translations
+                            }
+                            if terms:
+                                level._update_field_translations(fname, {lang: terms})
+                        elif level[fname] in translations:
+                            level._update_field_translations(
+                                fname, {lang: translations[level[fname]]}
+                            )
+
+    @api.model
+    def _translate_default_levels(self, langs):
+        """Give the levels still worded as shipped their wording in ``langs``."""
+        # Every company's ladder, on purpose: a handful of rows per company.
+        levels = self.with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        levels._translate_shipped_texts(langs)
 
     @api.model
     def _ensure_default_levels(self):
@@ -235,11 +500,4 @@ class FreelanceDunningLevel(models.Model):
                 continue
             source = self.with_context(lang="en_US")
             levels = source.create(source._default_levels_values(company))
-            for lang in languages:
-                if lang == "en_US":
-                    continue
-                translated = self.with_context(lang=lang)._default_levels_values(
-                    company
-                )
-                for level, values in zip(levels, translated, strict=True):
-                    level.with_context(lang=lang).name = values["name"]
+            levels._translate_shipped_texts(languages)

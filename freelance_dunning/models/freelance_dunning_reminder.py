@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ class FreelanceDunningReminder(models.Model):
         required=True,
         help="The highest level among the invoices of the reminder.",
     )
-    tone = fields.Selection(related="level_id.tone")
     line_ids = fields.One2many(
         comodel_name="freelance.dunning.reminder.line",
         inverse_name="reminder_id",
@@ -72,6 +71,30 @@ class FreelanceDunningReminder(models.Model):
     letter_id = fields.Many2one(comodel_name="ir.attachment", readonly=True)
     user_id = fields.Many2one(
         comodel_name="res.users", string="Sent By", help="Empty: the scheduled action."
+    )
+    # The level's texts with their placeholders filled in, in the client's
+    # language: what the email template and the letter print.
+    email_subject = fields.Char(compute="_compute_texts")
+    email_intro = fields.Html(
+        string="Email Text Before the Invoices",
+        compute="_compute_texts",
+        sanitize=False,
+    )
+    email_closing = fields.Html(
+        string="Email Text After the Invoices",
+        compute="_compute_texts",
+        sanitize=False,
+    )
+    letter_title = fields.Char(compute="_compute_texts")
+    letter_intro = fields.Html(
+        string="Letter Text Before the Invoices",
+        compute="_compute_texts",
+        sanitize=False,
+    )
+    letter_closing = fields.Html(
+        string="Letter Text After the Invoices",
+        compute="_compute_texts",
+        sanitize=False,
     )
 
     @api.depends("partner_id", "date", "level_id")
@@ -115,6 +138,61 @@ class FreelanceDunningReminder(models.Model):
             message.payment_deadline = message.date and fields.Date.add(
                 message.date, days=message.level_id.payment_deadline_days
             )
+
+    @api.depends(
+        "level_id.email_subject",
+        "level_id.email_intro",
+        "level_id.email_closing",
+        "level_id.letter_title",
+        "level_id.letter_intro",
+        "level_id.letter_closing",
+        "partner_id.name",
+        "partner_id.lang",
+        "company_id.name",
+        "company_id.recovery_indemnity_amount",
+        "company_id.late_interest_margin",
+        "amount_residual",
+        "interest",
+        "indemnity",
+        "amount_total",
+        "payment_deadline",
+    )
+    def _compute_texts(self):
+        html_fields = ("email_intro", "email_closing", "letter_intro", "letter_closing")
+        for reminder in self:
+            level = reminder.level_id.with_context(lang=reminder._get_mail_lang())
+            values = reminder._get_text_values()
+            for fname in ("email_subject", "letter_title", *html_fields):
+                reminder[fname] = level._fill_placeholders(
+                    level[fname], values, html=fname in html_fields
+                )
+
+    def _get_text_values(self):
+        """{placeholder: plain text} of this reminder, in its client's language.
+
+        The settings (indemnity, interest margin) are read from the company, so
+        that the texts never carry them as literals.
+        """
+        self.ensure_one()
+        lang = self._get_mail_lang()
+        company = self.company_id
+
+        def amount(value):
+            return format_amount(self.env, value, self.currency_id, lang_code=lang)
+
+        return {
+            "client": self.partner_id.name or "",
+            "company": company.name or "",
+            "level": self.level_id.with_context(lang=lang).name or "",
+            "deadline": format_date(self.env, self.payment_deadline, lang_code=lang),
+            "total": amount(self.amount_total),
+            "amount_due": amount(self.amount_residual),
+            "interest": amount(self.interest),
+            "indemnity": amount(self.indemnity),
+            # The indemnity is set in euros (Code de commerce, D441-5).
+            "indemnity_amount": f"{company.recovery_indemnity_amount:g} EUR",
+            "interest_margin": f"{company.late_interest_margin:g}",
+        }
 
     def _get_lines_summary(self):
         """Per receivable line: the figures printed in the email and the letter."""

@@ -17,3 +17,4 @@ from . import test_dashboard
 from . import test_default_levels
 from . import test_bad_input
 from . import test_data_files
+from . import test_level_texts

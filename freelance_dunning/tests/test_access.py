@@ -337,7 +337,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             lambda ln: ln.account_type == "asset_receivable"
         )
         firm = self.env["freelance.dunning.level"].search(
-            [("company_id", "=", self.company.id), ("tone", "=", "firm")]
+            [("company_id", "=", self.company.id), ("name", "=", "Firm reminder")]
         )
         figures = {"days_late": 11, "amount_residual": 700.0, "interest": 0.0}
         waiting = self.env["freelance.dunning.engine"]._create_reminder(

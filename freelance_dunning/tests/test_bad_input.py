@@ -138,7 +138,9 @@ class TestBadInput(FreelanceDunningCommon):
             {
                 "days": [10**6, -(10**6), 3651, -366, "ten"],
                 "payment_deadline_days": [-1, 366, 10**9, "week"],
-                "tone": ["angry", 2],
+                "email_subject": [False, "{company}: {clinet}"],
+                "email_intro": ["<p>Dear {clinet},</p>"],
+                "letter_closing": ["<p>{indemnity_amount} {__class__}</p>"],
                 "company_id": [False, 10**9],
                 "mail_template_id": [10**9],
             },

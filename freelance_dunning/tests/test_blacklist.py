@@ -197,7 +197,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         levels = self.env["freelance.dunning.level"].search(
             [("company_id", "=", self.company.id)], order="sequence"
         )
-        firm = levels.filtered(lambda level: level.tone == "firm")
+        firm = levels.filtered(lambda level: level.name == "Firm reminder")
         self.company.write(
             {"blacklist_proposal_level_id": firm.id, "blacklist_proposal_count": 2}
         )
@@ -237,7 +237,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
             self.client,
             self.env["res.partner"].search([("client_blacklist_proposed", "=", True)]),
         )
-        final = levels.filtered(lambda level: level.tone == "final")
+        final = levels.filtered(lambda level: level.name == "End of relationship")
         self.client._dunning_blacklist(final)
         self.assertTrue(self.client.client_blacklisted)
         self.assertEqual(self.client.client_blacklist_reason, "late_payer")

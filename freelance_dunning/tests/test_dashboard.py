@@ -43,8 +43,8 @@ class TestDashboard(FreelanceDunningCommon):
         invoice.action_post()
         return invoice
 
-    def _set_level(self, invoice, tone):
-        level = self.levels.filtered(lambda lv: lv.tone == tone)
+    def _set_level(self, invoice, name):
+        level = self.levels.filtered(lambda lv: lv.name == name)
         invoice.line_ids.filtered(
             lambda ln: ln.account_type == "asset_receivable"
         ).dunning_level_id = level
@@ -66,8 +66,8 @@ class TestDashboard(FreelanceDunningCommon):
         self._pay_invoice(paid)
         half = self._invoice(600.0, "2025-08-01", "2025-08-31")
         self._pay_invoice(half, amount=200.0)
-        firm = self._set_level(late_62, "firm")
-        formal = self._set_level(late_100, "formal_notice")
+        firm = self._set_level(late_62, "Firm reminder")
+        formal = self._set_level(late_100, "Formal notice")
 
         data = self.dashboard.get_dashboard_data()
         self.assertEqual(data["total_amount"], 1000.0 + 2000 + 3000 + 4000 + 400)
@@ -84,7 +84,7 @@ class TestDashboard(FreelanceDunningCommon):
         )
         self.assertEqual(self._row(levels, str(firm.id))["amount"], 3000.0)
         self.assertEqual(self._row(levels, str(formal.id))["amount"], 4000.0)
-        friendly = self.levels.filtered(lambda lv: lv.tone == "friendly")
+        friendly = self.levels.filtered(lambda lv: lv.name == "Friendly reminder")
         self.assertEqual(self._row(levels, str(friendly.id))["count"], 0)
 
         aging = {row["key"]: row["amount"] for row in data["aging"]}

@@ -66,19 +66,19 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         with freeze_time(day):
             return self.engine._run(self.company, date.fromisoformat(day), **kwargs)
 
-    def _level(self, tone):
-        return self.levels.filtered(lambda level: level.tone == tone)
+    def _level(self, name):
+        return self.levels.filtered(lambda level: level.name == name)
 
     def test_default_levels(self):
         self.assertEqual(
-            [(level.tone, level.days) for level in self.levels],
+            [(level.name, level.days) for level in self.levels],
             [
-                ("courtesy", -3),
-                ("friendly", 1),
-                ("firm", 15),
-                ("suspension", 30),
-                ("formal_notice", 45),
-                ("final", 60),
+                ("Courtesy notice", -3),
+                ("Friendly reminder", 1),
+                ("Firm reminder", 15),
+                ("Suspension notice", 30),
+                ("Formal notice", 45),
+                ("End of relationship", 60),
             ],
         )
         other = self.env["res.company"].create({"name": "New agency"})
@@ -97,13 +97,13 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         order = self._confirm(self._create_order())
         self.assertFalse(self._run("2025-06-16"), "nothing 4 days before the due date")
         courtesy = self._run("2025-06-17")
-        self.assertEqual(courtesy.level_id, self._level("courtesy"))
+        self.assertEqual(courtesy.level_id, self._level("Courtesy notice"))
         self.assertEqual(courtesy.state, "sent")
-        self.assertEqual(line.dunning_level_id, self._level("courtesy"))
+        self.assertEqual(line.dunning_level_id, self._level("Courtesy notice"))
         self.assertFalse(self._run("2025-06-17"), "nothing twice the same day")
         self.assertFalse(self._run("2025-06-20"), "not late yet")
         friendly = self._run("2025-06-21")
-        self.assertEqual(friendly.level_id, self._level("friendly"))
+        self.assertEqual(friendly.level_id, self._level("Friendly reminder"))
         self.assertFalse(friendly.interest, "a friendly reminder names no penalty")
         self.assertIn("slipped through the cracks", friendly.mail_message_id.body)
         self.env["mail.mail"].process_email_queue()  # what the mail scheduler does
@@ -116,13 +116,13 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             len(friendly.mail_message_id.attachment_ids), 1, "invoice attached"
         )
         firm = self._run("2025-07-05")
-        self.assertEqual(firm.level_id, self._level("firm"))
+        self.assertEqual(firm.level_id, self._level("Firm reminder"))
         # 10 days at 13.15 % (H1 2025) + 5 days at 12.15 % (H2 2025) on 1,200.00
         self.assertAlmostEqual(firm.interest, 4.32 + 2.00, places=2)
         self.assertEqual(firm.indemnity, 40.0)
         self.assertIn("40 EUR", firm.mail_message_id.body)
         suspension = self._run("2025-07-20")
-        self.assertEqual(suspension.level_id, self._level("suspension"))
+        self.assertEqual(suspension.level_id, self._level("Suspension notice"))
         self.assertEqual(order.work_gate_state, "suspended")
         self.assertTrue(
             self.client.activity_ids.filtered(
@@ -132,17 +132,17 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             )
         )
         notice = self._run("2025-08-04")
-        self.assertEqual(notice.level_id, self._level("formal_notice"))
+        self.assertEqual(notice.level_id, self._level("Formal notice"))
         self.assertEqual(
             notice.state, "waiting", "a formal notice waits for validation"
         )
-        self.assertEqual(line.dunning_level_id, self._level("suspension"))
+        self.assertEqual(line.dunning_level_id, self._level("Suspension notice"))
         self.assertFalse(self._run("2025-08-05"), "nothing while it waits")
         with freeze_time("2025-08-05"):
             notice.action_validate()
         self.assertEqual(notice.state, "sent")
         self.assertTrue(notice.letter_id, "the formal notice letter is printed")
-        self.assertEqual(line.dunning_level_id, self._level("formal_notice"))
+        self.assertEqual(line.dunning_level_id, self._level("Formal notice"))
         final = self._run("2025-08-20")
         self.assertEqual(final.state, "waiting")
         with freeze_time("2025-08-20"):
@@ -283,10 +283,10 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         again = self._run("2025-06-22")
         self.assertEqual(message.state, "failed")
         self.assertEqual(
-            again.level_id, self._level("friendly"), "the same level again"
+            again.level_id, self._level("Friendly reminder"), "the same level again"
         )
         self.assertEqual(again.state, "sent")
-        self.assertEqual(invoice.dunning_level_id, self._level("friendly"))
+        self.assertEqual(invoice.dunning_level_id, self._level("Friendly reminder"))
 
     def test_client_without_email(self):
         self.client.email = False
@@ -329,7 +329,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             later.line_ids.filtered(
                 lambda e: e.date_maturity == date(2025, 7, 1)
             ).level_id,
-            self._level("friendly"),
+            self._level("Friendly reminder"),
         )
         self.assertTrue(invoice)
 
@@ -340,7 +340,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self._invoice(1200.0, due="2025-06-20", partner=consumer)
         for day in ("2025-06-21", "2025-07-05", "2025-07-20"):
             message = self._run(day)
-        self.assertEqual(message.level_id, self._level("suspension"))
+        self.assertEqual(message.level_id, self._level("Suspension notice"))
         self.assertEqual(message.indemnity, 0.0)
         self.assertEqual(message.interest, 0.0, "no interest before the formal notice")
         notice = self._run("2025-08-04")
@@ -371,7 +371,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             .sudo()
             .search([("company_id", "=", other.id)])
         )
-        other_levels.filtered(lambda level: level.tone == "friendly").days = 10
+        other_levels.filtered(lambda level: level.name == "Friendly reminder").days = 10
         self.env.user.company_ids |= other
         other_invoice = (
             self.env["account.move"]
@@ -494,7 +494,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             client.invalidate_recordset()
             self.assertEqual(client.dunning_amount_overdue, 1500.0)
             self.assertEqual(client.dunning_days_late, 24)
-            self.assertEqual(client.dunning_level_id, self._level("friendly"))
+            self.assertEqual(client.dunning_level_id, self._level("Friendly reminder"))
             self.assertEqual(client.dunning_event_count, 2)
             action = client.action_view_dunning_history()
         self.assertEqual(

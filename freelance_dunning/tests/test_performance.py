@@ -205,7 +205,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         engine = self.env["freelance.dunning.engine"].with_context(
             mail_notify_force_send=False
         )
-        friendly = self.levels.filtered(lambda level: level.tone == "friendly")
+        friendly = self.levels.filtered(lambda level: level.name == "Friendly reminder")
         self.assertTrue(friendly)
         # Warm-up: a first run on other clients.
         warm = self._clients_with_invoices(2, invoices_each=1)

@@ -140,7 +140,7 @@ class TestTours(FreelanceDunningCommon, HttpCase):
             "freelance_dunning_accountant_run",
             login=accountant.login,
         )
-        self.assertEqual(invoice.dunning_level_id.tone, "friendly")
+        self.assertEqual(invoice.dunning_level_id.name, "Friendly reminder")
         self.start_tour(
             f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
             "freelance_dunning_mark_disputed",
