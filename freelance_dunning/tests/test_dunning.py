@@ -317,9 +317,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             1000.0, due="2025-06-01", invoice_payment_term_id=term.id
         )
         message = self._run("2025-06-05")
-        self.assertEqual(
-            len(message.line_ids), 1, "only the first installment is late"
-        )
+        self.assertEqual(len(message.line_ids), 1, "only the first installment is late")
         self.assertEqual(message.amount_residual, 500.0)
         later = self._run("2025-07-05")
         self.assertEqual(
@@ -500,7 +498,8 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             self.assertEqual(client.dunning_event_count, 2)
             action = client.action_view_dunning_history()
         self.assertEqual(
-            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]), 2
+            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]),
+            2,
         )
 
     def test_french_client_reads_french(self):
@@ -583,3 +582,124 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
                 self.company, date(2025, 6, 21), user=accountant
             )
         self.assertEqual(message.state, "sent", message.error)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderEmailPaths(FreelanceDunningCommon, MockEmail):
+    """The batch (freelance.dunning.mail.batch) and Odoo's message_post post
+    the same email: this fails when an upgrade of Odoo changes what the batch
+    mirrors."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.engine = cls.env["freelance.dunning.engine"]
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mock_mail_gateway(mail_unlink_sent=False))
+
+    _invoice = TestDunning._invoice
+    _run = TestDunning._run
+
+    def _set_path(self, path):
+        self.env["ir.config_parameter"].set_param(
+            "freelance_dunning.reminder_email_path", path
+        )
+
+    def _describe(self, message):
+        """What the client receives and what the chatter shows, without ids."""
+        mails = (
+            self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        )
+        return {
+            "message": {
+                name: message[name]
+                for name in (
+                    "model",
+                    "res_id",
+                    "message_type",
+                    "subtype_id",
+                    "author_id",
+                    "email_from",
+                    "reply_to",
+                    "subject",
+                    "body",
+                    "partner_ids",
+                    "email_layout_xmlid",
+                    "record_name",
+                    "record_company_id",
+                )
+            },
+            "attachments": sorted(message.attachment_ids.mapped("name")),
+            "notifications": sorted(
+                (
+                    notification.res_partner_id.id,
+                    notification.notification_type,
+                    notification.notification_status,
+                    notification.is_read,
+                )
+                for notification in message.notification_ids
+            ),
+            "mails": [
+                {
+                    "recipients": mail.recipient_ids,
+                    "subject": mail.subject,
+                    "email_from": mail.email_from,
+                    "reply_to": mail.reply_to,
+                    "body": mail.body_html.replace(
+                        message.message_id or "", "MESSAGE-ID"
+                    ),
+                    "attachments": sorted(mail.attachment_ids.mapped("name")),
+                    "auto_delete": mail.auto_delete,
+                    "state": mail.state,
+                }
+                for mail in mails
+            ],
+            "followers": message.env["res.partner"]
+            .browse(message.res_id)
+            .message_partner_ids,
+        }
+
+    def test_batch_and_message_post_post_the_same_email(self):
+        second = self.env["res.partner"].create(
+            {"name": "Nora Castel", "email": "nora@example.com", "lang": "en_US"}
+        )
+        for client in self.client | second:
+            client.message_unsubscribe(client.message_partner_ids.ids)
+        self._invoice(1200.0, due="2025-06-20")
+        self._invoice(800.0, due="2025-06-20", partner=second)
+        self._set_path("batch")
+        reminders = self._run("2025-06-21")
+        self.assertEqual(len(reminders), 2, "rendered and posted as one batch")
+        for reminder in reminders:
+            with self.subTest(client=reminder.partner_id.name):
+                batch = self._describe(reminder.mail_message_id)
+                email = reminder._prepare_delivery(reminder._render_email())
+                pdfs = reminder._get_invoice_attachments()[reminder]
+                # Queued as the scheduled run queues them (not sent at once).
+                alone = reminder.with_context(mail_notify_force_send=False)
+                with freeze_time("2025-06-21"):
+                    alone = self._describe(alone._post_email(email, pdfs))
+                self.assertTrue(batch["mails"] and batch["notifications"])
+                self.assertEqual(batch, alone)
+
+    def test_odoo_path_sends_the_reminders(self):
+        self._set_path("odoo")
+        self._invoice(1200.0, due="2025-06-20")
+        reminder = self._run("2025-06-21")
+        self.assertEqual(reminder.state, "sent")
+        message = reminder.mail_message_id
+        self.assertEqual(message.model, "res.partner")
+        self.assertEqual(message.partner_ids, self.client)
+        self.assertEqual(len(message.attachment_ids), 1, "the invoice attached")
+        self.assertIn("1,200.00", message.subject)
+        self.assertEqual(
+            message.notification_ids.filtered(
+                lambda n: n.notification_type == "email"
+            ).res_partner_id,
+            self.client,
+        )

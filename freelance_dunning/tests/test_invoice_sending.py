@@ -11,7 +11,7 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
     def setUp(self):
         super().setUp()
         self.enterContext(self.mock_mail_gateway())
-        self.cron = self.env.ref("freelance_dunning.ir_cron_send_posted_invoices")
+        self.cron = self.env.ref("account.ir_cron_account_move_send")
 
     def _post_invoice(self, partner=None):
         invoice = self.env["account.move"].create(
