@@ -142,6 +142,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             notice.action_validate()
         self.assertEqual(notice.state, "sent")
         self.assertTrue(notice.letter_id, "the formal notice letter is printed")
+        self.assertEqual(
+            notice._render_letter(),
+            notice.letter_id,
+            "printed again from the PDF the report stored: one per reminder",
+        )
         self.assertEqual(line.dunning_level_id, self._level("formal_notice"))
         final = self._run("2025-08-20")
         self.assertEqual(final.state, "waiting")
