@@ -377,7 +377,9 @@ class FreelanceDunningReminder(models.Model):
         author = self._get_mail_author()
         return (
             self.partner_id.sudo()
-            .with_context(mail_create_nosubscribe=True)
+            # Queued like the batch's: the mail scheduler sends it after the
+            # commit (_trigger_mail_queue), one worker at a time.
+            .with_context(mail_create_nosubscribe=True, mail_notify_force_send=False)
             .message_post(
                 body=email["rendered"]["body_html"],
                 subject=email["rendered"]["subject"],
