@@ -16,7 +16,10 @@ For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
    for re-runs (``--rebuild`` builds it again);
 2. copies it to ``fd_bench_<size>`` and runs the dunning engine as the
    scheduled action does (a batch of clients per call, a commit after each,
-   until nothing remains), in a process of its own;
+   until nothing remains), in a process of its own; then, on another copy
+   (``fd_bench_<size>_odoo``, dropped after), the same run with the reminders'
+   emails posted one by one through Odoo's ``message_post`` (system parameter
+   ``freelance_dunning.reminder_email_path`` = ``odoo``) instead of the batch;
 3. copies it again and runs the reference in another process: Odoo's mass
    mail composer sending one templated email to each of the same clients;
 4. on the run's database, in a third process, has Odoo's mass mail composer
@@ -32,7 +35,8 @@ For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
    references.
 
 Emails are only queued (mail.mail records), never sent: both runs leave them to
-Odoo's mail queue. The benchmark databases are not the test database.
+Odoo's mail queue. The benchmark databases are not the test database; their
+names start with ``--prefix`` (``fd_bench`` by default).
 """
 
 import argparse
@@ -48,8 +52,8 @@ from datetime import date, timedelta
 from html import escape
 
 SIZES = {"1k": (1000, 10000), "5k": (5000, 50000), "10k": (10000, 100000)}
-BASE = "fd_bench_{size}_base"
-RUN = "fd_bench_{size}"
+BASE = "{prefix}_{size}_base"
+RUN = "{prefix}_{size}"
 
 # Where each invoice stands, as (last step of the shipped ladder or None, days
 # late, days since the last reminder): the run finds each one at the next level.
@@ -381,6 +385,10 @@ def phase_engine(args):
     cr = env.cr
     shift_dates(env)
     cron = env.ref("freelance_dunning.ir_cron_dunning_run")
+    env["ir.config_parameter"].set_param(
+        "freelance_dunning.reminder_email_path", args.email_path
+    )
+    cr.commit()
     mails_before = count(cr, "mail_mail")
     events_before = count(cr, "freelance_dunning_reminder_line")
     queries = cr.sql_log_count
@@ -610,6 +618,11 @@ def copy_database(args, source, target):
         shutil.copytree(filestore(args, source), filestore(args, target))
 
 
+def drop_database(args, database):
+    psql(args, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    shutil.rmtree(filestore(args, database), ignore_errors=True)
+
+
 def build(args, base):
     exists = psql(args, f"SELECT 1 FROM pg_database WHERE datname = '{base}'")
     if exists and not args.rebuild:
@@ -653,7 +666,7 @@ def machine():
     return f"{os.cpu_count()} CPUs ({cpu}), {ram:.0f} GiB RAM"
 
 
-def report(size, built, ours, ref, same=None, store=None):
+def report(size, built, ours, ref, same=None, store=None, odoo=None):
     n = ours["clients"] or 1
     per_client = ours["seconds"] / n * 1000
     per_recipient = ref["seconds"] / (ref["clients"] or 1) * 1000
@@ -698,6 +711,16 @@ def report(size, built, ours, ref, same=None, store=None):
         "ratio time per client / mass mail per recipient: "
         f"{per_client / per_recipient:.2f}"
     )
+    if odoo:
+        per_odoo = odoo["seconds"] / (odoo["clients"] or 1) * 1000
+        print(
+            f"reminders' emails one by one through Odoo's message_post "
+            f"({odoo['clients']} clients, {odoo['sent']} sent, "
+            f"{odoo['emails_queued']} emails queued): {per_odoo:.1f} ms and "
+            f"{odoo['queries'] / (odoo['clients'] or 1):.1f} queries per client, "
+            f"{odoo['rss_mib']:.0f} MiB; the batch takes {per_client:.1f} ms "
+            f"per client, {per_client / per_odoo:.2f} x Odoo's path"
+        )
     if same:
         per_email = same["seconds"] / (same["clients"] or 1) * 1000
         print(
@@ -750,6 +773,17 @@ def main():
         help="stop the run after this many calls of the scheduled action "
         "(a sample, for slow versions)",
     )
+    parser.add_argument(
+        "--prefix",
+        default="fd_bench",
+        help="the benchmark databases are <prefix>_<size>_base, <prefix>_<size>...",
+    )
+    parser.add_argument(
+        "--email-path",
+        choices=["batch", "odoo"],
+        default="batch",
+        help="(engine phase) how the reminders' emails are posted",
+    )
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--database")
     args = parser.parse_args()
@@ -761,10 +795,20 @@ def main():
     results = []
     for size in args.size:
         args.size = size
-        base, run = BASE.format(size=size), RUN.format(size=size)
+        base = BASE.format(prefix=args.prefix, size=size)
+        run = RUN.format(prefix=args.prefix, size=size)
         built = build(args, base)
         copy_database(args, base, run)
         ours = child(args, "engine", run, ["--max-calls", str(args.max_calls)])
+        # The same run, the emails posted through Odoo's message_post.
+        copy_database(args, base, run + "_odoo")
+        odoo = child(
+            args,
+            "engine",
+            run + "_odoo",
+            ["--max-calls", str(args.max_calls), "--email-path", "odoo"],
+        )
+        drop_database(args, run + "_odoo")
         same = store = None
         if args.skip_reference:
             ref = {"seconds": float("nan"), "clients": 1, "queries": 0}
@@ -776,7 +820,7 @@ def main():
             # only rolls back, so it goes first.
             store = child(args, "store_only", run)
             same = child(args, "same_email", run)
-        results.append(report(size, built, ours, ref, same, store))
+        results.append(report(size, built, ours, ref, same, store, odoo))
     if len(results) > 1:
         print("\nscaling (time ratio for the data ratio):")
         for prev, cur in zip(results, results[1:], strict=False):

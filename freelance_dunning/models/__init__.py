@@ -20,4 +20,4 @@ from . import account_payment_term
 from . import sale_order_line
 from . import freelance_dunning_dashboard
 from . import mail_mail
-from . import mail_template
+from . import freelance_dunning_mail_batch

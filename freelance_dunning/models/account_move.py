@@ -164,10 +164,27 @@ class AccountMove(models.Model):
         return True
 
     # ------------------------------------------------------------------
-    # Send at once
+    # Send at once, through Odoo's sending queue
     # ------------------------------------------------------------------
 
     SEND_AT_ONCE_MAX_ATTEMPTS = 5
+
+    def _get_mail_template(self):
+        """The addon's template, with its payment link, for the invoices of an
+        order's installments and the invoices the company emails as soon as
+        they are posted: Odoo's sending (Send button, queue) picks it here."""
+        if self and all(
+            move.move_type == "out_invoice"
+            and (move.installment_ids or move.send_at_once_state == "pending")
+            for move in self
+        ):
+            template = self.env.ref(
+                "freelance_dunning.mail_template_installment_invoice",
+                raise_if_not_found=False,
+            )
+            if template:
+                return template
+        return super()._get_mail_template()
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -181,75 +198,83 @@ class AccountMove(models.Model):
             )
         )
         if to_send:
-            to_send.write(
-                {"send_at_once_state": "pending", "send_at_once_error": False}
-            )
-            # Sent right after the commit by the scheduled action, so posting
-            # never waits for the PDF and a failure never undoes the posting.
-            cron = self.env.ref(
-                "freelance_dunning.ir_cron_send_posted_invoices",
-                raise_if_not_found=False,
-            )
-            if cron:
-                cron._trigger()
+            # Sent right after the commit by Odoo's sending queue (as the Send
+            # button does for several invoices), so posting never waits for
+            # the PDF and a failure never undoes the posting.
+            to_send._queue_send_at_once()
         return posted
 
+    def _queue_send_at_once(self):
+        """Put the invoices in Odoo's sending queue (``sending_data``, processed
+        by account's scheduled action ``_cron_account_move_send``)."""
+        self.write(
+            {
+                "send_at_once_state": "pending",
+                "send_at_once_error": False,
+                "sending_data": {
+                    "author_user_id": self.env.user.id,
+                    "author_partner_id": self.env.user.partner_id.id,
+                },
+            }
+        )
+        self.env.ref("account.ir_cron_account_move_send")._trigger()
+
     @api.model
-    def _cron_send_posted_invoices(self, batch_size=50):
-        """Email the invoices posted since the last call, a batch per call."""
-        domain = [
-            ("send_at_once_state", "in", ("pending", "failed")),
-            ("send_at_once_attempts", "<", self.SEND_AT_ONCE_MAX_ATTEMPTS),
-            ("state", "=", "posted"),
-        ]
-        moves = self.search(domain, order="id", limit=batch_size)
-        for move in moves:
-            move._send_at_once()
-        remaining = self.search_count(domain) if moves else 0
-        self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)
+    def _cron_account_move_send(self, job_count=10):
+        """Odoo's sending queue, which also emails the invoices posted in a
+        company that sends them at once: the failed ones are queued again
+        (at most ``SEND_AT_ONCE_MAX_ATTEMPTS`` times), an invoice whose client
+        has no email address fails before its PDF is made, and the result of
+        each is recorded on it (``send_at_once_state``, ``send_at_once_error``).
+        """
+        self.search(
+            [
+                ("send_at_once_state", "=", "failed"),
+                ("send_at_once_attempts", "<", self.SEND_AT_ONCE_MAX_ATTEMPTS),
+                ("state", "=", "posted"),
+                ("sending_data", "=", False),
+            ]
+        )._queue_send_at_once()
+        queued = self.search(
+            [("send_at_once_state", "=", "pending"), ("sending_data", "!=", False)]
+        )
+        for move in queued.filtered(lambda move: not move.partner_id.email):
+            move._record_send_at_once(
+                self.env._(
+                    "%(client)s has no email address.",
+                    client=move.partner_id.display_name,
+                )
+            )
+        result = super()._cron_account_move_send(job_count=job_count)
+        done = self.search(
+            [("send_at_once_state", "=", "pending"), ("sending_data", "=", False)]
+        )
+        for move in done:
+            move._record_send_at_once(
+                False
+                if move.is_move_sent
+                else self.env._("The email could not be prepared.")
+            )
+        return result
+
+    def _record_send_at_once(self, error):
+        """The result of one sending: sent, or failed with the error shown on
+        the invoice (the next run of the queue tries again)."""
+        self.ensure_one()
+        self.write(
+            {
+                "send_at_once_state": "failed" if error else "sent",
+                "send_at_once_error": error or False,
+                "send_at_once_attempts": self.send_at_once_attempts + 1,
+                "sending_data": False,
+            }
+        )
 
     def _email_with_payment_link(self):
-        """Email the invoice through Odoo's sending, with its PDF and a payment
-        link that needs no login (the invoice's portal URL with its token)."""
+        """Email the invoice now through Odoo's sending, with its PDF and a
+        payment link that needs no login (its portal URL with its token), in
+        the wording of ``_get_mail_template``."""
         self._portal_ensure_token()
-        template = self.env.ref(
-            "freelance_dunning.mail_template_installment_invoice",
-            raise_if_not_found=False,
-        )
         self.env["account.move.send"].sudo()._generate_and_send_invoices(
-            self,
-            sending_methods={"email"},
-            mail_template=template,
-            allow_fallback_pdf=True,
+            self, sending_methods={"email"}, allow_fallback_pdf=True
         )
-
-    def _send_at_once(self):
-        """Send one invoice, recording the result; never sends twice."""
-        self.ensure_one()
-        # Lock the invoice: two workers never email it twice.
-        self.env.cr.execute(
-            "SELECT id FROM account_move WHERE id = %s FOR NO KEY UPDATE", [self.id]
-        )
-        self.invalidate_recordset(["is_move_sent", "send_at_once_state"])
-        if self.is_move_sent:
-            self.write({"send_at_once_state": "sent", "send_at_once_error": False})
-            return
-        self.send_at_once_attempts += 1
-        try:
-            with self.env.cr.savepoint():
-                if not self.partner_id.email:
-                    raise UserError(
-                        self.env._(
-                            "%(client)s has no email address.",
-                            client=self.partner_id.display_name,
-                        )
-                    )
-                self._email_with_payment_link()
-                if not self.is_move_sent:
-                    raise UserError(self.env._("The email could not be prepared."))
-        except Exception as error:  # noqa: BLE001 - shown on the invoice, retried
-            self.write(
-                {"send_at_once_state": "failed", "send_at_once_error": str(error)}
-            )
-            return
-        self.write({"send_at_once_state": "sent", "send_at_once_error": False})

@@ -287,36 +287,33 @@ class FreelanceDunningReminder(models.Model):
         self._mark_failed(str(error), user=user)
 
     def _render_emails(self):
-        """Subject and body of the emails of these reminders, rendered in one
-        pass per template and language: {reminder id: {subject, body_html}}.
+        """Subject and body of the emails of these reminders rendered ahead, in
+        one pass, when they go in batch: {reminder id: {subject, body_html}}.
 
-        A template that fails here is rendered again per reminder, so that the
-        error is recorded on the reminder it belongs to.
+        On Odoo's path, or for a template that fails in the batch, each
+        reminder renders its own (``_render_email``), so that an error is
+        recorded on the reminder it belongs to.
         """
         # The links to pay online carry each invoice's portal token: the
         # invoices Odoo emailed have one, the others get it here in one pass.
         invoices = self.line_ids.move_id.filtered(lambda move: not move.access_token)
         for invoice in invoices.sudo().with_context(tracking_disable=True):
             invoice._portal_ensure_token()
-        groups = {}
-        for message in self:
-            if "email" in message.line_ids.mapped("channel"):
-                key = (message._get_mail_template(), message._get_mail_lang())
-                groups.setdefault(key, []).append(message.id)
-        rendered = {}
-        for (template, lang), ids in groups.items():
-            try:
-                with self.env.cr.savepoint():
-                    # See _send_email: the trusted template is rendered as
-                    # superuser.
-                    rendered.update(
-                        template.sudo()
-                        .with_context(lang=lang)
-                        ._generate_template(ids, ["subject", "body_html"])
-                    )
-            except Exception:  # noqa: BLE001 - rendered again one by one
-                _logger.info("Reminders rendered one by one", exc_info=True)
-        return rendered
+        if not self._uses_mail_batch():
+            return {}
+        return self.env["freelance.dunning.mail.batch"]._render_emails(self)
+
+    @api.model
+    def _uses_mail_batch(self):
+        """Whether the reminders' emails go in batch (the default) or one by
+        one through Odoo's ``message_post`` (system parameter
+        ``freelance_dunning.reminder_email_path`` set to ``odoo``)."""
+        path = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("freelance_dunning.reminder_email_path", "batch")
+        )
+        return path != "odoo"
 
     def _get_mail_template(self):
         return self.level_id.mail_template_id or self.env.ref(
@@ -384,148 +381,103 @@ class FreelanceDunningReminder(models.Model):
         return format_amount(self.env, amount, self.currency_id)
 
     def _render_letter(self):
+        """Print the reminder's letter, stored by the report itself.
+
+        The report's ``attachment`` setting stores the PDF on the reminder and
+        ``attachment_use`` reprints that same file: one letter per reminder.
+        """
         self.ensure_one()
-        report = "freelance_dunning.action_report_dunning_letter"
-        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+        report = self.env.ref("freelance_dunning.action_report_dunning_letter")
+        content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
             report, self.ids
         )
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"{self.display_name}.pdf",
-                "raw": content,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/pdf",
-            }
-        )
-        self.letter_id = attachment
-        return attachment
+        letter = report.retrieve_attachment(self)
+        if not letter and report_type != "pdf":
+            # Under tests Odoo renders HTML instead of a PDF and stores nothing.
+            letter = self.env["ir.attachment"].create(
+                {
+                    "name": f"{self.name}.pdf",
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        if not letter:
+            raise UserError(
+                self.env._(
+                    "The letter of %(reminder)s could not be stored: check that "
+                    "you may add attachments to reminders.",
+                    reminder=self.display_name,
+                )
+            )
+        self.letter_id = letter
+        return letter
 
     def _post_emails(self, emails):
-        """Post the reminders' emails on their clients, all in one batch.
+        """Post the reminders' emails on their clients.
 
         :param emails: {reminder: {rendered, recipients, letters}}
 
         Each email is a message in the client's chatter, signed by whoever
         sends it (accountants may not edit contacts: it is posted as the
         company's communication), with the client's invoices attached and
-        Odoo's light email layout. It joins Odoo's mail queue, with one
-        notification per recipient that tracks its delivery, as Odoo's own
-        notifications do: the mail scheduler sends it right after the commit,
-        one worker at a time, each email recorded as sent as soon as the mail
-        server took it; a rolled back run sends nothing.
+        Odoo's light email layout. It joins Odoo's mail queue: the mail
+        scheduler sends it right after the commit; a rolled back run sends
+        nothing. By default all go in one batch
+        (``freelance.dunning.mail.batch``), else one by one through Odoo's
+        ``message_post`` (``_uses_mail_batch``).
         """
         if not emails:
             return
         reminders = self.browse([reminder.id for reminder in emails])
         pdfs = reminders._get_invoice_attachments()
-        layout = "mail.mail_notification_light"
-        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
-        Client = self.env["res.partner"].sudo()
-        message_values = []
-        for reminder, email in emails.items():
-            author = reminder.user_id.partner_id or self.env.user.partner_id
-            message_values.append(
-                {
-                    "model": "res.partner",
-                    "res_id": reminder.partner_id.id,
-                    "record_name": reminder.partner_id.display_name,
-                    "record_company_id": reminder.company_id.id,
-                    "message_type": "comment",
-                    "subtype_id": subtype_id,
-                    "author_id": author.id,
-                    "email_from": author.email_formatted,
-                    "subject": email["rendered"]["subject"],
-                    "body": email["rendered"]["body_html"],
-                    "partner_ids": [fields.Command.set(email["recipients"].ids)],
-                    "attachment_ids": [
-                        fields.Command.set((pdfs[reminder] | email["letters"]).ids)
-                    ],
-                    "email_layout_xmlid": layout,
-                }
+        if self._uses_mail_batch():
+            messages = self.env["freelance.dunning.mail.batch"]._post_emails(
+                emails, pdfs
             )
-        # Replies go where Odoo sends the client's replies (alias, catchall).
-        by_author = defaultdict(list)
-        for values in message_values:
-            by_author[values["email_from"]].append(values["res_id"])
-        reply_to = {
-            (email_from, client_id): address
-            for email_from, client_ids in by_author.items()
-            for client_id, address in Client.browse(client_ids)
-            ._notify_get_reply_to(default=email_from)
-            .items()
-        }
-        for values in message_values:
-            values["reply_to"] = reply_to[(values["email_from"], values["res_id"])]
-        messages = self.env["mail.message"].sudo().create(message_values)
-        mail_values = []
-        for (reminder, email), message, values in zip(
-            emails.items(), messages, message_values, strict=True
-        ):
-            client = reminder.partner_id.sudo()
-            lang = reminder._get_mail_lang()
-            recipients_data = [
-                {
-                    "active": True,
-                    "id": recipient.id,
-                    "is_follower": False,
-                    "groups": [],
-                    "lang": lang,
-                    "notif": "email",
-                    "share": True,
-                    "type": "customer",
-                    "ushare": False,
-                }
-                for recipient in email["recipients"]
-            ]
-            msg_vals = dict(values, email_layout_xmlid=layout)
-            for (
-                _lang,
-                render_values,
-                group,
-            ) in client._notify_get_classified_recipients_iterator(
-                message,
-                recipients_data,
-                msg_vals=msg_vals,
-                force_email_company=reminder.company_id,
-                force_email_lang=lang,
-            ):
-                mail_values.append(
-                    {
-                        "mail_message_id": message.id,
-                        "is_notification": True,
-                        "auto_delete": True,
-                        "references": message.message_id,
-                        "headers": repr(client._notify_by_email_get_headers()),
-                        "body_html": client._notify_by_email_render_layout(
-                            message,
-                            group,
-                            msg_vals=msg_vals,
-                            render_values=render_values,
-                        ),
-                        "recipient_ids": [
-                            fields.Command.link(pid) for pid in group["recipients"]
-                        ],
-                    }
-                )
-        mails = self.env["mail.mail"].sudo().create(mail_values)
-        self.env["mail.notification"].sudo().create(
-            [
-                {
-                    "author_id": mail.author_id.id,
-                    "is_read": True,
-                    "mail_mail_id": mail.id,
-                    "mail_message_id": mail.mail_message_id.id,
-                    "notification_status": "ready",
-                    "notification_type": "email",
-                    "res_partner_id": recipient.id,
-                }
-                for mail in mails
-                for recipient in mail.recipient_ids
-            ]
-        )
-        for reminder, message in zip(reminders, messages, strict=True):
+        else:
+            messages = {
+                reminder: reminder._post_email(email, pdfs[reminder])
+                for reminder, email in emails.items()
+            }
+        for reminder, message in messages.items():
             reminder.mail_message_id = message
+
+    def _post_email(self, email, pdfs):
+        """Post one reminder's email on its client through Odoo's mail API.
+
+        :param email: {rendered, recipients, letters}
+        :param pdfs: the PDFs of its invoices
+        :return: the mail.message
+        """
+        self.ensure_one()
+        author = self._get_mail_author()
+        return (
+            self.partner_id.sudo()
+            # Queued like the batch's: the mail scheduler sends it after the
+            # commit (_trigger_mail_queue), one worker at a time.
+            .with_context(mail_create_nosubscribe=True, mail_notify_force_send=False)
+            .message_post(
+                body=email["rendered"]["body_html"],
+                subject=email["rendered"]["subject"],
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                author_id=author.id,
+                email_from=author.email_formatted,
+                partner_ids=email["recipients"].ids,
+                attachment_ids=(pdfs | email["letters"]).ids,
+                email_layout_xmlid="mail.mail_notification_light",
+                record_company_id=self.company_id.id,
+                force_email_company=self.company_id,
+                force_email_lang=self._get_mail_lang(),
+            )
+        )
+
+    def _get_mail_author(self):
+        """Who signs the reminder: the accountant who sends it, or the user
+        running the scheduled action."""
+        return self.user_id.partner_id or self.env.user.partner_id
 
     def _trigger_mail_queue(self):
         """Wake the mail scheduler up: once per batch of reminders sent, and
@@ -642,29 +594,22 @@ class FreelanceDunningReminder(models.Model):
             getattr(self.browse(message_ids), action)(level)
 
     def _schedule_activities(self, act_type_xmlid, activities):
-        """Schedule activities on the clients in one batch.
+        """Schedule activities on the clients, through Odoo's ``activity_schedule``.
 
         :param activities: [(reminder, summary, note)]
         """
-        if self.env.context.get("mail_activity_automation_skip"):
-            return self.env["mail.activity"]
-        activity_type = self.env.ref(act_type_xmlid, raise_if_not_found=False)
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        return self.env["mail.activity"].create(
-            [
-                {
-                    "activity_type_id": activity_type.id if activity_type else False,
-                    "summary": summary,
-                    "automated": True,
-                    "note": note,
-                    "date_deadline": fields.Date.context_today(self),
-                    "res_model_id": model_id,
-                    "res_id": message.partner_id.id,
-                    "user_id": message.user_id.id or self.env.uid,
-                }
-                for message, summary, note in activities
-            ]
-        )
+        scheduled = self.env["mail.activity"]
+        for message, summary, note in activities:
+            scheduled |= (
+                message.partner_id.activity_schedule(
+                    act_type_xmlid,
+                    summary=summary,
+                    note=note,
+                    user_id=message.user_id.id or self.env.uid,
+                )
+                or self.env["mail.activity"]
+            )
+        return scheduled
 
     # Level actions --------------------------------------------------------
 
@@ -742,16 +687,20 @@ class FreelanceDunningReminder(models.Model):
                 lines.append((event, "indemnity", event.indemnity))
         if not lines:
             return
-        journal = self.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", self.company_id.id)], limit=1
-        )
+        values = {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+        }
+        # The journal Odoo proposes for a customer invoice of the company
+        # (account.move's journal_id default, _search_default_journal), and its
+        # income account for every line.
+        journal = self.env["account.move"].new(values).journal_id
         penalty = self.env["account.move"].create(
             {
-                "move_type": "out_invoice",
-                "partner_id": self.partner_id.id,
-                "company_id": self.company_id.id,
+                **values,
                 "journal_id": journal.id,
-                "currency_id": self.currency_id.id,
                 "invoice_line_ids": [
                     fields.Command.create(
                         {

@@ -142,6 +142,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             notice.action_validate()
         self.assertEqual(notice.state, "sent")
         self.assertTrue(notice.letter_id, "the formal notice letter is printed")
+        self.assertEqual(
+            notice._render_letter(),
+            notice.letter_id,
+            "printed again from the PDF the report stored: one per reminder",
+        )
         self.assertEqual(line.dunning_level_id, self._level("Formal notice"))
         final = self._run("2025-08-20")
         self.assertEqual(final.state, "waiting")
@@ -582,3 +587,122 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
                 self.company, date(2025, 6, 21), user=accountant
             )
         self.assertEqual(message.state, "sent", message.error)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderEmailPaths(FreelanceDunningCommon, MockEmail):
+    """The batch (freelance.dunning.mail.batch) and Odoo's message_post post
+    the same email: this fails when an upgrade of Odoo changes what the batch
+    mirrors."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.engine = cls.env["freelance.dunning.engine"]
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mock_mail_gateway(mail_unlink_sent=False))
+
+    _invoice = TestDunning._invoice
+    _run = TestDunning._run
+
+    def _set_path(self, path):
+        self.env["ir.config_parameter"].set_param(
+            "freelance_dunning.reminder_email_path", path
+        )
+
+    def _describe(self, message):
+        """What the client receives and what the chatter shows, without ids."""
+        mails = (
+            self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        )
+        return {
+            "message": {
+                name: message[name]
+                for name in (
+                    "model",
+                    "res_id",
+                    "message_type",
+                    "subtype_id",
+                    "author_id",
+                    "email_from",
+                    "reply_to",
+                    "subject",
+                    "body",
+                    "partner_ids",
+                    "email_layout_xmlid",
+                    "record_name",
+                    "record_company_id",
+                )
+            },
+            "attachments": sorted(message.attachment_ids.mapped("name")),
+            "notifications": sorted(
+                (
+                    notification.res_partner_id.id,
+                    notification.notification_type,
+                    notification.notification_status,
+                    notification.is_read,
+                )
+                for notification in message.notification_ids
+            ),
+            "mails": [
+                {
+                    "recipients": mail.recipient_ids,
+                    "subject": mail.subject,
+                    "email_from": mail.email_from,
+                    "reply_to": mail.reply_to,
+                    "body": mail.body_html.replace(
+                        message.message_id or "", "MESSAGE-ID"
+                    ),
+                    "attachments": sorted(mail.attachment_ids.mapped("name")),
+                    "auto_delete": mail.auto_delete,
+                    "state": mail.state,
+                }
+                for mail in mails
+            ],
+            "followers": message.env["res.partner"]
+            .browse(message.res_id)
+            .message_partner_ids,
+        }
+
+    def test_batch_and_message_post_post_the_same_email(self):
+        second = self.env["res.partner"].create(
+            {"name": "Nora Castel", "email": "nora@example.com", "lang": "en_US"}
+        )
+        for client in self.client | second:
+            client.message_unsubscribe(client.message_partner_ids.ids)
+        self._invoice(1200.0, due="2025-06-20")
+        self._invoice(800.0, due="2025-06-20", partner=second)
+        self._set_path("batch")
+        reminders = self._run("2025-06-21")
+        self.assertEqual(len(reminders), 2, "rendered and posted as one batch")
+        for reminder in reminders:
+            with self.subTest(client=reminder.partner_id.name):
+                batch = self._describe(reminder.mail_message_id)
+                email = reminder._prepare_delivery(reminder._render_email())
+                pdfs = reminder._get_invoice_attachments()[reminder]
+                with freeze_time("2025-06-21"):
+                    alone = self._describe(reminder._post_email(email, pdfs))
+                self.assertTrue(batch["mails"] and batch["notifications"])
+                self.assertEqual(batch, alone)
+
+    def test_odoo_path_sends_the_reminders(self):
+        self._set_path("odoo")
+        self._invoice(1200.0, due="2025-06-20")
+        reminder = self._run("2025-06-21")
+        self.assertEqual(reminder.state, "sent")
+        message = reminder.mail_message_id
+        self.assertEqual(message.model, "res.partner")
+        self.assertEqual(message.partner_ids, self.client)
+        self.assertEqual(len(message.attachment_ids), 1, "the invoice attached")
+        self.assertIn("1,200.00", message.subject)
+        self.assertEqual(
+            message.notification_ids.filtered(
+                lambda n: n.notification_type == "email"
+            ).res_partner_id,
+            self.client,
+        )

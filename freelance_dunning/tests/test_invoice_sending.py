@@ -11,7 +11,7 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
     def setUp(self):
         super().setUp()
         self.enterContext(self.mock_mail_gateway())
-        self.cron = self.env.ref("freelance_dunning.ir_cron_send_posted_invoices")
+        self.cron = self.env.ref("account.ir_cron_account_move_send")
 
     def _post_invoice(self, partner=None):
         invoice = self.env["account.move"].create(
@@ -65,10 +65,21 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
     def test_setting_off_and_deposit_invoices_not_sent_twice(self):
         self.company.invoice_send_at_once = False
         self.assertFalse(self._post_invoice().send_at_once_state)
+        self.assertEqual(
+            self._post_invoice()._get_mail_template(),
+            self.env.ref("account.email_template_edi_invoice"),
+            "an invoice of no installment keeps Odoo's wording on the Send button",
+        )
         self.company.invoice_send_at_once = True
         order = self._confirm(self._create_order())
         deposit = order.deposit_invoice_ids
         self.assertTrue(deposit.is_move_sent, "sent by the deposit flow")
+        template = self.env.ref("freelance_dunning.mail_template_installment_invoice")
+        self.assertEqual(
+            self.env["account.move.send"]._get_default_mail_template_id(deposit),
+            template,
+            "the Send button words a deposit invoice as the automatic sending does",
+        )
         self.cron.method_direct_trigger()
         self.assertEqual(deposit.send_at_once_state, "sent")
         self.assertEqual(
