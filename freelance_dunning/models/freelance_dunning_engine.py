@@ -261,7 +261,9 @@ class FreelanceDunningEngine(models.AbstractModel):
     @api.model
     def _create_reminder(self, company, partner, currency, today, items, user=None):
         return self.env["freelance.dunning.reminder"].create(
-            self._prepare_reminder_values(company, partner, currency, today, items, user)
+            self._prepare_reminder_values(
+                company, partner, currency, today, items, user
+            )
         )
 
     @api.model

@@ -287,7 +287,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
             with self.assertRaises(UserError):
                 wizard.action_send()
-        self.assertEqual(self.env["freelance.dunning.reminder"].search_count([]), before)
+        self.assertEqual(
+            self.env["freelance.dunning.reminder"].search_count([]), before
+        )
         self._check()
 
     def test_private_engine_methods_are_not_remote(self):
@@ -298,6 +300,15 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             "_send",
             "_undo_delivery",
             "_lock_run",
+            # The business rules take explicit arguments: never over RPC.
+            "_record_signed_copy",
+            "_open_work_gate_early",
+            "_waive_deposit",
+            "_set_client_blacklist",
+            "_lift_client_blacklist",
+            "_pause_dunning",
+            "_resume_dunning",
+            "_allow_invoicing_behind_gate",
         ):
             with self.subTest(method=name):
                 self.assertDenied(lambda n=name: check_method_name(n))
@@ -361,7 +372,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                         lambda u=user: waiting.with_user(u).action_validate()
                     )
                 self.assertDenied(
-                    lambda u=user: self.invoice.with_user(u).action_dunning_pause(
+                    lambda u=user: self.invoice.with_user(u)._pause_dunning(
                         "disputed", date(2099, 1, 1)
                     )
                 )
@@ -414,9 +425,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             )
         )
         self.assertFalse(self.client.client_blacklisted)
-        self.env["freelance.client.blacklist.wizard"].with_user(self.dunning_manager).create(
-            {"partner_id": self.client.id, "reason": "late_payer"}
-        ).action_apply()
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.dunning_manager
+        ).create({"partner_id": self.client.id, "reason": "late_payer"}).action_apply()
         self.assertTrue(self.client.client_blacklisted)
 
     # ------------------------------------------------------------------
