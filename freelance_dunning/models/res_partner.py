@@ -21,6 +21,8 @@ BLACKLIST_REASONS = [
     ("scope", "Ignores time and scope"),
     ("other", "Other"),
 ]
+# Companies whose blacklist _write_client_blacklist is writing.
+BLACKLIST_WRITING = "freelance_dunning.client_blacklist_writing"
 BLACKLIST_FIELDS = {
     "client_blacklisted",
     "client_blacklist_reason",
@@ -151,7 +153,12 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         blacklist_keys = BLACKLIST_FIELDS & set(vals)
-        if blacklist_keys and not self._is_blacklist_copy_of_company(vals):
+        writing = self.env.cr.cache.get(BLACKLIST_WRITING, ())
+        if (
+            blacklist_keys
+            and not all(partner_id in writing for partner_id in self.ids)
+            and not self._is_blacklist_copy_of_company(vals)
+        ):
             # Blacklist changes: managers only, on the company (a contact's
             # blacklist is its company's). Lifting needs a written reason, which
             # only _lift_client_blacklist takes: a plain write never lifts.
@@ -243,9 +250,17 @@ class ResPartner(models.Model):
         """Write the blacklist fields of these companies; Odoo syncs their contacts.
 
         The dunning manager's right, whoever may edit contacts: callers check
-        it first. Written as the company, past this model's write() rules.
+        it first. Written as the company, past this model's write() rules: the
+        companies are marked on the cursor for the write, where no caller over
+        RPC reaches (unlike a context key).
         """
-        return super(ResPartner, self.sudo()).write(vals)
+        writing = self.env.cr.cache.setdefault(BLACKLIST_WRITING, set())
+        added = set(self.ids) - writing
+        writing.update(added)
+        try:
+            return self.sudo().write(vals)
+        finally:
+            writing.difference_update(added)
 
     def _set_client_blacklist(self, reason, note=None):
         """Blacklist these clients (their companies) for a reason; log it.

@@ -190,7 +190,18 @@ class SaleOrder(models.Model):
         deposit and work gate rules do not apply to them.
         """
         module = self.env.context.get("install_module")
-        return bool(module) and not module.startswith("freelance_dunning")
+        if not module or module.startswith("freelance_dunning"):
+            return False
+        # The loader's context key is no proof (any caller over RPC can set
+        # it): the module must really be installing or upgrading.
+        return bool(
+            self.env["ir.module.module"]
+            .sudo()
+            .search_count(
+                [("name", "=", module), ("state", "in", ("to install", "to upgrade"))],
+                limit=1,
+            )
+        )
 
     @api.depends(
         "order_line.is_offered", "order_line.price_unit", "order_line.product_uom_qty"

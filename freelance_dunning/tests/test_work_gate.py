@@ -367,6 +367,18 @@ class TestWorkGate(FreelanceDunningCommon):
 
     def test_orders_from_other_addons_data_files(self):
         """Sample orders loaded by another addon's data files are not gated."""
+        forged = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .with_context(install_module="sale_project")
+            .create({"partner_id": self.client.id})
+        )
+        self.assertTrue(forged.work_gate_required, "the context key alone: gated")
+        self.assertTrue(forged.deposit_required)
+        # What Odoo's loader does: the module is installing while its data loads.
+        self.env["ir.module.module"].search(
+            [("name", "=", "sale_project")]
+        ).state = "to install"
         order = self._create_order().with_context(install_module="sale_project")
         loaded = (
             self.env["sale.order"]
