@@ -1,5 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from .res_partner import is_dunning_user
 
 
 class AccountMove(models.Model):
@@ -142,11 +144,37 @@ class AccountMove(models.Model):
         }
 
     def action_dunning_resume(self):
-        self.write({"dunning_pause_until": False, "dunning_pause_reason": False})
+        self._resume_dunning()
         return True
 
-    def action_dunning_pause(self, reason, until, note=None):
-        """Pause the reminders of these invoices until a date (dispute, promise)."""
+    def _check_dunning_pause_rights(self):
+        if not is_dunning_user(self.env):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning user may pause the reminders of an invoice or "
+                    "resume them."
+                )
+            )
+        self.check_access("write")
+
+    def _pause_dunning(self, reason, until, note=None):
+        """Pause the reminders of these invoices until a date (dispute, promise).
+
+        :param reason: "disputed" or "promise"
+        :param until: the last day without reminders (a date after today)
+        :param note: what was said or promised, kept in the chatter
+        """
+        self._check_dunning_pause_rights()
+        reasons = dict(
+            self._fields["dunning_pause_reason"]._description_selection(self.env)
+        )
+        if reason not in reasons:
+            raise UserError(
+                self.env._(
+                    "Choose why the reminders are paused: %(reasons)s.",
+                    reasons=", ".join(reasons.values()),
+                )
+            )
         until = fields.Date.to_date(until)
         if not until or until <= fields.Date.context_today(self):
             raise UserError(self.env._("A pause needs an end date in the future."))
@@ -156,11 +184,17 @@ class AccountMove(models.Model):
                 body=self.env._(
                     "Reminders paused until %(date)s (%(reason)s). %(note)s",
                     date=fields.Date.to_string(until),
-                    reason=dict(self._fields["dunning_pause_reason"].selection)[reason],
+                    reason=reasons[reason],
                     note=note or "",
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        return True
+
+    def _resume_dunning(self):
+        """Resume the reminders of these invoices now (the pause ends)."""
+        self._check_dunning_pause_rights()
+        self.write({"dunning_pause_until": False, "dunning_pause_reason": False})
         return True
 
     # ------------------------------------------------------------------

@@ -1,6 +1,12 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
+
+# Schedules whose own write() is editing their installments (see
+# _editing_installments).
+SCHEDULES_EDITING = "freelance_dunning.schedules_editing_installments"
 
 
 class FreelancePaymentSchedule(models.Model):
@@ -87,9 +93,25 @@ class FreelancePaymentSchedule(models.Model):
         return schedules
 
     def write(self, vals):
-        return super(
-            FreelancePaymentSchedule, self.with_context(freelance_schedule_write=True)
-        ).write(vals)
+        # The installments edited through their schedule are checked once, on
+        # the schedule (its constraint), not one by one while they change.
+        with self._editing_installments():
+            return super().write(vals)
+
+    @contextmanager
+    def _editing_installments(self):
+        """Mark these schedules as editing their installments for the block.
+
+        Kept on the cursor, where no caller over RPC reaches: an installment
+        written on its own is always checked (see its write()).
+        """
+        editing = self.env.cr.cache.setdefault(SCHEDULES_EDITING, set())
+        added = set(self.ids) - editing
+        editing.update(added)
+        try:
+            yield
+        finally:
+            editing.difference_update(added)
 
     def _prepare_order_installments(self):
         """Values of the installments a quotation gets from this schedule."""

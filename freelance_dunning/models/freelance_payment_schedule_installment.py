@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .freelance_payment_schedule import SCHEDULES_EDITING
+
 INSTALLMENT_TRIGGERS = [
     ("signature", "At signature"),
     ("milestone", "At mid-way milestone"),
@@ -58,8 +60,9 @@ class FreelancePaymentScheduleInstallment(models.Model):
         # An installment edited on its own must keep its schedule at 100%; edits
         # made through the schedule are checked once, on the schedule.
         result = super().write(vals)
-        if {"percent", "schedule_id"} & set(vals) and not self.env.context.get(
-            "freelance_schedule_write"
-        ):
-            self.schedule_id._check_installments()
+        if {"percent", "schedule_id"} & set(vals):
+            editing = self.env.cr.cache.get(SCHEDULES_EDITING, ())
+            self.schedule_id.filtered(
+                lambda s: s.id not in editing
+            )._check_installments()
         return result

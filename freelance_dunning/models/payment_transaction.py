@@ -14,11 +14,12 @@ class PaymentTransaction(models.Model):
         When a client pays the deposit online before the order is confirmed, the
         deposit invoice is issued at confirmation, linked to the transaction and
         reconciled by Odoo; it is emailed here, once paid, and the work gate of
-        the order opens. Nothing here may raise: a payment must never be lost.
+        the order opens. What Odoo invoices for the payment is issued even while
+        the gate is closed. Nothing here may raise: a payment must never be lost.
         """
-        result = super(
-            PaymentTransaction, self.with_context(freelance_payment_processing=True)
-        )._post_process()
+        # What Odoo invoices for a payment received online passes the gate.
+        with self.sale_order_ids.sudo()._allow_invoicing_behind_gate():
+            result = super()._post_process()
         for tx in self.filtered(lambda t: t.state == "done"):
             try:
                 with self.env.cr.savepoint():

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+USER_GROUP = "freelance_dunning.group_dunning_user"
 MANAGER_GROUP = "freelance_dunning.group_dunning_manager"
 
 
@@ -9,12 +10,19 @@ def is_dunning_manager(env):
     return env.su or env.user.has_group(MANAGER_GROUP)
 
 
+def is_dunning_user(env):
+    """Whether the environment may handle deposits, signatures and pauses."""
+    return env.su or env.user.has_group(USER_GROUP)
+
+
 BLACKLIST_REASONS = [
     ("late_payer", "Chronic late payer"),
     ("disputes", "Disputes expertise"),
     ("scope", "Ignores time and scope"),
     ("other", "Other"),
 ]
+# Companies whose blacklist _write_client_blacklist is writing.
+BLACKLIST_WRITING = "freelance_dunning.client_blacklist_writing"
 BLACKLIST_FIELDS = {
     "client_blacklisted",
     "client_blacklist_reason",
@@ -88,16 +96,6 @@ class ResPartner(models.Model):
             *sorted(BLACKLIST_FIELDS),
         ]
 
-    def _commercial_sync_from_company(self):
-        return super(
-            ResPartner, self.with_context(freelance_commercial_sync=True)
-        )._commercial_sync_from_company()
-
-    def _commercial_sync_to_children(self, fields_to_sync=None):
-        return super(
-            ResPartner, self.with_context(freelance_commercial_sync=True)
-        )._commercial_sync_to_children(fields_to_sync)
-
     @api.constrains("deposit_policy", "payment_schedule_id")
     def _check_deposit_policy(self):
         for partner in self:
@@ -155,20 +153,51 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         blacklist_keys = BLACKLIST_FIELDS & set(vals)
-        if blacklist_keys and not self.env.context.get("freelance_commercial_sync"):
+        writing = self.env.cr.cache.get(BLACKLIST_WRITING, ())
+        if (
+            blacklist_keys
+            and not all(partner_id in writing for partner_id in self.ids)
+            and not self._is_blacklist_copy_of_company(vals)
+        ):
             # Blacklist changes: managers only, on the company (a contact's
-            # blacklist is its company's), lifting with a written reason.
+            # blacklist is its company's). Lifting needs a written reason, which
+            # only _lift_client_blacklist takes: a plain write never lifts.
             self._check_blacklist_rights()
             other_vals = {k: v for k, v in vals.items() if k not in blacklist_keys}
             if other_vals:
                 super().write(other_vals)
             companies = self.commercial_partner_id
-            blacklist_vals = self._prepare_blacklist_vals(vals, blacklist_keys)
-            was = {partner.id: partner.client_blacklisted for partner in companies}
-            # The dunning manager's right, whoever may edit contacts: written
-            # and logged as the company, signed by them.
-            super(ResPartner, companies.sudo()).write(blacklist_vals)
-            companies.sudo()._log_blacklist_change(vals, was)
+            if "client_blacklisted" in vals and not vals["client_blacklisted"]:
+                raise UserError(
+                    self.env._("Lifting a client's blacklist needs a written reason.")
+                )
+            if vals.get("client_blacklisted"):
+                for company in companies:
+                    reason = vals.get(
+                        "client_blacklist_reason", company.client_blacklist_reason
+                    )
+                    if not reason:
+                        raise ValidationError(
+                            self.env._(
+                                "Give the reason why %(client)s is blacklisted.",
+                                client=company.display_name,
+                            )
+                        )
+                    company._set_client_blacklist(
+                        reason,
+                        vals.get(
+                            "client_blacklist_note", company.client_blacklist_note
+                        ),
+                    )
+                blacklist_keys -= {
+                    "client_blacklisted",
+                    "client_blacklist_reason",
+                    "client_blacklist_note",
+                }
+            if blacklist_keys:
+                companies._write_client_blacklist(
+                    {key: vals[key] for key in blacklist_keys}
+                )
             return True
         result = super().write(vals)
         if {"deposit_policy", "payment_schedule_id"} & set(vals):
@@ -193,66 +222,127 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._("Only a dunning manager may blacklist a client or lift it.")
             )
+        # The manager must see the clients: no blacklisting across companies.
+        self.check_access("read")
 
-    def _prepare_blacklist_vals(self, vals, keys):
-        blacklist_vals = {key: vals[key] for key in keys}
-        if "client_blacklisted" in vals and not vals["client_blacklisted"]:
-            if not self.env.context.get("client_blacklist_lift_reason"):
-                raise UserError(
-                    self.env._("Lifting a client's blacklist needs a written reason.")
-                )
-            blacklist_vals.update(
-                {
-                    "client_blacklist_reason": False,
-                    "client_blacklist_note": False,
-                    "client_blacklist_date": False,
-                    "client_blacklist_user_id": False,
-                }
-            )
-        elif vals.get("client_blacklisted"):
-            blacklist_vals.setdefault(
-                "client_blacklist_date", fields.Date.context_today(self)
-            )
-            blacklist_vals.setdefault("client_blacklist_user_id", self.env.uid)
-        return blacklist_vals
+    def _is_blacklist_copy_of_company(self, vals):
+        """Whether this write only gives contacts their company's blacklist.
 
-    def _log_blacklist_change(self, vals, was):
-        """Who blacklisted or lifted, and why, in the client's chatter."""
+        Odoo's commercial sync copies the company's blacklist to its contacts
+        (on creation, on a change of company, after the company's own change):
+        the values are the company's already, so the write decides nothing.
+        """
+        if "parent_id" in vals:
+            return False
+        for partner in self:
+            company = partner.commercial_partner_id
+            if company == partner:
+                return False
+            for key in BLACKLIST_FIELDS & set(vals):
+                field = self._fields[key]
+                if field.convert_to_cache(
+                    vals[key], partner, validate=False
+                ) != field.convert_to_cache(company[key], company, validate=False):
+                    return False
+        return True
+
+    def _write_client_blacklist(self, vals):
+        """Write the blacklist fields of these companies; Odoo syncs their contacts.
+
+        The dunning manager's right, whoever may edit contacts: callers check
+        it first. Written as the company, past this model's write() rules: the
+        companies are marked on the cursor for the write, where no caller over
+        RPC reaches (unlike a context key).
+        """
+        writing = self.env.cr.cache.setdefault(BLACKLIST_WRITING, set())
+        added = set(self.ids) - writing
+        writing.update(added)
+        try:
+            return self.sudo().write(vals)
+        finally:
+            writing.difference_update(added)
+
+    def _set_client_blacklist(self, reason, note=None):
+        """Blacklist these clients (their companies) for a reason; log it.
+
+        :param reason: a key of BLACKLIST_REASONS
+        :param note: what happened, kept on the client
+        """
+        self._check_blacklist_rights()
         reasons = dict(
             self._fields["client_blacklist_reason"]._description_selection(self.env)
         )
-        lifting = "client_blacklisted" in vals and not vals["client_blacklisted"]
-        for partner in self:
-            if vals.get("client_blacklisted") and not was[partner.id]:
-                body = self.env._(
+        if not reason:
+            raise UserError(self.env._("Choose why the client is blacklisted."))
+        if reason not in reasons:
+            raise UserError(
+                self.env._(
+                    "%(reason)s is not a blacklist reason: choose one of %(reasons)s.",
+                    reason=reason,
+                    reasons=", ".join(reasons.values()),
+                )
+            )
+        companies = self.commercial_partner_id
+        newly = companies.filtered(lambda p: not p.client_blacklisted)
+        companies._write_client_blacklist(
+            {
+                "client_blacklisted": True,
+                "client_blacklist_reason": reason,
+                "client_blacklist_note": note or False,
+                "client_blacklist_date": fields.Date.context_today(self),
+                "client_blacklist_user_id": self.env.uid,
+            }
+        )
+        for partner in newly.sudo():
+            partner.message_post(
+                body=self.env._(
                     "Blacklisted by %(user)s (%(reason)s). %(note)s",
                     user=self.env.user.name,
-                    reason=reasons.get(partner.client_blacklist_reason, ""),
-                    note=partner.client_blacklist_note or "",
-                )
-            elif lifting and was[partner.id]:
-                body = self.env._(
+                    reason=reasons[reason],
+                    note=note or "",
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _lift_client_blacklist(self, reason):
+        """Lift the blacklist of these clients (their companies), with a reason.
+
+        :param reason: why the company works with the client again (text)
+        """
+        self._check_blacklist_rights()
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Write down why the blacklist is lifted."))
+        companies = self.commercial_partner_id.filtered("client_blacklisted")
+        companies._write_client_blacklist(
+            {
+                "client_blacklisted": False,
+                "client_blacklist_reason": False,
+                "client_blacklist_note": False,
+                "client_blacklist_date": False,
+                "client_blacklist_user_id": False,
+            }
+        )
+        for partner in companies.sudo():
+            partner.message_post(
+                body=self.env._(
                     "Blacklist lifted by %(user)s: %(reason)s",
                     user=self.env.user.name,
-                    reason=self.env.context.get("client_blacklist_lift_reason"),
-                )
-            else:
-                continue
-            partner.message_post(body=body, subtype_xmlid="mail.mt_note")
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     def _dunning_blacklist(self, level):
         """Dunning level action: blacklist the client as a chronic late payer."""
         for partner in self.commercial_partner_id.filtered(
             lambda p: not p.client_blacklisted
         ):
-            partner.sudo().write(
-                {
-                    "client_blacklisted": True,
-                    "client_blacklist_reason": "late_payer",
-                    "client_blacklist_note": self.env._(
-                        "Reached the reminder level %(level)s.", level=level.name
-                    ),
-                }
+            partner.sudo()._set_client_blacklist(
+                "late_payer",
+                self.env._("Reached the reminder level %(level)s.", level=level.name),
             )
 
     def _get_blacklist_proposal(self):

@@ -1,15 +1,21 @@
 import logging
+from contextlib import contextmanager
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
-from .res_partner import is_dunning_manager
+from .res_partner import is_dunning_manager, is_dunning_user
 
 _logger = logging.getLogger(__name__)
 
 PAID_TRANSACTION_STATES = ("authorized", "done")
+# Orders the addon itself is invoicing behind a closed gate, kept on the
+# cursor (see _allow_invoicing_behind_gate).
+INVOICING_BEHIND_GATE = "freelance_dunning.invoicing_behind_gate"
 
 
 class SaleOrder(models.Model):
@@ -184,7 +190,18 @@ class SaleOrder(models.Model):
         deposit and work gate rules do not apply to them.
         """
         module = self.env.context.get("install_module")
-        return bool(module) and not module.startswith("freelance_dunning")
+        if not module or module.startswith("freelance_dunning"):
+            return False
+        # The loader's context key is no proof (any caller over RPC can set
+        # it): the module must really be installing or upgrading.
+        return bool(
+            self.env["ir.module.module"]
+            .sudo()
+            .search_count(
+                [("name", "=", module), ("state", "in", ("to install", "to upgrade"))],
+                limit=1,
+            )
+        )
 
     @api.depends(
         "order_line.is_offered", "order_line.price_unit", "order_line.product_uom_qty"
@@ -386,6 +403,37 @@ class SaleOrder(models.Model):
                     )
                 )
 
+    def _waive_deposit(self, reason):
+        """Waive the deposit of these quotations, a dunning manager's decision.
+
+        :param reason: why no deposit is asked, kept in each quotation's chatter
+        """
+        if not is_dunning_manager(self.env):
+            raise AccessError(self.env._("Only a dunning manager may waive a deposit."))
+        self.check_access("write")
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Write down why the deposit is waived."))
+        confirmed = self.filtered(lambda o: o.state not in ("draft", "sent"))
+        if confirmed:
+            raise UserError(
+                self.env._(
+                    "The deposit of a confirmed order cannot be waived (%(orders)s).",
+                    orders=", ".join(confirmed.mapped("name")),
+                )
+            )
+        self.deposit_required = False
+        for order in self:
+            order.message_post(
+                body=Markup("%s<br/>%s")
+                % (
+                    self.env._("Deposit waived by %(user)s.", user=self.env.user.name),
+                    reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
@@ -523,21 +571,19 @@ class SaleOrder(models.Model):
         if not installment.is_deposit and not pending_after:
             # The balance: Odoo's final invoice, deducting every down payment.
             self._force_lines_to_invoice_policy_order()
-            invoice = self.with_context(
-                raise_if_nothing_to_invoice=False, freelance_installment_invoicing=True
-            )._create_invoices(final=True)
+            with self._allow_invoicing_behind_gate():
+                invoice = self.with_context(
+                    raise_if_nothing_to_invoice=False
+                )._create_invoices(final=True)
             if invoice:
                 return invoice[:1]
-        wizard = (
-            self.env["sale.advance.payment.inv"]
-            .with_context(freelance_installment_id=installment.id)
-            .create(
-                {
-                    "sale_order_ids": [Command.set(self.ids)],
-                    "advance_payment_method": "fixed",
-                    "fixed_amount": installment.amount,
-                }
-            )
+        wizard = self.env["sale.advance.payment.inv"].create(
+            {
+                "sale_order_ids": [Command.set(self.ids)],
+                "advance_payment_method": "fixed",
+                "fixed_amount": installment.amount,
+                "freelance_installment_id": installment.id,
+            }
         )
         return wizard._create_invoices(self)
 
@@ -699,6 +745,70 @@ class SaleOrder(models.Model):
     def _has_to_be_paid(self):
         return super()._has_to_be_paid() and not self._blacklist_refuses_business()
 
+    def _record_signed_copy(self, signed_by, signed_on, file, filename=None):
+        """Record the copy of this quotation that the client signed on paper or
+        by email: it counts as the signature, and is kept in the chatter.
+
+        :param signed_by: the signatory's name
+        :param signed_on: the date of the signature (a date, not in the future)
+        :param file: the signed copy, base64-encoded
+        :param filename: its file name (default: "<quotation> - signed.pdf")
+        """
+        self.ensure_one()
+        if not is_dunning_user(self.env):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning user (salesperson or invoicing user) may record "
+                    "the signed copy of a quotation."
+                )
+            )
+        self.check_access("write")
+        if self.state not in ("draft", "sent"):
+            raise UserError(
+                self.env._(
+                    "%(order)s is no longer a quotation: its signature cannot change.",
+                    order=self.name,
+                )
+            )
+        if self._is_signed():
+            raise UserError(self.env._("%(order)s is already signed.", order=self.name))
+        if not file:
+            raise UserError(self.env._("Attach the signed copy of the quotation."))
+        signed_by = (signed_by or "").strip()
+        signed_on = fields.Date.to_date(signed_on)
+        if not signed_by or not signed_on:
+            raise UserError(
+                self.env._("Give the name of the signatory and the date of signature.")
+            )
+        if signed_on > fields.Date.context_today(self):
+            raise UserError(self.env._("The signature date cannot be in the future."))
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": filename or f"{self.name} - signed.pdf",
+                "datas": file,
+                "res_model": "sale.order",
+                "res_id": self.id,
+            }
+        )
+        self.write(
+            {
+                "signed_copy_id": attachment.id,
+                "signed_by": signed_by,
+                "signed_on": fields.Datetime.to_datetime(signed_on),
+            }
+        )
+        self.message_post(
+            body=Markup("%s")
+            % self.env._(
+                "Signed copy recorded: signed by %(name)s on %(date)s.",
+                name=signed_by,
+                date=fields.Date.to_string(signed_on),
+            ),
+            attachment_ids=attachment.ids,
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
+
     @api.depends(
         "work_gate_required",
         "signature",
@@ -808,6 +918,55 @@ class SaleOrder(models.Model):
         """Hook: start what Odoo held back while the gate was closed (bridges)."""
         return True
 
+    def _open_work_gate_early(self, reason):
+        """Open the work gate of this order before its deposit is paid, a dunning
+        manager's decision: the work starts now, the reason is kept.
+
+        :param reason: why the work starts early (text)
+        """
+        self.ensure_one()
+        if not is_dunning_manager(self.env):
+            raise AccessError(
+                self.env._("Only a dunning manager may open a work gate early.")
+            )
+        self.check_access("write")
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Write down why the work starts early."))
+        if self._blacklist_refuses_business():
+            raise UserError(
+                self.env._(
+                    "%(client)s is blacklisted: no work starts before the deposit is "
+                    "paid.",
+                    client=self.partner_id.commercial_partner_id.name,
+                )
+            )
+        if self.state != "sale" or self._is_work_open():
+            raise UserError(
+                self.env._(
+                    "The work gate of %(order)s is not waiting for a deposit.",
+                    order=self.name,
+                )
+            )
+        self.write(
+            {
+                "work_gate_override_reason": reason,
+                "work_gate_override_user_id": self.env.uid,
+                "work_gate_override_date": fields.Datetime.now(),
+                "work_suspended": False,
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Work gate opened early by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=reason,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        self._start_work_if_gate_open()
+        return True
+
     @api.model
     def _cron_open_work_gates(self):
         """Open the gates whose deposit got paid without passing by a hook."""
@@ -821,16 +980,31 @@ class SaleOrder(models.Model):
         )
         orders._start_work_if_gate_open()
 
+    @contextmanager
+    def _allow_invoicing_behind_gate(self):
+        """Let the addon itself invoice these orders while their gate is closed.
+
+        For the schedule's installments and for what a payment received online
+        invoices. The permission lives on the cursor for the duration of the
+        block, where no caller over RPC reaches (unlike a context key).
+        """
+        allowed = self.env.cr.cache.setdefault(INVOICING_BEHIND_GATE, set())
+        added = set(self.ids) - allowed
+        allowed.update(added)
+        try:
+            yield
+        finally:
+            allowed.difference_update(added)
+
     def _create_invoices(self, grouped=False, final=False, date=None):
         # While the gate is closed, only the schedule's invoices are issued.
-        context = self.env.context
-        if not (
-            context.get("freelance_installment_invoicing")
-            or context.get("freelance_payment_processing")
-        ):
-            self.filtered(
-                lambda o: o.work_gate_state in ("waiting_signature", "waiting_deposit")
-            )._check_work_open(self.env._("Invoicing"))
+        allowed = self.env.cr.cache.get(INVOICING_BEHIND_GATE, ())
+        self.filtered(
+            lambda o: (
+                o.id not in allowed
+                and o.work_gate_state in ("waiting_signature", "waiting_deposit")
+            )
+        )._check_work_open(self.env._("Invoicing"))
         return super()._create_invoices(grouped=grouped, final=final, date=date)
 
     def _suspend_work(self, reason):

@@ -192,7 +192,7 @@ class TestBadInput(FreelanceDunningCommon):
             for until in (date(2025, 6, 30), today):
                 with self.subTest(until=until):
                     self.assertRefused(
-                        lambda rec, u=until: rec.action_dunning_pause("disputed", u),
+                        lambda rec, u=until: rec._pause_dunning("disputed", u),
                         self.invoice,
                         ["dunning_pause_until"],
                         what=f"pause until {until}",

@@ -96,6 +96,75 @@ class TestClientBlacklist(FreelanceDunningCommon):
             )
         )
 
+    def test_model_methods_check_the_rights(self):
+        """The rules are the client's own methods: a salesman is refused there."""
+        message = "Only a dunning manager may blacklist a client or lift it."
+        with self.assertRaisesText(AccessError, message):
+            self.client.with_user(self.salesman)._set_client_blacklist(
+                "late_payer", "Paid late"
+            )
+        self.assertFalse(self.client.client_blacklisted)
+        client = self.client.with_user(self.manager)
+        with self.assertRaisesText(UserError, "Choose why the client is blacklisted."):
+            client._set_client_blacklist(False)
+        with self.assertRaisesText(UserError, "bogus is not a blacklist reason"):
+            client._set_client_blacklist("bogus")
+        self.assertFalse(self.client.client_blacklisted)
+        client._set_client_blacklist("scope", "Every week a new feature")
+        self.assertEqual(self.client.client_blacklist_reason, "scope")
+        with self.assertRaisesText(AccessError, message):
+            self.client.with_user(self.salesman)._lift_client_blacklist("Friend")
+        with self.assertRaisesText(
+            UserError, "Write down why the blacklist is lifted."
+        ):
+            client._lift_client_blacklist("   ")
+        self.assertTrue(self.client.client_blacklisted)
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": self.client.id}
+        )
+        self.assertTrue(contact.client_blacklisted)
+        client._lift_client_blacklist(" Paid everything ")
+        self.assertFalse(self.client.client_blacklisted)
+        self.assertFalse(contact.client_blacklisted, "its contacts follow")
+        self.assertTrue(
+            any(
+                f"Blacklist lifted by {self.manager.name}: Paid everything" in body
+                for body in self.client.message_ids.mapped("body")
+            )
+        )
+
+    def test_old_context_keys_grant_nothing(self):
+        """Context keys any RPC caller can set neither lift nor set a blacklist."""
+        self._blacklist(self.client)
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": self.client.id}
+        )
+        with self.assertRaisesText(UserError, "needs a written reason"):
+            self.client.with_user(self.manager).with_context(
+                client_blacklist_lift_reason="Friend of the boss"
+            ).write({"client_blacklisted": False})
+        for partner in (self.client, contact):
+            with self.assertRaisesText(AccessError, "dunning manager"):
+                partner.with_user(self.salesman).with_context(
+                    freelance_commercial_sync=True,
+                    client_blacklist_lift_reason="Friend of the boss",
+                ).write({"client_blacklisted": False})
+        self.assertTrue(self.client.client_blacklisted)
+        self.assertTrue(contact.client_blacklisted)
+        fine = self.env["res.partner"].create({"name": "Fine", "is_company": True})
+        with self.assertRaisesText(AccessError, "dunning manager"):
+            fine.with_user(self.salesman).with_context(
+                freelance_commercial_sync=True
+            ).write({"client_blacklisted": True, "client_blacklist_reason": "other"})
+        self.assertFalse(fine.client_blacklisted)
+        # Odoo's own sync still gives a contact its (new) company's blacklist.
+        contact.with_user(self.salesman).parent_id = fine
+        self.assertFalse(contact.client_blacklisted)
+        self.assertFalse(contact.client_blacklist_reason)
+        contact.with_user(self.salesman).parent_id = self.client
+        self.assertTrue(contact.client_blacklisted)
+        self.assertEqual(contact.client_blacklist_reason, "late_payer")
+
     def test_blacklisting_a_contact_goes_to_its_company(self):
         contact = self.env["res.partner"].create(
             {"name": "Jane", "parent_id": self.client.id}

@@ -125,7 +125,7 @@ class TestDashboard(FreelanceDunningCommon):
         quote = self._create_order()
         confirmed = self._confirm(self._create_order())
         late = self._invoice(800.0, "2025-07-01", "2025-07-15")
-        late.action_dunning_pause("disputed", "2025-09-30", "Scope disputed")
+        late._pause_dunning("disputed", "2025-09-30", "Scope disputed")
         self.other_client.write(
             {
                 "client_blacklisted": True,

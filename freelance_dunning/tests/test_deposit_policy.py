@@ -219,6 +219,40 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertFalse(copy.installment_ids.invoice_id)
         self.assertEqual(copy.deposit_state, "to_pay")
 
+    def test_waive_deposit_method_checks_the_rights(self):
+        order = self._create_order(user=self.salesman)
+        with self.assertRaisesText(
+            AccessError, "Only a dunning manager may waive a deposit."
+        ):
+            order.with_user(self.salesman)._waive_deposit("Friend")
+        with self.assertRaisesText(UserError, "Write down why the deposit is waived."):
+            order.with_user(self.manager)._waive_deposit("")
+        self.assertTrue(order.deposit_required, "nothing changed")
+        order.with_user(self.manager)._waive_deposit("Long-standing client")
+        self.assertFalse(order.deposit_required)
+        self.assertFalse(order.installment_ids)
+
+    def test_old_context_keys_change_no_deposit(self):
+        order = self._create_order(user=self.salesman)
+        installments = order.installment_ids
+        keys = {
+            "freelance_installment_invoicing": True,
+            "freelance_payment_processing": True,
+            "freelance_schedule_write": True,
+            "freelance_installment_id": installments[:1].id,
+            "freelance_commercial_sync": True,
+        }
+        salesman_order = order.with_user(self.salesman).with_context(**keys)
+        with self.assertRaisesText(AccessError, "Only a dunning manager may waive"):
+            salesman_order.write({"deposit_required": False})
+        with self.assertRaisesText(AccessError, "Only a dunning manager may waive"):
+            salesman_order.write(
+                {"payment_schedule_id": False, "deposit_required": False}
+            )
+        self.assertTrue(order.deposit_required)
+        self.assertEqual(order.installment_ids, installments)
+        self.assertEqual(order.deposit_percent, 50.0)
+
     def test_waiver_needs_manager_and_reason(self):
         order = self._create_order()
         Waiver = self.env["freelance.deposit.waiver.wizard"].with_context(

@@ -3,8 +3,9 @@ from datetime import date
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import html_sanitize, mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -271,12 +272,51 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
     def test_pause_and_resume(self):
         invoice = self._invoice(1000.0, due="2025-06-20")
         with freeze_time("2025-06-21"):
-            invoice.action_dunning_pause(
-                "disputed", date(2025, 7, 10), "Scope discussed"
-            )
+            invoice._pause_dunning("disputed", date(2025, 7, 10), "Scope discussed")
         self.assertFalse(self._run("2025-06-25"))
         self.assertFalse(self._run("2025-07-10"), "paused until the 10th included")
         self.assertEqual(self._run("2025-07-11").line_ids.move_id, invoice)
+
+    def test_pause_methods_check_the_rights(self):
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        employee = new_test_user(
+            self.env,
+            login="fd_pause_employee",
+            groups="base.group_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        refused = (
+            "Only a dunning user may pause the reminders of an invoice or resume them."
+        )
+        with freeze_time("2025-06-21"):
+            with self.assertRaisesText(AccessError, refused):
+                invoice.with_user(employee)._pause_dunning(
+                    "disputed", date(2025, 7, 10)
+                )
+            with self.assertRaisesText(
+                UserError, "Choose why the reminders are paused"
+            ):
+                invoice._pause_dunning("bogus", date(2025, 7, 10))
+            self.assertFalse(invoice.dunning_pause_until, "nothing changed")
+            invoice.with_user(self.salesman)._pause_dunning(
+                "promise", date(2025, 7, 10), "Paying on the 10th"
+            )
+        self.assertEqual(invoice.dunning_pause_reason, "promise")
+        self.assertTrue(
+            any(
+                "Reminders paused until 2025-07-10 (Promise to pay). Paying on the 10th"
+                in body
+                for body in invoice.message_ids.mapped("body")
+            )
+        )
+        for resume in ("_resume_dunning", "action_dunning_resume"):
+            with self.assertRaisesText(AccessError, refused):
+                getattr(invoice.with_user(employee), resume)()
+        self.assertEqual(invoice.dunning_pause_until, date(2025, 7, 10))
+        invoice.with_user(self.salesman).action_dunning_resume()
+        self.assertFalse(invoice.dunning_pause_until)
+        self.assertFalse(invoice.dunning_pause_reason)
 
     def test_failed_email_is_retried(self):
         invoice = self._invoice(1000.0, due="2025-06-20")

@@ -40,6 +40,23 @@ class TestPaymentSchedule(FreelanceDunningCommon):
         with self.assertRaisesText(ValidationError, "add up to 110"):
             self.schedule_50_25_25.installment_ids[-1].percent = 35
 
+    def test_installments_edited_through_their_schedule(self):
+        """Edited together on the schedule, checked once; alone, always checked."""
+        schedule = self.schedule_50_25_25
+        first, second, _third = schedule.installment_ids.sorted("sequence")
+        schedule.write(
+            {
+                "installment_ids": [
+                    Command.update(first.id, {"percent": 40}),
+                    Command.update(second.id, {"percent": 35}),
+                ]
+            }
+        )
+        self.assertEqual(schedule.summary, "40/35/25")
+        with self.assertRaisesText(ValidationError, "add up to 110"):
+            first.with_context(freelance_schedule_write=True).percent = 50
+        self.assertEqual(first.percent, 40, "the old context key grants nothing")
+
     def test_schedule_without_installments(self):
         with self.assertRaisesText(ValidationError, "no installment"):
             self.env["freelance.payment.schedule"].create({"name": "Empty"})

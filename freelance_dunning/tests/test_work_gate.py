@@ -1,8 +1,8 @@
 import base64
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import FreelanceDunningCommon
 
@@ -86,6 +86,51 @@ class TestWorkGate(FreelanceDunningCommon):
         self._record_signed_copy(order)
         with self.assertRaisesText(UserError, "already signed"):
             self._record_signed_copy(order)
+
+    def test_signed_copy_method_checks_the_rights(self):
+        """The rule is the quotation's method: who may, on which quotation."""
+        order = self._create_order(user=self.salesman)
+        signed = base64.b64encode(b"%PDF-1.4 signed quotation")
+        employee = new_test_user(
+            self.env,
+            login="fd_plain_employee",
+            groups="base.group_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with self.assertRaisesText(
+            AccessError,
+            "Only a dunning user (salesperson or invoicing user) may record the "
+            "signed copy of a quotation.",
+        ):
+            order.with_user(employee)._record_signed_copy(
+                "Jane Client", "2025-01-01", signed
+            )
+        own_documents = new_test_user(
+            self.env,
+            login="fd_own_documents",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        with self.assertRaises(AccessError):  # Odoo's: not their quotation
+            order.with_user(own_documents)._record_signed_copy(
+                "Jane Client", "2025-01-01", signed
+            )
+        with self.assertRaisesText(UserError, "name of the signatory"):
+            order._record_signed_copy("  ", "2025-01-01", signed)
+        self.assertFalse(order.signed_copy_id, "nothing changed")
+        order.with_user(self.salesman)._record_signed_copy(
+            "Jane Client", "2025-01-01", signed, "scan.pdf"
+        )
+        self.assertEqual(order.signed_copy_id.name, "scan.pdf")
+        self.assertEqual(order.signed_by, "Jane Client")
+        self.assertTrue(
+            any(
+                "signed by Jane Client on 2025-01-01" in body
+                for body in order.message_ids.mapped("body")
+            )
+        )
 
     def test_duplicate_of_signed_quote_needs_new_signature(self):
         order = self._confirm(self._create_order())
@@ -184,6 +229,78 @@ class TestWorkGate(FreelanceDunningCommon):
         wizard.create_invoices()
         self.assertEqual(len(order.invoice_ids), 2)
 
+    def test_old_context_keys_do_not_invoice_behind_the_gate(self):
+        order = self._confirm(self._create_order())
+        keys = {
+            "freelance_installment_invoicing": True,
+            "freelance_payment_processing": True,
+        }
+        with self.assertRaisesText(UserError, "Invoicing is not possible yet"):
+            order.with_context(**keys)._create_invoices(final=True)
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(**keys)
+            .create(
+                {
+                    "sale_order_ids": [Command.set(order.ids)],
+                    "advance_payment_method": "delivered",
+                }
+            )
+        )
+        with self.assertRaisesText(UserError, "Invoicing is not possible yet"):
+            wizard.create_invoices()
+        self.assertEqual(len(order.invoice_ids), 1, "only the deposit")
+        # The schedule's own balance invoice still passes the closed gate.
+        order.action_invoice_next_installment()
+        self.assertEqual(len(order.invoice_ids), 2)
+        self.assertEqual(order.work_gate_state, "waiting_deposit")
+
+    def test_old_installment_key_changes_no_down_payment(self):
+        order = self._confirm(self._create_order())
+        self._pay_invoice(order.deposit_invoice_ids)
+        self._open_gates_before_commit()
+        balance = order.installment_ids.filtered(lambda i: not i.is_deposit)
+        deposit = order.installment_ids.filtered("is_deposit")
+        order.payment_term_id = self.env.ref("account.account_payment_term_30days")
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(freelance_installment_id=deposit.id)
+            .create(
+                {
+                    "sale_order_ids": [Command.set(order.ids)],
+                    "advance_payment_method": "fixed",
+                    "fixed_amount": 100.0,
+                }
+            )
+        )
+        invoice = wizard._create_invoices(order)
+        self.assertNotIn(
+            "Deposit of", " ".join(invoice.invoice_line_ids.mapped("name"))
+        )
+        self.assertEqual(invoice.invoice_payment_term_id, order.payment_term_id)
+        self.assertFalse(balance.invoice_id, "the installments are untouched")
+        other = self._confirm(self._create_order())
+        with self.assertRaisesText(ValidationError, "must belong to the order"):
+            self.env["sale.advance.payment.inv"].create(
+                {
+                    "sale_order_ids": [Command.set(order.ids)],
+                    "advance_payment_method": "fixed",
+                    "fixed_amount": 100.0,
+                    "freelance_installment_id": other.installment_ids[:1].id,
+                }
+            )
+
+    def test_open_gate_early_method_checks_the_rights(self):
+        order = self._confirm(self._create_order(user=self.salesman))
+        with self.assertRaisesText(
+            AccessError, "Only a dunning manager may open a work gate early."
+        ):
+            order.with_user(self.salesman)._open_work_gate_early("Trust me")
+        self.assertEqual(order.work_gate_state, "waiting_deposit", "nothing changed")
+        order.with_user(self.manager)._open_work_gate_early(" Proof received ")
+        self.assertEqual(order.work_gate_override_reason, "Proof received")
+        self.assertTrue(order.work_started_on)
+
     def test_override_by_manager_not_user(self):
         order = self._confirm(self._create_order(user=self.salesman))
         Override = self.env["freelance.work.gate.override.wizard"].with_context(
@@ -250,6 +367,18 @@ class TestWorkGate(FreelanceDunningCommon):
 
     def test_orders_from_other_addons_data_files(self):
         """Sample orders loaded by another addon's data files are not gated."""
+        forged = (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .with_context(install_module="sale_project")
+            .create({"partner_id": self.client.id})
+        )
+        self.assertTrue(forged.work_gate_required, "the context key alone: gated")
+        self.assertTrue(forged.deposit_required)
+        # What Odoo's loader does: the module is installing while its data loads.
+        self.env["ir.module.module"].search(
+            [("name", "=", "sale_project")]
+        ).state = "to install"
         order = self._create_order().with_context(install_module="sale_project")
         loaded = (
             self.env["sale.order"]

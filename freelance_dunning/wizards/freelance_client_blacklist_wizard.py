@@ -1,11 +1,14 @@
 from odoo import fields, models
-from odoo.exceptions import UserError
 
 from ..models.res_partner import BLACKLIST_REASONS
 
 
 class FreelanceClientBlacklist(models.TransientModel):
-    """Blacklist a client with a reason, or lift its blacklist with a reason."""
+    """Blacklist a client with a reason, or lift its blacklist with a reason.
+
+    The rules (who may, what is required, the chatter) are the client's:
+    res.partner._set_client_blacklist and _lift_client_blacklist.
+    """
 
     _name = "freelance.client.blacklist.wizard"
     _description = "Blacklist a Client"
@@ -20,21 +23,8 @@ class FreelanceClientBlacklist(models.TransientModel):
 
     def action_apply(self):
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
         if self.lift:
-            if not (self.lift_reason or "").strip():
-                raise UserError(self.env._("Write down why the blacklist is lifted."))
-            partner.with_context(
-                client_blacklist_lift_reason=self.lift_reason.strip()
-            ).write({"client_blacklisted": False})
+            self.partner_id._lift_client_blacklist(self.lift_reason)
         else:
-            if not self.reason:
-                raise UserError(self.env._("Choose why the client is blacklisted."))
-            partner.write(
-                {
-                    "client_blacklisted": True,
-                    "client_blacklist_reason": self.reason,
-                    "client_blacklist_note": self.note,
-                }
-            )
+            self.partner_id._set_client_blacklist(self.reason, self.note)
         return {"type": "ir.actions.act_window_close"}

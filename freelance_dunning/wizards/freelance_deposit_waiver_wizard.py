@@ -1,13 +1,11 @@
-from markupsafe import Markup
-
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
-
-from ..models.res_partner import is_dunning_manager
 
 
 class FreelanceDepositWaiver(models.TransientModel):
-    """Waive the deposit of quotations, with a written reason kept in their chatter."""
+    """Waive the deposit of quotations, with a written reason kept in their chatter.
+
+    The rule is the quotations': sale.order._waive_deposit.
+    """
 
     _name = "freelance.deposit.waiver.wizard"
     _description = "Waive a Quotation's Deposit"
@@ -25,26 +23,5 @@ class FreelanceDepositWaiver(models.TransientModel):
 
     def action_waive(self):
         self.ensure_one()
-        if not is_dunning_manager(self.env):
-            raise AccessError(self.env._("Only a dunning manager may waive a deposit."))
-        if not self.reason or not self.reason.strip():
-            raise UserError(self.env._("Write down why the deposit is waived."))
-        confirmed = self.order_ids.filtered(lambda o: o.state not in ("draft", "sent"))
-        if confirmed:
-            raise UserError(
-                self.env._(
-                    "The deposit of a confirmed order cannot be waived (%(orders)s).",
-                    orders=", ".join(confirmed.mapped("name")),
-                )
-            )
-        self.order_ids.deposit_required = False
-        for order in self.order_ids:
-            order.message_post(
-                body=Markup("%s<br/>%s")
-                % (
-                    self.env._("Deposit waived by %(user)s.", user=self.env.user.name),
-                    self.reason,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        self.order_ids._waive_deposit(self.reason)
         return {"type": "ir.actions.act_window_close"}

@@ -2,7 +2,10 @@ from odoo import fields, models
 
 
 class FreelanceDunningPause(models.TransientModel):
-    """Mark invoices disputed or record a promise to pay: reminders wait a while."""
+    """Mark invoices disputed or record a promise to pay: reminders wait a while.
+
+    The rule is the invoices': account.move._pause_dunning.
+    """
 
     _name = "freelance.dunning.pause.wizard"
     _description = "Pause the Payment Reminders"
@@ -24,5 +27,5 @@ class FreelanceDunningPause(models.TransientModel):
 
     def action_pause(self):
         self.ensure_one()
-        self.move_ids.action_dunning_pause(self.reason, self.until, self.note)
+        self.move_ids._pause_dunning(self.reason, self.until, self.note)
         return {"type": "ir.actions.act_window_close"}

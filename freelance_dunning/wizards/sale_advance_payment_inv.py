@@ -1,12 +1,32 @@
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class SaleAdvancePaymentInv(models.TransientModel):
     _inherit = "sale.advance.payment.inv"
 
+    freelance_installment_id = fields.Many2one(
+        comodel_name="freelance.order.installment",
+        string="Installment",
+        help="The installment of the order's payment schedule that this down "
+        "payment invoices (set by the addon when it invoices the schedule).",
+    )
+
+    @api.constrains("freelance_installment_id", "sale_order_ids")
+    def _check_freelance_installment(self):
+        for wizard in self:
+            installment = wizard.freelance_installment_id
+            if installment and installment.order_id not in wizard.sale_order_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The installment invoiced must belong to the order invoiced "
+                        "(%(order)s).",
+                        order=", ".join(wizard.sale_order_ids.mapped("name")),
+                    )
+                )
+
     def _get_installment(self):
-        installment_id = self.env.context.get("freelance_installment_id")
-        return self.env["freelance.order.installment"].browse(installment_id).exists()
+        return self.freelance_installment_id
 
     def create_invoices(self):
         # The invoice button of the order: while the gate is closed, only the

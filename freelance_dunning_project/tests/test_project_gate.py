@@ -47,11 +47,7 @@ class TestProjectGate(FreelanceDunningCommon):
 
     def test_override_starts_the_project(self):
         order = self._confirm(self._create_order())
-        self.env["freelance.work.gate.override.wizard"].with_user(
-            self.manager
-        ).with_context(active_id=order.id).create(
-            {"reason": "Framework contract"}
-        ).action_open()
+        order.with_user(self.manager)._open_work_gate_early("Framework contract")
         self.assertTrue(order.order_line.task_id)
 
     def test_orders_without_gate_work_as_odoo(self):
