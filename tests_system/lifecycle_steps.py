@@ -321,7 +321,9 @@ def step_after_install(env, facts):
     engine = env["freelance.dunning.engine"]
     overdue = invoice(refs["invoices"]["overdue"])
     _try(facts, "dunning_cron", lambda: bool(engine._cron_run() or True))
-    events = env["freelance.dunning.reminder.line"].search([("move_id", "=", overdue.id)])
+    events = env["freelance.dunning.reminder.line"].search(
+        [("move_id", "=", overdue.id)]
+    )
     facts["overdue_reminder_days"] = sorted(set(events.level_id.mapped("days")))
     levels = level_model.search([("company_id", "=", overdue.company_id.id)])
     facts["first_late_level_days"] = min(d for d in levels.mapped("days") if d > 0)
