@@ -16,3 +16,5 @@ from . import test_translations
 from . import test_dashboard
 from . import test_default_levels
 from . import test_bad_input
+from . import test_access
+from . import test_performance
