@@ -75,13 +75,21 @@ class FreelanceDunningCommon(AccountPaymentCommon):
     def _create_user(cls, login, groups, company=None, **values):
         """A user of ``company`` (default: the test company) only, with the
         groups given as Odoo's new_test_user takes them (comma-separated xml
-        ids). Portal users belong to no company of their own: pass
-        ``company=False`` to leave the companies to Odoo's defaults."""
+        ids); ``company=False`` leaves the companies to Odoo's defaults."""
         if company is not False:
             company = company or cls.company
             values.setdefault("company_id", company.id)
             values.setdefault("company_ids", [Command.set(company.ids)])
         return new_test_user(cls.env, login=login, groups=groups, **values)
+
+    @classmethod
+    def _create_portal_user(cls, login, client=None, **values):
+        """A portal user, a contact of ``client`` when given (as a client's
+        employee invited to the portal)."""
+        user = new_test_user(cls.env, login=login, groups="base.group_portal", **values)
+        if client:
+            user.partner_id.parent_id = client
+        return user
 
     @classmethod
     def _create_invoice(
