@@ -4,9 +4,8 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.fields import Command
 from odoo.models import check_method_name
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -34,21 +33,15 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         super().setUpClass()
         Level = cls.env["freelance.dunning.level"]
         Level._create_default_levels(cls.company)
-        cls.other_client = cls.env["res.partner"].create(
-            {
-                "name": "Northwind",
-                "email": "ap@northwind.example.com",
-                "is_company": True,
-            }
+        cls.other_client = cls._create_client(
+            "Northwind", email="ap@northwind.example.com"
         )
         cls.invoice = cls._overdue_invoice(cls.client, cls.company)
         cls.other_invoice = cls._overdue_invoice(cls.other_client, cls.company)
         # Company B, its levels, client, invoice and reminder.
         cls.company_b = cls.setup_other_company(name="Agency B")["company"]
         Level._create_default_levels(cls.company_b)
-        cls.client_b = cls.env["res.partner"].create(
-            {"name": "B's client", "email": "b@client.example.com", "is_company": True}
-        )
+        cls.client_b = cls._create_client("B's client", email="b@client.example.com")
         cls.invoice_b = cls._overdue_invoice(cls.client_b, cls.company_b)
         engine = cls.env["freelance.dunning.engine"]
         with freeze_time("2025-06-25"):
@@ -60,83 +53,38 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 {"company_id": cls.company.id, "date": "2025-06-25"}
             )
         cls.message = cls.messages.filtered(lambda m: m.partner_id == cls.client)
-        company_a = {
-            "company_id": cls.company.id,
-            "company_ids": [Command.set(cls.company.ids)],
-        }
-        cls.portal = new_test_user(
-            cls.env, login="fd_acc_portal", groups="base.group_portal"
-        )
-        cls.portal.partner_id.parent_id = cls.client
+        cls.portal = cls._create_portal_user("fd_acc_portal", client=cls.client)
         project = cls.env.ref("project.group_project_user", raise_if_not_found=False)
-        cls.project_user = new_test_user(
-            cls.env,
-            login="fd_acc_project",
-            groups="base.group_user" + (",project.group_project_user" * bool(project)),
-            **company_a,
+        cls.project_user = cls._create_user(
+            "fd_acc_project",
+            "base.group_user" + (",project.group_project_user" * bool(project)),
         )
-        cls.plain_salesman = new_test_user(
-            cls.env,
-            login="fd_acc_salesman",
-            groups="sales_team.group_sale_salesman",
-            **company_a,
+        cls.plain_salesman = cls._create_user(
+            "fd_acc_salesman", "sales_team.group_sale_salesman"
         )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="fd_acc_accountant",
-            groups="account.group_account_invoice",
-            **company_a,
+        cls.accountant = cls._create_user(
+            "fd_acc_accountant", "account.group_account_invoice"
         )
-        cls.dunning_user = new_test_user(
-            cls.env,
-            login="fd_acc_dunning",
-            groups="base.group_user,freelance_dunning.group_dunning_user",
-            **company_a,
+        cls.dunning_user = cls._create_user(
+            "fd_acc_dunning", "base.group_user,freelance_dunning.group_dunning_user"
         )
-        cls.dunning_manager = new_test_user(
-            cls.env,
-            login="fd_acc_dunning_manager",
-            groups="account.group_account_invoice,"
-            "freelance_dunning.group_dunning_manager",
-            **company_a,
+        cls.dunning_manager = cls._create_user(
+            "fd_acc_dunning_manager",
+            "account.group_account_invoice,freelance_dunning.group_dunning_manager",
         )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="fd_acc_company_b",
-            groups="account.group_account_invoice,sales_team.group_sale_manager,"
+        cls.user_b = cls._create_user(
+            "fd_acc_company_b",
+            "account.group_account_invoice,sales_team.group_sale_manager,"
             "freelance_dunning.group_dunning_manager,base.group_allow_export",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+            company=cls.company_b,
         )
         cls.checked = 0
 
     @classmethod
     def _overdue_invoice(cls, partner, company):
-        invoice = (
-            cls.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "company_id": company.id,
-                    "partner_id": partner.id,
-                    "invoice_date": "2025-06-01",
-                    "invoice_date_due": "2025-06-20",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Work",
-                                "quantity": 1,
-                                "price_unit": 700.0,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
+        return cls._create_invoice(
+            partner, 700.0, "2025-06-20", company=company, invoice_date="2025-06-01"
         )
-        invoice.action_post()
-        return invoice
 
     def setUp(self):
         super().setUp()
@@ -287,7 +235,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
             with self.assertRaises(UserError):
                 wizard.action_send()
-        self.assertEqual(self.env["freelance.dunning.reminder"].search_count([]), before)
+        self.assertEqual(
+            self.env["freelance.dunning.reminder"].search_count([]), before
+        )
         self._check()
 
     def test_private_engine_methods_are_not_remote(self):
@@ -414,9 +364,9 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             )
         )
         self.assertFalse(self.client.client_blacklisted)
-        self.env["freelance.client.blacklist.wizard"].with_user(self.dunning_manager).create(
-            {"partner_id": self.client.id, "reason": "late_payer"}
-        ).action_apply()
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.dunning_manager
+        ).create({"partner_id": self.client.id, "reason": "late_payer"}).action_apply()
         self.assertTrue(self.client.client_blacklisted)
 
     # ------------------------------------------------------------------
