@@ -39,28 +39,9 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
     def _invoice(
         self, amount=1200.0, due="2025-06-20", partner=None, currency=None, **values
     ):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.client).id,
-                "invoice_date": due,
-                "invoice_date_due": due,
-                "currency_id": (currency or self.eur).id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Design work",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-                **values,
-            }
+        return self._create_invoice(
+            partner, amount, due, currency_id=(currency or self.eur).id, **values
         )
-        invoice.action_post()
-        return invoice
 
     def _run(self, day, **kwargs):
         with freeze_time(day):
@@ -176,13 +157,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         other = self._invoice(
             300.0,
             due="2025-06-20",
-            partner=self.env["res.partner"].create(
-                {
-                    "name": "Other client",
-                    "email": "other@example.com",
-                    "is_company": True,
-                }
-            ),
+            partner=self._create_client("Other client", email="other@example.com"),
         )
         messages = self._run("2025-06-26")
         self.assertEqual(len(messages), 2)
@@ -317,9 +292,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             1000.0, due="2025-06-01", invoice_payment_term_id=term.id
         )
         message = self._run("2025-06-05")
-        self.assertEqual(
-            len(message.line_ids), 1, "only the first installment is late"
-        )
+        self.assertEqual(len(message.line_ids), 1, "only the first installment is late")
         self.assertEqual(message.amount_residual, 500.0)
         later = self._run("2025-07-05")
         self.assertEqual(
@@ -375,29 +348,9 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
         other_levels.filtered(lambda level: level.tone == "friendly").days = 10
         self.env.user.company_ids |= other
-        other_invoice = (
-            self.env["account.move"]
-            .with_company(other)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.client.id,
-                    "invoice_date": "2025-06-20",
-                    "invoice_date_due": "2025-06-20",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Training",
-                                "quantity": 1,
-                                "price_unit": 700.0,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
+        other_invoice = self._create_invoice(
+            amount=700.0, due="2025-06-20", company=other
         )
-        other_invoice.action_post()
         self.assertNotIn(other_invoice, messages.line_ids.move_id)
         engine = self.engine.with_company(other)
         self.assertFalse(
@@ -500,7 +453,8 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             self.assertEqual(client.dunning_event_count, 2)
             action = client.action_view_dunning_history()
         self.assertEqual(
-            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]), 2
+            self.env["freelance.dunning.reminder.line"].search_count(action["domain"]),
+            2,
         )
 
     def test_french_client_reads_french(self):
