@@ -8,7 +8,7 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.service.model import _as_validation_error
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import FreelanceDunningCommon
@@ -33,18 +33,9 @@ class TestBadInput(FreelanceDunningCommon):
         )
         cls.installment = cls.schedule_30_70.installment_ids[:1]
         cls.rate = cls.env["freelance.reference.rate"].search([], limit=1)
-        cls.invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": cls.client.id,
-                "invoice_date": "2025-06-01",
-                "invoice_date_due": "2025-06-20",
-                "invoice_line_ids": [
-                    Command.create({"name": "Work", "quantity": 1, "price_unit": 100.0})
-                ],
-            }
+        cls.invoice = cls._create_invoice(
+            amount=100.0, due="2025-06-20", invoice_date="2025-06-01"
         )
-        cls.invoice.action_post()
         cls.tried = 0
 
     def assertRefused(self, call, record, fnames, user=None, what=None):
@@ -257,9 +248,7 @@ class TestRoutesBadInput(FreelanceDunningCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.other = self.env["res.partner"].create(
-            {"name": "Other client", "email": "other@example.com", "is_company": True}
-        )
+        self.other = self._create_client("Other client", email="other@example.com")
         self.order = self._create_order()
         self.order.action_quotation_sent()
         self.other_order = self._create_order(partner=self.other)
@@ -267,26 +256,13 @@ class TestRoutesBadInput(FreelanceDunningCommon, HttpCase):
             self._posted_invoice(self.client),
             self._posted_invoice(self.other),
         )
-        self.portal = new_test_user(
-            self.env,
-            login="fd_route_portal",
-            groups="base.group_portal",
-            password="fd_route_portal_pw",
+        self.portal = self._create_portal_user(
+            "fd_route_portal", client=self.other, password="fd_route_portal_pw"
         )
-        self.portal.partner_id.parent_id = self.other
         self.refusals = 0
 
     def _posted_invoice(self, partner):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Work", "quantity": 1, "price_unit": 90})
-                ],
-            }
-        )
-        invoice.action_post()
+        invoice = self._create_invoice(partner, 90.0)
         invoice._portal_ensure_token()
         return invoice
 
