@@ -1,5 +1,4 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
@@ -19,9 +18,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
 
     def test_manager_blacklists_with_reason_and_audit(self):
         # The accounting test commons disable tracking; the chatter needs it.
-        self.env["freelance.client.blacklist.wizard"].with_user(self.manager).with_context(
-            tracking_disable=False
-        ).create(
+        self.env["freelance.client.blacklist.wizard"].with_user(
+            self.manager
+        ).with_context(tracking_disable=False).create(
             {
                 "partner_id": self.client.id,
                 "reason": "late_payer",
@@ -64,7 +63,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
         with self.assertRaisesText(AccessError, "dunning manager"):
             self.client.with_user(self.salesman).write({"client_blacklisted": False})
         with self.assertRaises(AccessError):
-            self.env["freelance.client.blacklist.wizard"].with_user(self.salesman).create(
+            self.env["freelance.client.blacklist.wizard"].with_user(
+                self.salesman
+            ).create(
                 {"partner_id": self.client.id, "lift": True, "lift_reason": "Friend"}
             )
         self.assertTrue(self.client.client_blacklisted)
@@ -161,25 +162,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         self._blacklist(self.client)
         with self.assertRaisesText(UserError, "no new business"):
             self._create_order()
-        order = (
-            self.env["sale.order"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.client.id,
-                    "company_id": other.id,
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": self.service.id,
-                                "product_uom_qty": 1,
-                                "tax_id": False,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
+        order = self._create_order(quantity=1, company=other)
         self.assertEqual(order.deposit_percent, 100, "company B takes it fully upfront")
 
     def test_override_refused_for_blacklisted_client(self):
@@ -201,17 +184,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         )
         line = self.env["account.move.line"]
         for _i in range(2):
-            invoice = self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.client.id,
-                    "invoice_date": "2025-01-01",
-                    "invoice_line_ids": [
-                        Command.create({"name": "x", "price_unit": 100})
-                    ],
-                }
-            )
-            invoice.action_post()
+            invoice = self._create_invoice(amount=100.0, invoice_date="2025-01-01")
             line |= invoice.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable"
             )
