@@ -1,5 +1,4 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.tests import Form, tagged
 
 from .common import FreelanceDunningCommon
@@ -147,25 +146,7 @@ class TestDepositPolicy(FreelanceDunningCommon):
     def test_second_company_rule(self):
         other = self.setup_other_company(name="Agency B")["company"]
         other.deposit_percent = 30
-        order = (
-            self.env["sale.order"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.client.id,
-                    "company_id": other.id,
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": self.service.id,
-                                "product_uom_qty": 1,
-                                "tax_id": False,
-                            }
-                        )
-                    ],
-                }
-            )
-        )
+        order = self._create_order(quantity=1, company=other)
         self.assertEqual(order.deposit_percent, 30)
         self.assertEqual(order.deposit_amount, 150.0)
         other.deposit_required = False
@@ -221,7 +202,9 @@ class TestDepositPolicy(FreelanceDunningCommon):
 
     def test_waiver_needs_manager_and_reason(self):
         order = self._create_order()
-        Waiver = self.env["freelance.deposit.waiver.wizard"].with_context(active_ids=order.ids)
+        Waiver = self.env["freelance.deposit.waiver.wizard"].with_context(
+            active_ids=order.ids
+        )
         with self.assertRaises(AccessError):
             Waiver.with_user(self.salesman).create({"reason": "Friend"}).action_waive()
         self.assertTrue(order.deposit_required, "nothing changed")
