@@ -151,11 +151,18 @@ class FreelanceDunningCommon(AccountPaymentCommon):
 
     @classmethod
     def _create_order(
-        cls, partner=None, quantity=2, user=None, company=None, lines=(), **values
+        cls,
+        partner=None,
+        quantity=2,
+        user=None,
+        company=None,
+        lines=(),
+        product=None,
+        **values,
     ):
         """A quotation of the client (or ``partner``): ``quantity`` days of the
-        service, then one line per dict of ``lines``; created by ``user`` or in
-        ``company`` when given."""
+        service (or units of ``product``), then one line per dict of
+        ``lines``; created by ``user`` or in ``company`` when given."""
         env = cls.env(user=user) if user else cls.env
         orders = env["sale.order"]
         if company:
@@ -166,7 +173,10 @@ class FreelanceDunningCommon(AccountPaymentCommon):
                 "partner_id": (partner or cls.client).id,
                 "order_line": [
                     Command.create(
-                        {"product_id": cls.service.id, "product_uom_qty": quantity}
+                        {
+                            "product_id": (product or cls.service).id,
+                            "product_uom_qty": quantity,
+                        }
                     )
                 ]
                 + [Command.create(line) for line in lines],
