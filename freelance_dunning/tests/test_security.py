@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
 
@@ -58,7 +58,7 @@ class TestSecurity(FreelanceDunningCommon):
         self.assertFalse(installments & order_other.installment_ids)
 
     def test_portal_user_sees_only_own_documents(self):
-        portal = new_test_user(self.env, login="fd_portal", groups="base.group_portal")
+        portal = self._create_portal_user("fd_portal")
         own = self._create_order(partner=portal.partner_id)
         self._confirm(own)
         other = self._create_order()
