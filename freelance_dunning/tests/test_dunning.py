@@ -513,22 +513,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
 
     def test_accountant_without_template_rights_sends_reminders(self):
         """Odoo renders templates in restricted mode for them: ours must still work."""
-        accountant = self.env["res.users"].create(
-            {
-                "name": "Accountant",
-                "login": "fd_plain_accountant",
-                "email": "acc@example.com",
-                "company_id": self.company.id,
-                "company_ids": [Command.set(self.company.ids)],
-                "groups_id": [
-                    Command.set(
-                        [
-                            self.env.ref("account.group_account_invoice").id,
-                            self.env.ref("freelance_dunning.group_dunning_user").id,
-                        ]
-                    )
-                ],
-            }
+        accountant = self._create_user(
+            "fd_plain_accountant",
+            "account.group_account_invoice,freelance_dunning.group_dunning_user",
+            name="Accountant",
+            email="acc@example.com",
         )
         self.assertFalse(accountant.has_group("mail.group_mail_template_editor"))
         self._invoice(1000.0, due="2025-06-20")
