@@ -158,11 +158,13 @@ class FreelanceDunningCommon(AccountPaymentCommon):
         company=None,
         lines=(),
         product=None,
+        line_values=None,
         **values,
     ):
         """A quotation of the client (or ``partner``): ``quantity`` days of the
-        service (or units of ``product``), then one line per dict of
-        ``lines``; created by ``user`` or in ``company`` when given."""
+        service (or units of ``product``), with ``line_values`` if given, then
+        one line per dict of ``lines``; created by ``user`` or in ``company``
+        when given."""
         env = cls.env(user=user) if user else cls.env
         orders = env["sale.order"]
         if company:
@@ -176,6 +178,7 @@ class FreelanceDunningCommon(AccountPaymentCommon):
                         {
                             "product_id": (product or cls.service).id,
                             "product_uom_qty": quantity,
+                            **(line_values or {}),
                         }
                     )
                 ]
