@@ -1,9 +1,10 @@
 import logging
+import re
 from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -20,6 +21,17 @@ DUNNING_MODELS = (
     "freelance.dunning.run",
     "freelance.dunning.level",
 )
+
+
+def acl_refusal(operation, model):
+    """Odoo's refusal by access rights (operation: access, modify, create or
+    delete)."""
+    return rf"You are not allowed to {operation} '[^']+' \({re.escape(model)}\) records"
+
+
+def rule_refusal(operation, model):
+    """Odoo's refusal by record rules (operation: read, write, ...)."""
+    return rf"doesn't have '{operation}' access to:\n- [^\n]* \({re.escape(model)}\)"
 
 
 @tagged("post_install", "-at_install")
@@ -95,13 +107,16 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
     def _check(self):
         type(self).checked += 1
 
-    def assertDenied(self, call):
-        """Refused (AccessError is a UserError) and rolled back."""
+    def assertDenied(self, call, expected=None):
+        """Refused by an AccessError whose message matches ``expected`` (a
+        regular expression), and rolled back."""
         try:
             with self.env.cr.savepoint():
                 call()
                 self.env.flush_all()
-        except UserError:
+        except AccessError as error:
+            if expected:
+                self.assertRegex(str(error), expected)
             self._check()
         else:
             self.fail(f"allowed for {self._who}")
@@ -132,10 +147,12 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             for model in DUNNING_MODELS:
                 with self.subTest(user=user.login, model=model):
                     self.assertDenied(
-                        lambda u=user, m=model: self.env[m].with_user(u).search([])
+                        lambda u=user, m=model: self.env[m].with_user(u).search([]),
+                        acl_refusal("access", model),
                     )
                     self.assertDenied(
-                        lambda u=user, m=model: company_a[m].with_user(u).read(["id"])
+                        lambda u=user, m=model: company_a[m].with_user(u).read(["id"]),
+                        acl_refusal("access", model),
                     )
 
     def test_a_salesperson_reads_only_their_clients_reminders(self):
@@ -158,7 +175,10 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         self._who = salesman.login
         self.assertFalse(Message.with_user(salesman).search([]))
         self.assertFalse(Event.with_user(salesman).search([]))
-        self.assertDenied(lambda: self.message.with_user(salesman).read(["partner_id"]))
+        self.assertDenied(
+            lambda: self.message.with_user(salesman).read(["partner_id"]),
+            rule_refusal("read", "freelance.dunning.reminder"),
+        )
         self._check()
 
         self.client.user_id = salesman
@@ -202,12 +222,14 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                     len(theirs),
                 )
                 self.assertDenied(
-                    lambda o=ours, m=Model: o.with_env(m.env).read(["id"])
+                    lambda o=ours, m=Model: o.with_env(m.env).read(["id"]),
+                    rule_refusal("read", Model._name),
                 )
                 self.assertDenied(
                     lambda o=ours, m=Model: o.with_env(m.env).export_data(
                         ["company_id"]
-                    )
+                    ),
+                    rule_refusal("read", Model._name),
                 )
                 type(self).checked += 4
         # Names and ids of company A's clients through the reminders' fields.
@@ -218,9 +240,13 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         )
         self.assertFalse(found)
         self.assertDenied(
-            lambda: self.message.with_user(self.user_b).write({"state": "skipped"})
+            lambda: self.message.with_user(self.user_b).write({"state": "skipped"}),
+            rule_refusal("write", "freelance.dunning.reminder"),
         )
-        self.assertDenied(lambda: self.message.with_user(self.user_b).action_validate())
+        self.assertDenied(
+            lambda: self.message.with_user(self.user_b).action_validate(),
+            rule_refusal("read", "freelance.dunning.reminder"),
+        )
 
     def test_other_company_run_changes_nothing(self):
         """Company B's manager asking for company A's run: nothing is sent or
@@ -233,7 +259,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 .create({"company_id": self.company.id, "date": date(2025, 7, 10)})
             )
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
-            with self.assertRaises(UserError):
+            with self.assertRaisesText(UserError, "Nothing to send on this date."):
                 wizard.action_send()
         self.assertEqual(
             self.env["freelance.dunning.reminder"].search_count([]), before
@@ -250,7 +276,10 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             "_lock_run",
         ):
             with self.subTest(method=name):
-                self.assertDenied(lambda n=name: check_method_name(n))
+                self.assertDenied(
+                    lambda n=name: check_method_name(n),
+                    rf"Private methods \(such as {name}\) cannot be called remotely",
+                )
 
     # ------------------------------------------------------------------
     # Writing, running, overriding, blacklisting
@@ -267,17 +296,27 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         ):
             with self.subTest(user=user.login):
                 self._who = user.login
-                self.assertDenied(lambda u=user: level.with_user(u).write({"days": 2}))
+                self.assertDenied(
+                    lambda u=user: level.with_user(u).write({"days": 2}),
+                    acl_refusal("modify", "freelance.dunning.level"),
+                )
                 self.assertDenied(
                     lambda u=user: (
                         self.env["freelance.dunning.level"]
                         .with_user(u)
                         .create({"name": "Mine", "days": 5})
-                    )
+                    ),
+                    acl_refusal("create", "freelance.dunning.level"),
                 )
-                self.assertDenied(lambda u=user: self.dunning_run.with_user(u).unlink())
+                self.assertDenied(
+                    lambda u=user: self.dunning_run.with_user(u).unlink(),
+                    acl_refusal("delete", "freelance.dunning.run"),
+                )
         level.with_user(self.dunning_manager).write({"days": 2})
-        self.assertDenied(lambda: level.with_user(self.user_b).write({"days": 3}))
+        self.assertDenied(
+            lambda: level.with_user(self.user_b).write({"days": 3}),
+            rule_refusal("write", "freelance.dunning.level"),
+        )
         self.assertEqual(level.days, 2)
 
     def test_who_runs_and_validates(self):
@@ -301,19 +340,28 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         for user in (self.portal, self.project_user, self.dunning_user):
             with self.subTest(user=user.login), freeze_time("2025-06-25"):
                 self._who = user.login
+                # The dunning group may open the wizard, not read the invoices.
                 self.assertDenied(
                     lambda u=user: (
                         Wizard.with_user(u).create({"date": date(2025, 6, 25)}).line_ids
-                    )
+                    ),
+                    acl_refusal("access", "account.move.line")
+                    if user == self.dunning_user
+                    else acl_refusal("create", "freelance.dunning.run.wizard"),
                 )
                 if user != self.dunning_user:  # validating is a dunning user's
                     self.assertDenied(
-                        lambda u=user: waiting.with_user(u).action_validate()
+                        lambda u=user: waiting.with_user(u).action_validate(),
+                        acl_refusal("access", "freelance.dunning.reminder"),
                     )
                 self.assertDenied(
                     lambda u=user: self.invoice.with_user(u).action_dunning_pause(
                         "disputed", date(2099, 1, 1)
-                    )
+                    ),
+                    acl_refusal(
+                        "access",
+                        "account.journal" if user == self.portal else "account.move",
+                    ),
                 )
         self.assertEqual(waiting.state, "waiting")
         self.assertFalse(self.invoice.dunning_pause_until)
@@ -345,7 +393,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                         .with_user(u)
                         .create({"order_id": order.id, "reason": "Trusted"})
                         .action_open()
-                    )
+                    ),
+                    acl_refusal("create", "freelance.work.gate.override.wizard"),
                 )
                 self.assertDenied(
                     lambda u=user: (
@@ -353,7 +402,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                         .with_user(u)
                         .create({"partner_id": self.client.id, "reason": "late_payer"})
                         .action_apply()
-                    )
+                    ),
+                    acl_refusal("create", "freelance.client.blacklist.wizard"),
                 )
         self.assertDenied(
             lambda: (
@@ -361,7 +411,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 .with_user(self.user_b)
                 .create({"order_id": order.id, "reason": "Trusted"})
                 .action_open()
-            )
+            ),
+            rule_refusal("read", "sale.order"),
         )
         self.assertFalse(self.client.client_blacklisted)
         self.env["freelance.client.blacklist.wizard"].with_user(
