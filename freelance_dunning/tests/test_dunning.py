@@ -484,9 +484,14 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self._invoice(1000.0, due="2025-06-20")
         message = self._run("2025-06-21")
         event = message.line_ids[:1]
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaisesText(
+                IntegrityError, "freelance_dunning_reminder_line_once"
+            ),
+        ):
             with self.env.cr.savepoint():
-                event.copy({"reminder_id": False})
+                event.copy({"reminder_id": False, "state": event.state})
                 self.env.flush_all()
 
     def test_reminder_attaches_the_invoice_pdf_the_client_received(self):
