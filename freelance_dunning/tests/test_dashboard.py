@@ -107,7 +107,7 @@ class TestDashboard(FreelanceDunningCommon):
         self.assertEqual(
             self._moves(self.dashboard.action_open("aging", "not_due")), not_due
         )
-        with self.assertRaises(UserError):
+        with self.assertRaisesText(UserError, "This dashboard figure does not exist."):
             self.dashboard.action_open("todo", "everything")
 
     @freeze_time("2025-09-01")
