@@ -18,3 +18,4 @@ from . import test_default_levels
 from . import test_bad_input
 from . import test_access
 from . import test_performance
+from . import test_test_discovery
