@@ -108,6 +108,10 @@ def closed_port():
 class ScratchDatabaseCase(BaseCase):
     """Tests on a committed copy of the test database, dropped afterwards."""
 
+    # Odoo's MetaCase tags only the test classes of addons (odoo.addons.*):
+    # these are not Odoo's standard tests and its runner never imports them.
+    test_tags = {"system"}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
