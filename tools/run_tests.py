@@ -8,10 +8,13 @@ passed in, so that a lint failure still fails the run but the tests still run).
 1. drop the test database, then install ALL installable addons of the repository
    with demo data; fail if odoo fails or its log (.run/install.log) has any
    WARNING, ERROR or CRITICAL line;
-2. pytest-odoo on <addon>/tests; HttpCase classes are deselected (conftest.py)
-   because pytest-odoo cannot run them; freelance_dunning/tests/test_lifecycle.py
-   installs, upgrades and uninstalls the addons with Odoo subprocesses on a
-   scratch database <database>_lifecycle (logs: .run/lifecycle/);
+2. pytest-odoo on <addon>/tests and, in the same run, on the repository's
+   system tests (tests_system/, never imported by Odoo's runner): fault and
+   concurrency tests with dunning workers in processes of their own on
+   scratch copies of the database, and test_lifecycle.py, which installs,
+   upgrades and uninstalls the addons with Odoo subprocesses on a scratch
+   database <database>_lifecycle (logs: .run/lifecycle/); HttpCase classes
+   are deselected (conftest.py) because pytest-odoo cannot run them;
 3. Odoo's own runner for the HttpCase classes, tagged `fd_http` by convention
    (log: .run/http_tests.log);
 4. print `N passed, N failed` (both runners) as the very last line.
@@ -38,6 +41,8 @@ ODOO_SUMMARY = re.compile(
     r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
 )
 HTTP_TAG = "fd_http"
+# Multi-process tests of the repository, run by pytest only (see its __init__).
+SYSTEM_TESTS = REPO / "tests_system"
 
 
 def say(msg):
@@ -99,12 +104,17 @@ def fresh_install(conf, db, addons, problems):
 
 
 def run_pytest(conf, db, addons_dir, addons, problems):
-    """pytest-odoo on every <addon>/tests. Returns (passed, failed, skipped)."""
+    """pytest-odoo on every <addon>/tests and on tests_system/, in one run.
+    Returns (passed, failed, skipped)."""
     test_dirs = [str(addons_dir / a / "tests") for a in addons]
     test_dirs = [d for d in test_dirs if Path(d).is_dir()]
     if not test_dirs:
         problems.append("pytest: no <addon>/tests folder, zero tests collected")
         return 0, 0, 0
+    if SYSTEM_TESTS.is_dir():
+        test_dirs.append(str(SYSTEM_TESTS))
+    else:
+        problems.append(f"pytest: no {SYSTEM_TESTS} folder")
     xml = RUN_DIR / "pytest.xml"
     xml.unlink(missing_ok=True)
     cmd = [PY, "-m", "pytest", "--odoo-config", conf, "--odoo-database", db]

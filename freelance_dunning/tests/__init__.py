@@ -18,3 +18,6 @@ from . import test_default_levels
 from . import test_bad_input
 from . import test_data_files
 from . import test_level_texts
+from . import test_access
+from . import test_performance
+from . import test_test_discovery

@@ -36,13 +36,8 @@ class FreelanceDunningCommon(AccountPaymentCommon):
                 ].id,
             }
         )
-        cls.client = cls.env["res.partner"].create(
-            {
-                "name": "Brightside Coaching",
-                "is_company": True,
-                "email": "hello@brightside.example.com",
-                "lang": "en_US",
-            }
+        cls.client = cls._create_client(
+            "Brightside Coaching", email="hello@brightside.example.com", lang="en_US"
         )
         cls.schedule_50_25_25 = cls._create_schedule(
             "50/25/25", [(50, "signature"), (25, "milestone"), (25, "delivery")]
@@ -51,22 +46,87 @@ class FreelanceDunningCommon(AccountPaymentCommon):
         cls.schedule_30_70 = cls._create_schedule(
             "30/70", [(30, "signature"), (70, "delivery")]
         )
-        cls.salesman = new_test_user(
-            cls.env,
-            login="fd_salesman",
-            groups="sales_team.group_sale_salesman,account.group_account_invoice,"
+        cls.salesman = cls._create_user(
+            "fd_salesman",
+            "sales_team.group_sale_salesman,account.group_account_invoice,"
             "base.group_partner_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
         )
-        cls.manager = new_test_user(
-            cls.env,
-            login="fd_manager",
-            groups="sales_team.group_sale_manager,account.group_account_invoice,"
+        cls.manager = cls._create_user(
+            "fd_manager",
+            "sales_team.group_sale_manager,account.group_account_invoice,"
             "freelance_dunning.group_dunning_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
         )
+
+    # ------------------------------------------------------------------
+    # One fixture per concept: a client, a user, an order, an invoice
+    # ------------------------------------------------------------------
+
+    @classmethod
+    def _create_client(cls, name, company=None, **values):
+        """A business client (a company partner), shared between companies
+        unless ``company`` is given; ``values`` add or override fields."""
+        if company:
+            values["company_id"] = company.id
+        return cls.env["res.partner"].create(
+            {"name": name, "is_company": True, **values}
+        )
+
+    @classmethod
+    def _create_user(cls, login, groups, company=None, **values):
+        """A user of ``company`` (default: the test company) only, with the
+        groups given as Odoo's new_test_user takes them (comma-separated xml
+        ids); ``company=False`` leaves the companies to Odoo's defaults."""
+        if company is not False:
+            company = company or cls.company
+            values.setdefault("company_id", company.id)
+            values.setdefault("company_ids", [Command.set(company.ids)])
+        return new_test_user(cls.env, login=login, groups=groups, **values)
+
+    @classmethod
+    def _create_portal_user(cls, login, client=None, **values):
+        """A portal user, a contact of ``client`` when given (as a client's
+        employee invited to the portal)."""
+        user = new_test_user(cls.env, login=login, groups="base.group_portal", **values)
+        if client:
+            user.partner_id.parent_id = client
+        return user
+
+    @classmethod
+    def _create_invoice(
+        cls, partner=None, amount=300.0, due=None, company=None, post=True, **values
+    ):
+        """A customer invoice of the client (or ``partner``), posted unless
+        ``post`` is false: one untaxed "Design work" line of ``amount``, or the
+        ``invoice_line_ids`` given. With ``due``, dated and due that day (or
+        dated ``invoice_date``): overdue from the next day. With ``company``,
+        created in that company."""
+        moves = cls.env["account.move"]
+        if company:
+            moves = moves.with_company(company)
+            values.setdefault("company_id", company.id)
+        if due:
+            values.setdefault("invoice_date", due)
+            values["invoice_date_due"] = due
+        values.setdefault(
+            "invoice_line_ids",
+            [
+                Command.create(
+                    {
+                        "name": "Design work",
+                        "quantity": 1,
+                        "price_unit": amount,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        )
+        invoice = moves.create(
+            {"move_type": "out_invoice", "partner_id": (partner or cls.client).id}
+            | values
+        )
+        if post:
+            invoice.action_post()
+        return invoice
 
     @classmethod
     def _create_schedule(cls, name, installments, company=None):
@@ -90,16 +150,39 @@ class FreelanceDunningCommon(AccountPaymentCommon):
         )
 
     @classmethod
-    def _create_order(cls, partner=None, quantity=2, user=None, **values):
+    def _create_order(
+        cls,
+        partner=None,
+        quantity=2,
+        user=None,
+        company=None,
+        lines=(),
+        product=None,
+        line_values=None,
+        **values,
+    ):
+        """A quotation of the client (or ``partner``): ``quantity`` days of the
+        service (or units of ``product``), with ``line_values`` if given, then
+        one line per dict of ``lines``; created by ``user`` or in ``company``
+        when given."""
         env = cls.env(user=user) if user else cls.env
-        return env["sale.order"].create(
+        orders = env["sale.order"]
+        if company:
+            orders = orders.with_company(company)
+            values.setdefault("company_id", company.id)
+        return orders.create(
             {
                 "partner_id": (partner or cls.client).id,
                 "order_line": [
                     Command.create(
-                        {"product_id": cls.service.id, "product_uom_qty": quantity}
+                        {
+                            "product_id": (product or cls.service).id,
+                            "product_uom_qty": quantity,
+                            **(line_values or {}),
+                        }
                     )
-                ],
+                ]
+                + [Command.create(line) for line in lines],
                 **values,
             }
         )

@@ -1,12 +1,12 @@
 import logging
+import re
 from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
-from odoo.fields import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -23,6 +23,17 @@ DUNNING_MODELS = (
 )
 
 
+def acl_refusal(operation, model):
+    """Odoo's refusal by access rights (operation: access, modify, create or
+    delete)."""
+    return rf"You are not allowed to {operation} '[^']+' \({re.escape(model)}\) records"
+
+
+def rule_refusal(operation, model):
+    """Odoo's refusal by record rules (operation: read, write, ...)."""
+    return rf"doesn't have '{operation}' access to:\n- [^\n]* \({re.escape(model)}\)"
+
+
 @tagged("post_install", "-at_install")
 class TestAccess(FreelanceDunningCommon, MockEmail):
     """Who may read, write, run, validate, override and blacklist, for each
@@ -34,21 +45,15 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         super().setUpClass()
         Level = cls.env["freelance.dunning.level"]
         Level._create_default_levels(cls.company)
-        cls.other_client = cls.env["res.partner"].create(
-            {
-                "name": "Northwind",
-                "email": "ap@northwind.example.com",
-                "is_company": True,
-            }
+        cls.other_client = cls._create_client(
+            "Northwind", email="ap@northwind.example.com"
         )
         cls.invoice = cls._overdue_invoice(cls.client, cls.company)
         cls.other_invoice = cls._overdue_invoice(cls.other_client, cls.company)
         # Company B, its levels, client, invoice and reminder.
         cls.company_b = cls.setup_other_company(name="Agency B")["company"]
         Level._create_default_levels(cls.company_b)
-        cls.client_b = cls.env["res.partner"].create(
-            {"name": "B's client", "email": "b@client.example.com", "is_company": True}
-        )
+        cls.client_b = cls._create_client("B's client", email="b@client.example.com")
         cls.invoice_b = cls._overdue_invoice(cls.client_b, cls.company_b)
         engine = cls.env["freelance.dunning.engine"]
         with freeze_time("2025-06-25"):
@@ -60,83 +65,38 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 {"company_id": cls.company.id, "date": "2025-06-25"}
             )
         cls.message = cls.messages.filtered(lambda m: m.partner_id == cls.client)
-        company_a = {
-            "company_id": cls.company.id,
-            "company_ids": [Command.set(cls.company.ids)],
-        }
-        cls.portal = new_test_user(
-            cls.env, login="fd_acc_portal", groups="base.group_portal"
-        )
-        cls.portal.partner_id.parent_id = cls.client
+        cls.portal = cls._create_portal_user("fd_acc_portal", client=cls.client)
         project = cls.env.ref("project.group_project_user", raise_if_not_found=False)
-        cls.project_user = new_test_user(
-            cls.env,
-            login="fd_acc_project",
-            groups="base.group_user" + (",project.group_project_user" * bool(project)),
-            **company_a,
+        cls.project_user = cls._create_user(
+            "fd_acc_project",
+            "base.group_user" + (",project.group_project_user" * bool(project)),
         )
-        cls.plain_salesman = new_test_user(
-            cls.env,
-            login="fd_acc_salesman",
-            groups="sales_team.group_sale_salesman",
-            **company_a,
+        cls.plain_salesman = cls._create_user(
+            "fd_acc_salesman", "sales_team.group_sale_salesman"
         )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="fd_acc_accountant",
-            groups="account.group_account_invoice",
-            **company_a,
+        cls.accountant = cls._create_user(
+            "fd_acc_accountant", "account.group_account_invoice"
         )
-        cls.dunning_user = new_test_user(
-            cls.env,
-            login="fd_acc_dunning",
-            groups="base.group_user,freelance_dunning.group_dunning_user",
-            **company_a,
+        cls.dunning_user = cls._create_user(
+            "fd_acc_dunning", "base.group_user,freelance_dunning.group_dunning_user"
         )
-        cls.dunning_manager = new_test_user(
-            cls.env,
-            login="fd_acc_dunning_manager",
-            groups="account.group_account_invoice,"
-            "freelance_dunning.group_dunning_manager",
-            **company_a,
+        cls.dunning_manager = cls._create_user(
+            "fd_acc_dunning_manager",
+            "account.group_account_invoice,freelance_dunning.group_dunning_manager",
         )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="fd_acc_company_b",
-            groups="account.group_account_invoice,sales_team.group_sale_manager,"
+        cls.user_b = cls._create_user(
+            "fd_acc_company_b",
+            "account.group_account_invoice,sales_team.group_sale_manager,"
             "freelance_dunning.group_dunning_manager,base.group_allow_export",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+            company=cls.company_b,
         )
         cls.checked = 0
 
     @classmethod
     def _overdue_invoice(cls, partner, company):
-        invoice = (
-            cls.env["account.move"]
-            .with_company(company)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "company_id": company.id,
-                    "partner_id": partner.id,
-                    "invoice_date": "2025-06-01",
-                    "invoice_date_due": "2025-06-20",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Work",
-                                "quantity": 1,
-                                "price_unit": 700.0,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
+        return cls._create_invoice(
+            partner, 700.0, "2025-06-20", company=company, invoice_date="2025-06-01"
         )
-        invoice.action_post()
-        return invoice
 
     def setUp(self):
         super().setUp()
@@ -147,13 +107,16 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
     def _check(self):
         type(self).checked += 1
 
-    def assertDenied(self, call):
-        """Refused (AccessError is a UserError) and rolled back."""
+    def assertDenied(self, call, expected=None):
+        """Refused by an AccessError whose message matches ``expected`` (a
+        regular expression), and rolled back."""
         try:
             with self.env.cr.savepoint():
                 call()
                 self.env.flush_all()
-        except UserError:
+        except AccessError as error:
+            if expected:
+                self.assertRegex(str(error), expected)
             self._check()
         else:
             self.fail(f"allowed for {self._who}")
@@ -184,10 +147,12 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             for model in DUNNING_MODELS:
                 with self.subTest(user=user.login, model=model):
                     self.assertDenied(
-                        lambda u=user, m=model: self.env[m].with_user(u).search([])
+                        lambda u=user, m=model: self.env[m].with_user(u).search([]),
+                        acl_refusal("access", model),
                     )
                     self.assertDenied(
-                        lambda u=user, m=model: company_a[m].with_user(u).read(["id"])
+                        lambda u=user, m=model: company_a[m].with_user(u).read(["id"]),
+                        acl_refusal("access", model),
                     )
 
     def test_a_salesperson_reads_only_their_clients_reminders(self):
@@ -210,7 +175,10 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         self._who = salesman.login
         self.assertFalse(Message.with_user(salesman).search([]))
         self.assertFalse(Event.with_user(salesman).search([]))
-        self.assertDenied(lambda: self.message.with_user(salesman).read(["partner_id"]))
+        self.assertDenied(
+            lambda: self.message.with_user(salesman).read(["partner_id"]),
+            rule_refusal("read", "freelance.dunning.reminder"),
+        )
         self._check()
 
         self.client.user_id = salesman
@@ -254,12 +222,14 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                     len(theirs),
                 )
                 self.assertDenied(
-                    lambda o=ours, m=Model: o.with_env(m.env).read(["id"])
+                    lambda o=ours, m=Model: o.with_env(m.env).read(["id"]),
+                    rule_refusal("read", Model._name),
                 )
                 self.assertDenied(
                     lambda o=ours, m=Model: o.with_env(m.env).export_data(
                         ["company_id"]
-                    )
+                    ),
+                    rule_refusal("read", Model._name),
                 )
                 type(self).checked += 4
         # Names and ids of company A's clients through the reminders' fields.
@@ -270,9 +240,13 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         )
         self.assertFalse(found)
         self.assertDenied(
-            lambda: self.message.with_user(self.user_b).write({"state": "skipped"})
+            lambda: self.message.with_user(self.user_b).write({"state": "skipped"}),
+            rule_refusal("write", "freelance.dunning.reminder"),
         )
-        self.assertDenied(lambda: self.message.with_user(self.user_b).action_validate())
+        self.assertDenied(
+            lambda: self.message.with_user(self.user_b).action_validate(),
+            rule_refusal("read", "freelance.dunning.reminder"),
+        )
 
     def test_other_company_run_changes_nothing(self):
         """Company B's manager asking for company A's run: nothing is sent or
@@ -285,7 +259,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 .create({"company_id": self.company.id, "date": date(2025, 7, 10)})
             )
             self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
-            with self.assertRaises(UserError):
+            with self.assertRaisesText(UserError, "Nothing to send on this date."):
                 wizard.action_send()
         self.assertEqual(
             self.env["freelance.dunning.reminder"].search_count([]), before
@@ -311,7 +285,10 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
             "_allow_invoicing_behind_gate",
         ):
             with self.subTest(method=name):
-                self.assertDenied(lambda n=name: check_method_name(n))
+                self.assertDenied(
+                    lambda n=name: check_method_name(n),
+                    rf"Private methods \(such as {name}\) cannot be called remotely",
+                )
 
     # ------------------------------------------------------------------
     # Writing, running, overriding, blacklisting
@@ -328,17 +305,27 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         ):
             with self.subTest(user=user.login):
                 self._who = user.login
-                self.assertDenied(lambda u=user: level.with_user(u).write({"days": 2}))
+                self.assertDenied(
+                    lambda u=user: level.with_user(u).write({"days": 2}),
+                    acl_refusal("modify", "freelance.dunning.level"),
+                )
                 self.assertDenied(
                     lambda u=user: (
                         self.env["freelance.dunning.level"]
                         .with_user(u)
                         .create({"name": "Mine", "days": 5})
-                    )
+                    ),
+                    acl_refusal("create", "freelance.dunning.level"),
                 )
-                self.assertDenied(lambda u=user: self.dunning_run.with_user(u).unlink())
+                self.assertDenied(
+                    lambda u=user: self.dunning_run.with_user(u).unlink(),
+                    acl_refusal("delete", "freelance.dunning.run"),
+                )
         level.with_user(self.dunning_manager).write({"days": 2})
-        self.assertDenied(lambda: level.with_user(self.user_b).write({"days": 3}))
+        self.assertDenied(
+            lambda: level.with_user(self.user_b).write({"days": 3}),
+            rule_refusal("write", "freelance.dunning.level"),
+        )
         self.assertEqual(level.days, 2)
 
     def test_who_runs_and_validates(self):
@@ -362,19 +349,28 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         for user in (self.portal, self.project_user, self.dunning_user):
             with self.subTest(user=user.login), freeze_time("2025-06-25"):
                 self._who = user.login
+                # The dunning group may open the wizard, not read the invoices.
                 self.assertDenied(
                     lambda u=user: (
                         Wizard.with_user(u).create({"date": date(2025, 6, 25)}).line_ids
-                    )
+                    ),
+                    acl_refusal("access", "account.move.line")
+                    if user == self.dunning_user
+                    else acl_refusal("create", "freelance.dunning.run.wizard"),
                 )
                 if user != self.dunning_user:  # validating is a dunning user's
                     self.assertDenied(
-                        lambda u=user: waiting.with_user(u).action_validate()
+                        lambda u=user: waiting.with_user(u).action_validate(),
+                        acl_refusal("access", "freelance.dunning.reminder"),
                     )
                 self.assertDenied(
                     lambda u=user: self.invoice.with_user(u)._pause_dunning(
                         "disputed", date(2099, 1, 1)
-                    )
+                    ),
+                    acl_refusal(
+                        "access",
+                        "account.journal" if user == self.portal else "account.move",
+                    ),
                 )
         self.assertEqual(waiting.state, "waiting")
         self.assertFalse(self.invoice.dunning_pause_until)
@@ -406,7 +402,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                         .with_user(u)
                         .create({"order_id": order.id, "reason": "Trusted"})
                         .action_open()
-                    )
+                    ),
+                    acl_refusal("create", "freelance.work.gate.override.wizard"),
                 )
                 self.assertDenied(
                     lambda u=user: (
@@ -414,7 +411,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                         .with_user(u)
                         .create({"partner_id": self.client.id, "reason": "late_payer"})
                         .action_apply()
-                    )
+                    ),
+                    acl_refusal("create", "freelance.client.blacklist.wizard"),
                 )
         self.assertDenied(
             lambda: (
@@ -422,7 +420,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 .with_user(self.user_b)
                 .create({"order_id": order.id, "reason": "Trusted"})
                 .action_open()
-            )
+            ),
+            rule_refusal("read", "sale.order"),
         )
         self.assertFalse(self.client.client_blacklisted)
         self.env["freelance.client.blacklist.wizard"].with_user(

@@ -8,7 +8,7 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.service.model import _as_validation_error
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import FreelanceDunningCommon
@@ -17,12 +17,38 @@ _logger = logging.getLogger(__name__)
 
 NAN, INF = float("nan"), float("inf")
 
+# What each refusal says (regular expressions). Odoo's own, before any code of
+# the addon runs: a value of the wrong type or out of a selection, a record
+# that does not exist, a required field left empty.
+WRONG_CHOICE = r"^Wrong value for [\w.]+: "
+NOT_A_FLOAT = r"^could not convert string to float: "
+NOT_AN_INTEGER = r"^invalid literal for int\(\) with base 10: "
+NOT_A_NUMBER = r"argument must be a string.* or a real number, not 'list'$"
+NOT_A_DATE = r"^time data '.*' does not match format '%Y-%m-%d'$"
+NOT_A_DATE_STRING = r"^'int' object is not subscriptable$"
+NO_SUCH_RECORD = r"^Record does not exist or has been deleted\."
+NO_SUCH_TARGET = r"another model requires the record being deleted"  # foreign key
+REQUIRED = r"a mandatory field is not set"
+# The addon's own.
+DEPOSIT_RANGE = r"must be a percentage between 0 and 100, not "
+INSTALLMENT_RANGE = r"^An installment must be a percentage above 0 and up to 100, "
+DATED_INSTALLMENT = r"^An installment on a date needs a number of days after signature"
+OVER_100 = r"^Interest rates and margins cannot exceed 100%\.$"
+NEGATIVE_COMPANY_FIGURE = r"recovery indemnity of .* cannot be negative\.$"
+NEGATIVE_RATE = r"^These rates cannot be negative\.$"
+LEVEL_RANGE = r"^A level applies from 365 days before to 3650 days after the due date"
+UNKNOWN_PLACEHOLDER = r"unknown placeholder: "
 
+
+# After every addon is loaded, like the other classes: at install time, with
+# the bridges installed, the database has their columns but not their fields.
+@tagged("post_install", "-at_install")
 class TestBadInput(FreelanceDunningCommon):
     """A table of wrong values for every input of the addon's models, written
-    as the web client or an RPC call would: each one is refused with a clear
-    error (UserError, ValidationError, AccessError, or Odoo's refusal of a
-    value of the wrong type) and leaves the records as they were."""
+    as the web client or an RPC call would: each one is refused with the
+    message expected for it (the addon's UserError or ValidationError, or
+    Odoo's refusal of a value of the wrong type) and leaves the records as they
+    were."""
 
     @classmethod
     def setUpClass(cls):
@@ -33,22 +59,14 @@ class TestBadInput(FreelanceDunningCommon):
         )
         cls.installment = cls.schedule_30_70.installment_ids[:1]
         cls.rate = cls.env["freelance.reference.rate"].search([], limit=1)
-        cls.invoice = cls.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": cls.client.id,
-                "invoice_date": "2025-06-01",
-                "invoice_date_due": "2025-06-20",
-                "invoice_line_ids": [
-                    Command.create({"name": "Work", "quantity": 1, "price_unit": 100.0})
-                ],
-            }
+        cls.invoice = cls._create_invoice(
+            amount=100.0, due="2025-06-20", invoice_date="2025-06-01"
         )
-        cls.invoice.action_post()
         cls.tried = 0
 
-    def assertRefused(self, call, record, fnames, user=None, what=None):
-        """``call`` raises a clear error and ``record`` keeps its values."""
+    def assertRefused(self, call, record, fnames, expected, user=None, what=None):
+        """``call`` raises an error whose message matches ``expected`` (a
+        regular expression) and ``record`` keeps its values."""
         record = record.with_user(user) if user else record
         before = record.sudo().read(fnames)
         try:
@@ -64,34 +82,53 @@ class TestBadInput(FreelanceDunningCommon):
             error = caught
         else:
             self.fail(f"accepted: {what or call}")
-        self.assertTrue(str(error).strip(), "the refusal says why")
+        self.assertRegex(str(error), expected, what or call)
         record.invalidate_recordset()
         self.assertEqual(record.sudo().read(fnames), before, "nothing changed")
         type(self).tried += 1
 
     def _sweep(self, record, cases, user=None):
-        for fname, values in cases.items():
-            for value in values:
-                with self.subTest(model=record._name, field=fname, value=value):
-                    self.assertRefused(
-                        lambda rec, f=fname, v=value: rec.write({f: v}),
-                        record,
-                        [fname],
-                        user=user,
-                        what=f"{record._name}.{fname} = {value!r}",
-                    )
+        """``cases``: {field: {expected message: [values refused with it]}}."""
+        for fname, refusals in cases.items():
+            for expected, values in refusals.items():
+                for value in values:
+                    with self.subTest(model=record._name, field=fname, value=value):
+                        self.assertRefused(
+                            lambda rec, f=fname, v=value: rec.write({f: v}),
+                            record,
+                            [fname],
+                            expected,
+                            user=user,
+                            what=f"{record._name}.{fname} = {value!r}",
+                        )
 
     def test_company_settings(self):
         self._sweep(
             self.company,
             {
-                "deposit_percent": [-0.01, 100.01, 1e300, NAN, INF, "half", [50]],
-                "late_interest_margin": [-1, 101, INF, NAN, "ten"],
-                "contractual_interest_rate": [0.5, 101, INF, "high"],
-                "recovery_indemnity_amount": [-40, "forty"],
-                "blacklist_policy": ["bogus", 3],
-                "payment_schedule_id": [10**9, -1],
-                "blacklist_proposal_level_id": [10**9],
+                "deposit_percent": {
+                    DEPOSIT_RANGE: [-0.01, 100.01, 1e300, NAN, INF],
+                    NOT_A_FLOAT: ["half"],
+                    NOT_A_NUMBER: [[50]],
+                },
+                "late_interest_margin": {
+                    NEGATIVE_COMPANY_FIGURE: [-1],
+                    OVER_100: [101, INF, NAN],
+                    NOT_A_FLOAT: ["ten"],
+                },
+                "contractual_interest_rate": {
+                    r"^A contractual late interest rate cannot be below three "
+                    r"times the legal interest rate: at least [\d.]+% today\.$": [0.5],
+                    OVER_100: [101, INF],
+                    NOT_A_FLOAT: ["high"],
+                },
+                "recovery_indemnity_amount": {
+                    NEGATIVE_COMPANY_FIGURE: [-40],
+                    NOT_A_FLOAT: ["forty"],
+                },
+                "blacklist_policy": {WRONG_CHOICE: ["bogus", 3]},
+                "payment_schedule_id": {NO_SUCH_RECORD: [10**9, -1]},
+                "blacklist_proposal_level_id": {NO_SUCH_RECORD: [10**9]},
             },
         )
 
@@ -99,9 +136,15 @@ class TestBadInput(FreelanceDunningCommon):
         self._sweep(
             self.installment,
             {
-                "percent": [0, -10, 100.5, 150, NAN, INF, "thirty", None],
-                "trigger": ["bogus", 7],
-                "days_after_signature": ["soon", [1]],
+                "percent": {
+                    INSTALLMENT_RANGE: [0, -10, 100.5, 150, NAN, INF, None],
+                    NOT_A_FLOAT: ["thirty"],
+                },
+                "trigger": {WRONG_CHOICE: ["bogus", 7]},
+                "days_after_signature": {
+                    NOT_AN_INTEGER: ["soon"],
+                    NOT_A_NUMBER: [[1]],
+                },
             },
         )
         dated = self.installment
@@ -113,36 +156,58 @@ class TestBadInput(FreelanceDunningCommon):
                     ),
                     dated,
                     ["trigger", "days_after_signature"],
+                    DATED_INSTALLMENT,
                 )
         Schedule = self.env["freelance.payment.schedule"]
-        for installments in (
-            [],
-            [(50, "signature"), (40, "delivery")],
-            [(60, "signature"), (50, "delivery")],
+        for installments, expected in (
+            ([], r"^The payment schedule Bad has no installment: add at least one"),
+            (
+                [(50, "signature"), (40, "delivery")],
+                r"^The installments of the payment schedule Bad add up to 90\.0%; "
+                r"they must add up to exactly 100%\.$",
+            ),
+            (
+                [(60, "signature"), (50, "delivery")],
+                r"^The installments of the payment schedule Bad add up to 110\.0%",
+            ),
         ):
             with self.subTest(installments=installments):
                 self.assertRefused(
                     lambda _rec, i=installments: self._create_schedule("Bad", i),
                     Schedule,
                     [],
+                    expected,
                 )
         self.assertRefused(
             lambda rec: rec.write({"installment_ids": [Command.clear()]}),
             self.schedule_30_70,
             ["installment_ids"],
+            r"^The payment schedule 30/70 has no installment",
         )
 
     def test_levels(self):
         self._sweep(
             self.level,
             {
-                "days": [10**6, -(10**6), 3651, -366, "ten"],
-                "payment_deadline_days": [-1, 366, 10**9, "week"],
-                "email_subject": [False, "{company}: {clinet}"],
-                "email_intro": ["<p>Dear {clinet},</p>"],
-                "letter_closing": ["<p>{indemnity_amount} {__class__}</p>"],
-                "company_id": [False, 10**9],
-                "mail_template_id": [10**9],
+                "days": {
+                    LEVEL_RANGE: [10**6, -(10**6), 3651, -366],
+                    NOT_AN_INTEGER: ["ten"],
+                },
+                "payment_deadline_days": {
+                    r"^A payment deadline cannot be negative\.$": [-1],
+                    LEVEL_RANGE: [366, 10**9],
+                    NOT_AN_INTEGER: ["week"],
+                },
+                "email_subject": {
+                    REQUIRED: [False],
+                    UNKNOWN_PLACEHOLDER: ["{company}: {clinet}"],
+                },
+                "email_intro": {UNKNOWN_PLACEHOLDER: ["<p>Dear {clinet},</p>"]},
+                "letter_closing": {
+                    UNKNOWN_PLACEHOLDER: ["<p>{indemnity_amount} {__class__}</p>"]
+                },
+                "company_id": {REQUIRED: [False], NO_SUCH_TARGET: [10**9]},
+                "mail_template_id": {NO_SUCH_TARGET: [10**9]},
             },
         )
 
@@ -150,9 +215,26 @@ class TestBadInput(FreelanceDunningCommon):
         self._sweep(
             self.rate,
             {
-                "date_from": [date(2025, 3, 5), "2025-13-01", "yesterday", False],
-                "ecb_rate": [-6, 101, INF, NAN, "low"],
-                "legal_rate": [-0.01, 1e9, "low"],
+                "date_from": {
+                    r"^Reference rates start on 1 January or 1 July\.$": [
+                        date(2025, 3, 5)
+                    ],
+                    NOT_A_DATE: ["2025-13-01", "yesterday"],
+                    REQUIRED: [False],
+                },
+                "ecb_rate": {
+                    NEGATIVE_RATE: [-6],
+                    OVER_100: [101],
+                    # Odoo rounds a float field's value: neither can be rounded.
+                    r"^cannot convert float infinity to integer$": [INF],
+                    r"^cannot convert float NaN to integer$": [NAN],
+                    NOT_A_FLOAT: ["low"],
+                },
+                "legal_rate": {
+                    NEGATIVE_RATE: [-0.01],
+                    OVER_100: [1e9],
+                    NOT_A_FLOAT: ["low"],
+                },
             },
         )
         existing = self.rate.date_from
@@ -162,26 +244,30 @@ class TestBadInput(FreelanceDunningCommon):
             ),
             self.rate,
             ["date_from"],
+            r"A half-year can only have one rate\.$",
         )
 
     def test_clients(self):
         self._sweep(
             self.client,
             {
-                "deposit_policy": ["bogus"],
-                "payment_schedule_id": [10**9],
+                "deposit_policy": {WRONG_CHOICE: ["bogus"]},
+                "payment_schedule_id": {NO_SUCH_TARGET: [10**9]},
             },
         )
         self.assertRefused(
             lambda rec: rec.write({"deposit_policy": "schedule"}),
             self.client,
             ["deposit_policy"],
+            r"^Choose the payment schedule of Brightside Coaching, or set its "
+            r"deposit policy back to the company default\.$",
         )
         # Blacklisting is the manager's: without a reason, refused.
         self.assertRefused(
             lambda rec: rec.write({"client_blacklisted": True}),
             self.client,
             ["client_blacklisted"],
+            r"^Give the reason why Brightside Coaching is blacklisted\.$",
             user=self.manager,
         )
 
@@ -195,13 +281,17 @@ class TestBadInput(FreelanceDunningCommon):
                         lambda rec, u=until: rec._pause_dunning("disputed", u),
                         self.invoice,
                         ["dunning_pause_until"],
+                        r"^A pause needs an end date in the future\.$",
                         what=f"pause until {until}",
                     )
             self._sweep(
                 self.invoice,
                 {
-                    "dunning_pause_until": ["tomorrow", 12],
-                    "dunning_pause_reason": ["x"],
+                    "dunning_pause_until": {
+                        NOT_A_DATE: ["tomorrow"],
+                        NOT_A_DATE_STRING: [12],
+                    },
+                    "dunning_pause_reason": {WRONG_CHOICE: ["x"]},
                 },
             )
             Wizard = self.env["freelance.dunning.run.wizard"]
@@ -211,6 +301,7 @@ class TestBadInput(FreelanceDunningCommon):
                         lambda rec, d=day: Wizard.create({"date": d}).line_ids,
                         self.invoice,
                         ["dunning_level_id"],
+                        r"^Choose a date within ten years of today\.$",
                         what=f"run on {day}",
                     )
             future = Wizard.create({"date": date(2025, 7, 20)})
@@ -219,6 +310,7 @@ class TestBadInput(FreelanceDunningCommon):
                 lambda rec: future.action_send(),
                 self.invoice,
                 ["dunning_level_id"],
+                r"^Reminders cannot be sent for a date in the future\.$",
                 what="send a future run",
             )
 
@@ -232,17 +324,26 @@ class TestBadInput(FreelanceDunningCommon):
         self._sweep(
             message,
             {
-                "state": ["bogus"],
-                "currency_id": [10**9],
-                "partner_id": [False],
-                "date": ["never"],
+                "state": {WRONG_CHOICE: ["bogus"]},
+                "currency_id": {NO_SUCH_TARGET: [10**9]},
+                "partner_id": {REQUIRED: [False]},
+                "date": {NOT_A_DATE: ["never"]},
             },
         )
         self._sweep(
             message.line_ids,
-            {"state": ["bogus"], "channel": ["pigeon"], "move_line_id": [False]},
+            {
+                "state": {WRONG_CHOICE: ["bogus"]},
+                "channel": {WRONG_CHOICE: ["pigeon"]},
+                "move_line_id": {REQUIRED: [False]},
+            },
         )
-        self.assertRefused(lambda rec: rec.action_validate(), message, ["state"])
+        self.assertRefused(
+            lambda rec: rec.action_validate(),
+            message,
+            ["state"],
+            r"^These reminders are not waiting for validation\.$",
+        )
 
     @classmethod
     def tearDownClass(cls):
@@ -259,9 +360,7 @@ class TestRoutesBadInput(FreelanceDunningCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.other = self.env["res.partner"].create(
-            {"name": "Other client", "email": "other@example.com", "is_company": True}
-        )
+        self.other = self._create_client("Other client", email="other@example.com")
         self.order = self._create_order()
         self.order.action_quotation_sent()
         self.other_order = self._create_order(partner=self.other)
@@ -269,26 +368,13 @@ class TestRoutesBadInput(FreelanceDunningCommon, HttpCase):
             self._posted_invoice(self.client),
             self._posted_invoice(self.other),
         )
-        self.portal = new_test_user(
-            self.env,
-            login="fd_route_portal",
-            groups="base.group_portal",
-            password="fd_route_portal_pw",
+        self.portal = self._create_portal_user(
+            "fd_route_portal", client=self.other, password="fd_route_portal_pw"
         )
-        self.portal.partner_id.parent_id = self.other
         self.refusals = 0
 
     def _posted_invoice(self, partner):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_line_ids": [
-                    Command.create({"name": "Work", "quantity": 1, "price_unit": 90})
-                ],
-            }
-        )
-        invoice.action_post()
+        invoice = self._create_invoice(partner, 90.0)
         invoice._portal_ensure_token()
         return invoice
 

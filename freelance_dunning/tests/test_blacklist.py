@@ -1,5 +1,4 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
@@ -50,7 +49,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
     def test_bad_input(self):
         with self.assertRaisesText(UserError, "Choose why"):
             self._blacklist(self.client, reason=False)
-        with self.assertRaises(ValidationError):
+        with self.assertRaisesText(ValidationError, "Give the reason why"):
             self.client.write({"client_blacklisted": True})  # no reason category
         self.assertFalse(self.client.client_blacklisted, "nothing changed")
 
@@ -63,7 +62,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         self._blacklist(self.client)
         with self.assertRaisesText(AccessError, "dunning manager"):
             self.client.with_user(self.salesman).write({"client_blacklisted": False})
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(AccessError, "Dunning/Manager"):
             self.env["freelance.client.blacklist.wizard"].with_user(
                 self.salesman
             ).create(
@@ -232,24 +231,8 @@ class TestClientBlacklist(FreelanceDunningCommon):
         self._blacklist(self.client)
         with self.assertRaisesText(UserError, "no new business"):
             self._create_order()
-        order = (
-            self.env["sale.order"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.client.id,
-                    "company_id": other.id,
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": self.service.id,
-                                "product_uom_qty": 1,
-                                "tax_id": False,
-                            }
-                        )
-                    ],
-                }
-            )
+        order = self._create_order(
+            quantity=1, company=other, line_values={"tax_id": False}
         )
         self.assertEqual(order.deposit_percent, 100, "company B takes it fully upfront")
 
@@ -272,17 +255,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         )
         line = self.env["account.move.line"]
         for _i in range(2):
-            invoice = self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.client.id,
-                    "invoice_date": "2025-01-01",
-                    "invoice_line_ids": [
-                        Command.create({"name": "x", "price_unit": 100})
-                    ],
-                }
-            )
-            invoice.action_post()
+            invoice = self._create_invoice(amount=100.0, invoice_date="2025-01-01")
             line |= invoice.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable"
             )

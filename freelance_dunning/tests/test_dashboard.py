@@ -1,8 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
 
@@ -17,31 +16,7 @@ class TestDashboard(FreelanceDunningCommon):
         cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
         cls.levels = cls.env["freelance.dunning.engine"]._get_levels(cls.company)
         cls.dashboard = cls.env["freelance.dunning.dashboard"]
-        cls.other_client = cls.env["res.partner"].create(
-            {"name": "Other client SARL", "is_company": True}
-        )
-
-    def _invoice(self, amount, invoice_date, due, partner=None):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.client).id,
-                "invoice_date": invoice_date,
-                "invoice_date_due": due,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Design work",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
-        return invoice
+        cls.other_client = cls._create_client("Other client SARL")
 
     def _set_level(self, invoice, name):
         level = self.levels.filtered(lambda lv: lv.name == name)
@@ -58,13 +33,28 @@ class TestDashboard(FreelanceDunningCommon):
 
     @freeze_time("2025-09-01")
     def test_figures_and_the_lists_behind_them(self):
-        not_due = self._invoice(1000.0, "2025-08-25", "2025-09-10")
-        late_12 = self._invoice(2000.0, "2025-07-21", "2025-08-20")
-        late_62 = self._invoice(3000.0, "2025-06-01", "2025-07-01")
-        late_100 = self._invoice(4000.0, "2025-04-01", "2025-05-24", self.other_client)
-        paid = self._invoice(500.0, "2025-08-01", "2025-08-15")
+        not_due = self._create_invoice(
+            amount=1000.0, due="2025-09-10", invoice_date="2025-08-25"
+        )
+        late_12 = self._create_invoice(
+            amount=2000.0, due="2025-08-20", invoice_date="2025-07-21"
+        )
+        late_62 = self._create_invoice(
+            amount=3000.0, due="2025-07-01", invoice_date="2025-06-01"
+        )
+        late_100 = self._create_invoice(
+            self.other_client,
+            amount=4000.0,
+            due="2025-05-24",
+            invoice_date="2025-04-01",
+        )
+        paid = self._create_invoice(
+            amount=500.0, due="2025-08-15", invoice_date="2025-08-01"
+        )
         self._pay_invoice(paid)
-        half = self._invoice(600.0, "2025-08-01", "2025-08-31")
+        half = self._create_invoice(
+            amount=600.0, due="2025-08-31", invoice_date="2025-08-01"
+        )
         self._pay_invoice(half, amount=200.0)
         firm = self._set_level(late_62, "Firm reminder")
         formal = self._set_level(late_100, "Formal notice")
@@ -117,14 +107,16 @@ class TestDashboard(FreelanceDunningCommon):
         self.assertEqual(
             self._moves(self.dashboard.action_open("aging", "not_due")), not_due
         )
-        with self.assertRaises(UserError):
+        with self.assertRaisesText(UserError, "This dashboard figure does not exist."):
             self.dashboard.action_open("todo", "everything")
 
     @freeze_time("2025-09-01")
     def test_todo_counts_open_their_lists(self):
         quote = self._create_order()
         confirmed = self._confirm(self._create_order())
-        late = self._invoice(800.0, "2025-07-01", "2025-07-15")
+        late = self._create_invoice(
+            amount=800.0, due="2025-07-15", invoice_date="2025-07-01"
+        )
         late._pause_dunning("disputed", "2025-09-30", "Scope disputed")
         self.other_client.write(
             {
@@ -151,14 +143,12 @@ class TestDashboard(FreelanceDunningCommon):
         ).get_dashboard_data()
         self.assertEqual(empty["invoice_count"], 0)
         self.assertIsNone(empty["dso"]["days"], "no sales, no DSO")
-        self._invoice(1000.0, "2025-08-01", "2025-08-10")
+        self._create_invoice(amount=1000.0, due="2025-08-10", invoice_date="2025-08-01")
         other = self.env["res.company"].create({"name": "Sister agency"})
-        outsider = new_test_user(
-            self.env,
-            login="fd_sister_accountant",
-            groups="account.group_account_invoice,freelance_dunning.group_dunning_user",
-            company_id=other.id,
-            company_ids=[Command.set(other.ids)],
+        outsider = self._create_user(
+            "fd_sister_accountant",
+            "account.group_account_invoice,freelance_dunning.group_dunning_user",
+            company=other,
         )
         data = self.dashboard.with_user(outsider).get_dashboard_data()
         self.assertEqual(

@@ -1,5 +1,4 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.tests import Form, tagged
 
 from .common import FreelanceDunningCommon
@@ -132,10 +131,10 @@ class TestDepositPolicy(FreelanceDunningCommon):
     def test_schedule_of_another_company(self):
         other = self.setup_other_company(name="Other freelancer")["company"]
         foreign = self._create_schedule("Foreign", [(100, "signature")], company=other)
-        with self.assertRaises(UserError):
+        with self.assertRaisesText(UserError, "Incompatible companies"):
             self._create_order(payment_schedule_id=foreign.id)
         order = self._create_order()
-        with self.assertRaises(UserError):
+        with self.assertRaisesText(UserError, "Incompatible companies"):
             order.payment_schedule_id = foreign
         self.assertFalse(order.payment_schedule_id)
         # A client schedule of another company falls back to this company's rule.
@@ -147,24 +146,8 @@ class TestDepositPolicy(FreelanceDunningCommon):
     def test_second_company_rule(self):
         other = self.setup_other_company(name="Agency B")["company"]
         other.deposit_percent = 30
-        order = (
-            self.env["sale.order"]
-            .with_company(other)
-            .create(
-                {
-                    "partner_id": self.client.id,
-                    "company_id": other.id,
-                    "order_line": [
-                        Command.create(
-                            {
-                                "product_id": self.service.id,
-                                "product_uom_qty": 1,
-                                "tax_id": False,
-                            }
-                        )
-                    ],
-                }
-            )
+        order = self._create_order(
+            quantity=1, company=other, line_values={"tax_id": False}
         )
         self.assertEqual(order.deposit_percent, 30)
         self.assertEqual(order.deposit_amount, 150.0)
@@ -258,7 +241,9 @@ class TestDepositPolicy(FreelanceDunningCommon):
         Waiver = self.env["freelance.deposit.waiver.wizard"].with_context(
             active_ids=order.ids
         )
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(
+            AccessError, "You are not allowed to create 'Waive a Quotation's Deposit'"
+        ):
             Waiver.with_user(self.salesman).create({"reason": "Friend"}).action_waive()
         self.assertTrue(order.deposit_required, "nothing changed")
         with self.assertRaisesText(UserError, "Write down why"):

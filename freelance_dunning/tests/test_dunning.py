@@ -40,28 +40,9 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
     def _invoice(
         self, amount=1200.0, due="2025-06-20", partner=None, currency=None, **values
     ):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.client).id,
-                "invoice_date": due,
-                "invoice_date_due": due,
-                "currency_id": (currency or self.eur).id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Design work",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-                **values,
-            }
+        return self._create_invoice(
+            partner, amount, due, currency_id=(currency or self.eur).id, **values
         )
-        invoice.action_post()
-        return invoice
 
     def _run(self, day, **kwargs):
         with freeze_time(day):
@@ -182,13 +163,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         other = self._invoice(
             300.0,
             due="2025-06-20",
-            partner=self.env["res.partner"].create(
-                {
-                    "name": "Other client",
-                    "email": "other@example.com",
-                    "is_company": True,
-                }
-            ),
+            partner=self._create_client("Other client", email="other@example.com"),
         )
         messages = self._run("2025-06-26")
         self.assertEqual(len(messages), 2)
@@ -418,29 +393,9 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
         other_levels.filtered(lambda level: level.name == "Friendly reminder").days = 10
         self.env.user.company_ids |= other
-        other_invoice = (
-            self.env["account.move"]
-            .with_company(other)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.client.id,
-                    "invoice_date": "2025-06-20",
-                    "invoice_date_due": "2025-06-20",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Training",
-                                "quantity": 1,
-                                "price_unit": 700.0,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
+        other_invoice = self._create_invoice(
+            amount=700.0, due="2025-06-20", company=other
         )
-        other_invoice.action_post()
         self.assertNotIn(other_invoice, messages.line_ids.move_id)
         engine = self.engine.with_company(other)
         self.assertFalse(
@@ -574,9 +529,14 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self._invoice(1000.0, due="2025-06-20")
         message = self._run("2025-06-21")
         event = message.line_ids[:1]
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaisesText(
+                IntegrityError, "freelance_dunning_reminder_line_once"
+            ),
+        ):
             with self.env.cr.savepoint():
-                event.copy({"reminder_id": False})
+                event.copy({"reminder_id": False, "state": event.state})
                 self.env.flush_all()
 
     def test_reminder_attaches_the_invoice_pdf_the_client_received(self):
@@ -603,22 +563,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
 
     def test_accountant_without_template_rights_sends_reminders(self):
         """Odoo renders templates in restricted mode for them: ours must still work."""
-        accountant = self.env["res.users"].create(
-            {
-                "name": "Accountant",
-                "login": "fd_plain_accountant",
-                "email": "acc@example.com",
-                "company_id": self.company.id,
-                "company_ids": [Command.set(self.company.ids)],
-                "groups_id": [
-                    Command.set(
-                        [
-                            self.env.ref("account.group_account_invoice").id,
-                            self.env.ref("freelance_dunning.group_dunning_user").id,
-                        ]
-                    )
-                ],
-            }
+        accountant = self._create_user(
+            "fd_plain_accountant",
+            "account.group_account_invoice,freelance_dunning.group_dunning_user",
+            name="Accountant",
+            email="acc@example.com",
         )
         self.assertFalse(accountant.has_group("mail.group_mail_template_editor"))
         self._invoice(1000.0, due="2025-06-20")

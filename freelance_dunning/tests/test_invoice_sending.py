@@ -14,17 +14,12 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
         self.cron = self.env.ref("account.ir_cron_account_move_send")
 
     def _post_invoice(self, partner=None):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": (partner or self.client).id,
-                "invoice_line_ids": [
-                    Command.create({"product_id": self.service.id, "quantity": 2})
-                ],
-            }
+        return self._create_invoice(
+            partner,
+            invoice_line_ids=[
+                Command.create({"product_id": self.service.id, "quantity": 2})
+            ],
         )
-        invoice.action_post()
-        return invoice
 
     def test_posted_invoice_is_emailed_with_pdf_and_link(self):
         invoice = self._post_invoice()

@@ -103,12 +103,19 @@ class TestLateInterest(TransactionCase):
         self.assertAlmostEqual(business(date(2024, 1, 1)), 16.0)
         company.contractual_interest_rate = 20.0
         self.assertAlmostEqual(business(date(2025, 7, 1)), 20.0)
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError) as refused:
             company.contractual_interest_rate = 5.0  # floor today: 3 x 2.62 = 7.86
+        self.assertIn(
+            "cannot be below three times the legal interest rate: at least",
+            str(refused.exception),
+        )
         self.assertEqual(company.contractual_interest_rate, 20.0)
 
     def test_rates_start_a_half_year(self):
-        with self.assertRaises(ValidationError):
+        with self.assertRaises(ValidationError) as refused:
             self.env["freelance.reference.rate"].create(
                 {"date_from": "2027-03-01", "ecb_rate": 2.0, "legal_rate": 2.0}
             )
+        self.assertEqual(
+            str(refused.exception), "Reference rates start on 1 January or 1 July."
+        )

@@ -7,23 +7,15 @@ from .common import FreelanceDunningCommon
 @tagged("post_install", "-at_install")
 class TestOfferedExtras(FreelanceDunningCommon):
     def _order_with_gift(self):
-        return self.env["sale.order"].create(
-            {
-                "partner_id": self.client.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.service.id, "product_uom_qty": 2}
-                    ),
-                    Command.create(
-                        {
-                            "product_id": self.service.id,
-                            "product_uom_qty": 1,
-                            "name": "Extra revision round",
-                            "is_offered": True,
-                        }
-                    ),
-                ],
-            }
+        return self._create_order(
+            lines=[
+                {
+                    "product_id": self.service.id,
+                    "product_uom_qty": 1,
+                    "name": "Extra revision round",
+                    "is_offered": True,
+                }
+            ]
         )
 
     def _html(self, report, records):
@@ -62,21 +54,14 @@ class TestOfferedExtras(FreelanceDunningCommon):
         self.assertIn("Value offered", html)
 
     def test_offered_line_on_a_manual_invoice(self):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.client.id,
-                "invoice_line_ids": [
-                    Command.create({"product_id": self.service.id, "quantity": 1}),
-                    Command.create(
-                        {
-                            "product_id": self.service.id,
-                            "quantity": 1,
-                            "is_offered": True,
-                        }
-                    ),
-                ],
-            }
+        invoice = self._create_invoice(
+            post=False,
+            invoice_line_ids=[
+                Command.create({"product_id": self.service.id, "quantity": 1}),
+                Command.create(
+                    {"product_id": self.service.id, "quantity": 1, "is_offered": True}
+                ),
+            ],
         )
         self.assertEqual(invoice.amount_total, 600.0)
         self.assertEqual(invoice.amount_offered, 500.0)

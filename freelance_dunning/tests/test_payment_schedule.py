@@ -16,7 +16,13 @@ class TestPaymentSchedule(FreelanceDunningCommon):
 
     def test_settings_percent_out_of_range(self):
         for percent in (-1, 100.5, 150):
-            with self.subTest(percent=percent), self.assertRaises(ValidationError):
+            with (
+                self.subTest(percent=percent),
+                self.assertRaisesText(
+                    ValidationError,
+                    f"must be a percentage between 0 and 100, not {percent}",
+                ),
+            ):
                 self.env["res.config.settings"].create(
                     {"deposit_percent": percent}
                 ).execute()
@@ -65,7 +71,13 @@ class TestPaymentSchedule(FreelanceDunningCommon):
 
     def test_installment_percent_range(self):
         for percent in (0, -10, 120):
-            with self.subTest(percent=percent), self.assertRaises(ValidationError):
+            with (
+                self.subTest(percent=percent),
+                self.assertRaisesText(
+                    ValidationError,
+                    "An installment must be a percentage above 0 and up to 100",
+                ),
+            ):
                 self._create_schedule(
                     "Bad", [(percent, "signature"), (100 - percent, "delivery")]
                 )

@@ -70,11 +70,9 @@ class TestFrenchPaymentTermCheck(FreelanceDunningCommon):
             self.assertIn("L441-10", form.payment_term_warning)
             form.payment_term_id = self.term_30
             self.assertFalse(form.payment_term_warning)
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.client.id,
-                "invoice_payment_term_id": self.term_60_eom.id,
-            }
+        invoice = self._create_invoice(
+            post=False,
+            invoice_line_ids=[],
+            invoice_payment_term_id=self.term_60_eom.id,
         )
         self.assertIn("60 days from the invoice date", invoice.payment_term_warning)

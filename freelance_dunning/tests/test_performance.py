@@ -6,7 +6,6 @@ of the same shape. A budget that is exceeded fails the test; a change that
 needs more queries must raise it knowingly.
 """
 
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -20,13 +19,8 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
-        cls.exempt = cls.env["res.partner"].create(
-            {
-                "name": "Exempt client",
-                "is_company": True,
-                "email": "exempt@example.com",
-                "deposit_policy": "exempt",
-            }
+        cls.exempt = cls._create_client(
+            "Exempt client", email="exempt@example.com", deposit_policy="exempt"
         )
         cls.levels = cls.env["freelance.dunning.level"].search(
             [("company_id", "=", cls.company.id)], order="sequence"
@@ -37,25 +31,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         self.enterContext(self.mock_mail_gateway())
 
     def _overdue_invoice(self, partner, level=None):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_date": "2025-05-01",
-                "invoice_date_due": "2025-05-01",
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Design work",
-                            "quantity": 1,
-                            "price_unit": 300.0,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        invoice.action_post()
+        invoice = self._create_invoice(partner, 300.0, "2025-05-01")
         if level:
             invoice.line_ids.filtered(
                 lambda line: line.account_type == "asset_receivable"

@@ -1,6 +1,6 @@
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import FreelanceDunningCommon
 
@@ -50,13 +50,9 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         self.assertIn(invoice.name, response.text)
 
     def test_portal_user_of_a_blacklisted_company(self):
-        portal = new_test_user(
-            self.env,
-            login="fd_bl_portal",
-            groups="base.group_portal",
-            password="fd_bl_portal_pw",
+        portal = self._create_portal_user(
+            "fd_bl_portal", client=self.client, password="fd_bl_portal_pw"
         )
-        portal.partner_id.parent_id = self.client
         quote = self._create_order(partner=portal.partner_id)
         quote.action_quotation_sent()
         self.env["freelance.client.blacklist.wizard"].with_user(self.manager).create(
@@ -97,12 +93,8 @@ class TestTours(FreelanceDunningCommon, HttpCase):
         self.assertEqual(order.state, "draft", "the browser could not confirm it")
 
     def test_portal_client_signs_and_sees_deposit_to_pay(self):
-        portal = new_test_user(
-            self.env,
-            login="fd_tour_portal",
-            groups="base.group_portal",
-            password="fd_tour_portal_pw",
-            name="Joel Willis",
+        portal = self._create_portal_user(
+            "fd_tour_portal", password="fd_tour_portal_pw", name="Joel Willis"
         )
         order = self._create_order(
             partner=portal.partner_id, client_order_ref="FD portal quote"
@@ -117,24 +109,15 @@ class TestTours(FreelanceDunningCommon, HttpCase):
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
 
     def test_accountant_runs_reminders_and_marks_disputed(self):
-        accountant = new_test_user(
-            self.env,
-            login="fd_accountant",
-            groups="account.group_account_manager,freelance_dunning.group_dunning_user",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
+        accountant = self._create_user(
+            "fd_accountant",
+            "account.group_account_manager,freelance_dunning.group_dunning_user",
         )
         self.env["freelance.dunning.level"]._create_default_levels(self.company)
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.client.id,
-                "invoice_date": fields.Date.subtract(fields.Date.today(), days=1),
-                "invoice_date_due": fields.Date.subtract(fields.Date.today(), days=1),
-                "invoice_line_ids": [Command.create({"product_id": self.service.id})],
-            }
+        invoice = self._create_invoice(
+            due=fields.Date.subtract(fields.Date.today(), days=1),
+            invoice_line_ids=[Command.create({"product_id": self.service.id})],
         )
-        invoice.action_post()
         self.start_tour(
             "/odoo/action-freelance_dunning.freelance_dunning_run_wizard_action",
             "freelance_dunning_accountant_run",

@@ -7,14 +7,10 @@ from .common import FreelanceDunningCommon
 @tagged("post_install", "-at_install")
 class TestPrintedTerms(FreelanceDunningCommon):
     def _invoice_html(self, partner, lang=None):
-        invoice = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_line_ids": [Command.create({"product_id": self.service.id})],
-            }
+        invoice = self._create_invoice(
+            partner,
+            invoice_line_ids=[Command.create({"product_id": self.service.id})],
         )
-        invoice.action_post()
         report = self.env["ir.actions.report"]
         if lang:
             report = report.with_context(lang=lang)

@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
 
@@ -26,11 +26,15 @@ class TestSecurity(FreelanceDunningCommon):
         self.assertTrue(
             Schedule.with_user(self.salesman).search([]), "users read schedules"
         )
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(
+            AccessError, "not allowed to create 'Payment Schedule'"
+        ):
             Schedule.with_user(self.salesman).create(
                 {"name": "Mine", "installment_ids": [Command.create({"percent": 100})]}
             )
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(
+            AccessError, "not allowed to modify 'Payment Schedule'"
+        ):
             self.schedule_100.with_user(self.salesman).name = "Renamed"
         schedule = Schedule.with_user(self.manager).create(
             {"name": "Manager's", "installment_ids": [Command.create({"percent": 100})]}
@@ -58,20 +62,25 @@ class TestSecurity(FreelanceDunningCommon):
         self.assertFalse(installments & order_other.installment_ids)
 
     def test_portal_user_sees_only_own_documents(self):
-        portal = new_test_user(self.env, login="fd_portal", groups="base.group_portal")
+        portal = self._create_portal_user("fd_portal")
         own = self._create_order(partner=portal.partner_id)
         self._confirm(own)
         other = self._create_order()
         self._confirm(other)
         Order = self.env["sale.order"].with_user(portal)
         self.assertEqual(Order.search([]), own)
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(
+            AccessError, "doesn't have 'read' access to:\n- Sales Order (sale.order)"
+        ):
             other.with_user(portal).read(["name"])
         Move = self.env["account.move"].with_user(portal)
         self.assertEqual(Move.search([]), own.invoice_ids)
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(
+            AccessError,
+            "doesn't have 'read' access to:\n- Journal Entry (account.move)",
+        ):
             other.invoice_ids.with_user(portal).read(["name"])
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(AccessError, "(freelance.order.installment)"):
             self.env["freelance.order.installment"].with_user(portal).search([])
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(AccessError, "(freelance.payment.schedule)"):
             self.env["freelance.payment.schedule"].with_user(portal).search([])

@@ -306,7 +306,9 @@ class TestWorkGate(FreelanceDunningCommon):
         Override = self.env["freelance.work.gate.override.wizard"].with_context(
             active_id=order.id
         )
-        with self.assertRaises(AccessError):
+        with self.assertRaisesText(
+            AccessError, "You are not allowed to create 'Open the Work Gate Early'"
+        ):
             Override.with_user(self.salesman).create(
                 {"reason": "Trust me"}
             ).action_open()

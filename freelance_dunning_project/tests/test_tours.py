@@ -1,5 +1,4 @@
-from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
 
@@ -10,13 +9,10 @@ class TestProjectTour(FreelanceDunningCommon, HttpCase):
 
     def test_freelancer_quote_signed_copy_deposit_project(self):
         self.service.write({"service_tracking": "task_in_project"})
-        freelancer = new_test_user(
-            self.env,
-            login="fd_freelancer",
-            groups="sales_team.group_sale_salesman,account.group_account_invoice,"
+        freelancer = self._create_user(
+            "fd_freelancer",
+            "sales_team.group_sale_salesman,account.group_account_invoice,"
             "project.group_project_user,freelance_dunning.group_dunning_user",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
         )
         self.start_tour(
             "/odoo/action-sale.action_quotations_with_onboarding/new",

@@ -26,16 +26,9 @@ class TestDeliveryGate(FreelanceDunningCommon):
         )
 
     def _order_with_goods(self):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.client.id,
-                "warehouse_id": self.warehouse.id,
-                "order_line": [
-                    Command.create({"product_id": self.goods.id, "product_uom_qty": 2})
-                ],
-            }
+        return self._confirm(
+            self._create_order(product=self.goods, warehouse_id=self.warehouse.id)
         )
-        return self._confirm(order)
 
     def _validate(self, picking):
         picking.move_ids.quantity = 2

@@ -1,6 +1,5 @@
 from odoo.exceptions import UserError
-from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
 
@@ -16,12 +15,9 @@ class TestTimesheetGate(FreelanceDunningCommon):
                 "service_policy": "delivered_timesheet",
             }
         )
-        cls.project_user = new_test_user(
-            cls.env,
-            login="fd_project_user",
-            groups="project.group_project_user,hr_timesheet.group_hr_timesheet_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.project_user = cls._create_user(
+            "fd_project_user",
+            "project.group_project_user,hr_timesheet.group_hr_timesheet_user",
         )
         cls.env["hr.employee"].create(
             {

@@ -1,5 +1,5 @@
 """A dunning worker in a process of its own, driven by the fault and
-concurrency tests (tests/scratch.py): the scheduled run batch by batch with a
+concurrency tests (tests_system/scratch.py): the scheduled run batch by batch with a
 commit per batch as Odoo's cron does, or an accountant's run; then the mail
 queue, one commit per email and one worker at a time as Odoo's mail scheduler.
 

@@ -3,10 +3,10 @@
 A TransactionCase never commits, so other processes cannot see its data. The
 fault and concurrency tests work in a scratch copy of the test database (a
 PostgreSQL template copy, a few seconds), build their clients and invoices
-there with committed cursors, run dunning workers (tests/dunning_worker.py) in
-separate processes against it (forked from one that loaded the registry
-once), then check the database and what a local SMTP server received. The
-copy is dropped at the end.
+there with committed cursors, run dunning workers (dunning_worker.py, next to
+this file) in separate processes against it (forked from one that loaded the
+registry once), then check the database and what a local SMTP server
+received. The copy is dropped at the end.
 """
 
 import json
@@ -107,6 +107,10 @@ def closed_port():
 
 class ScratchDatabaseCase(BaseCase):
     """Tests on a committed copy of the test database, dropped afterwards."""
+
+    # Odoo's MetaCase tags only the test classes of addons (odoo.addons.*):
+    # these are not Odoo's standard tests and its runner never imports them.
+    test_tags = {"system"}
 
     @classmethod
     def setUpClass(cls):
