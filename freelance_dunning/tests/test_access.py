@@ -367,10 +367,10 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                     lambda u=user: self.invoice.with_user(u)._pause_dunning(
                         "disputed", date(2099, 1, 1)
                     ),
-                    acl_refusal(
-                        "access",
-                        "account.journal" if user == self.portal else "account.move",
-                    ),
+                    # The method checks the group first, then Odoo the invoice.
+                    acl_refusal("modify", "account.move")
+                    if user == self.dunning_user
+                    else r"^Only a dunning user may pause the reminders of an invoice",
                 )
         self.assertEqual(waiting.state, "waiting")
         self.assertFalse(self.invoice.dunning_pause_until)
@@ -421,7 +421,8 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 .create({"order_id": order.id, "reason": "Trusted"})
                 .action_open()
             ),
-            rule_refusal("read", "sale.order"),
+            # Opening the gate early checks write access to the order.
+            rule_refusal("write", "sale.order"),
         )
         self.assertFalse(self.client.client_blacklisted)
         self.env["freelance.client.blacklist.wizard"].with_user(
