@@ -4,6 +4,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.mail import html_sanitize
 
 # The placeholders a level's texts may hold, replaced when a reminder is
 # rendered (see freelance.dunning.reminder._get_text_values): nothing else in
@@ -30,6 +31,20 @@ TEXT_FIELDS = (
     "letter_intro",
     "letter_closing",
 )
+# Odoo's default sanitizing of an Html field (odoo.fields.Html), applied again
+# when a level's text is rendered: a translation written through
+# update_field_translations is stored as given.
+HTML_SANITIZE_OPTIONS = {
+    "silent": True,
+    "sanitize_tags": fields.Html.sanitize_tags,
+    "sanitize_attributes": fields.Html.sanitize_attributes,
+    "sanitize_style": fields.Html.sanitize_style,
+    "sanitize_form": fields.Html.sanitize_form,
+    "sanitize_conditional_comments": fields.Html.sanitize_conditional_comments,
+    "output_method": fields.Html.sanitize_output_method,
+    "strip_style": fields.Html.strip_style,
+    "strip_classes": fields.Html.strip_classes,
+}
 PLACEHOLDERS_HELP = (
     " Placeholders: {client}, {company}, {level}, {deadline} (payment deadline), "
     "{total}, {amount_due}, {interest}, {indemnity} (this reminder's amounts), "
@@ -191,13 +206,17 @@ class FreelanceDunningLevel(models.Model):
     def _fill_placeholders(self, text, values, html=True):
         """``text`` with each known ``{name}`` replaced by ``values[name]``.
 
-        The level's HTML texts are sanitized when they are written; the values
-        (client names, amounts) are escaped here, so a client called
+        An HTML ``text`` is sanitized here, as Odoo sanitizes an Html field on
+        write: the translations of a level's texts are stored unsanitized by
+        ``update_field_translations``, and what is rendered goes to clients.
+        The values (client names, amounts) are escaped, so a client called
         ``<b>Acme</b>`` reads as such. Unknown names stay as they are.
 
         :param values: {placeholder: plain text}
         :param html: whether ``text`` is HTML (returns Markup) or plain text
         """
+        if html and text:
+            text = html_sanitize(str(text), **HTML_SANITIZE_OPTIONS)
         if not text:
             return Markup() if html else ""
 

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount, format_date, formatLang
 
 _logger = logging.getLogger(__name__)
 
@@ -177,8 +177,14 @@ class FreelanceDunningReminder(models.Model):
         lang = self._get_mail_lang()
         company = self.company_id
 
-        def amount(value):
-            return format_amount(self.env, value, self.currency_id, lang_code=lang)
+        def amount(value, currency=self.currency_id):
+            return format_amount(self.env, value, currency, lang_code=lang)
+
+        def number(value):
+            # As many decimals as the setting has (10 -> "10", 10.5 -> "10,5"
+            # in French), with the language's separators.
+            digits = len(f"{value:.4f}".rstrip("0").partition(".")[2])
+            return formatLang(self.with_context(lang=lang).env, value, digits=digits)
 
         return {
             "client": self.partner_id.name or "",
@@ -189,9 +195,12 @@ class FreelanceDunningReminder(models.Model):
             "amount_due": amount(self.amount_residual),
             "interest": amount(self.interest),
             "indemnity": amount(self.indemnity),
-            # The indemnity is set in euros (Code de commerce, D441-5).
-            "indemnity_amount": f"{company.recovery_indemnity_amount:g} EUR",
-            "interest_margin": f"{company.late_interest_margin:g}",
+            # The indemnity is set in euros (Code de commerce, D441-5), as the
+            # engine reads it.
+            "indemnity_amount": amount(
+                company.recovery_indemnity_amount, self.env.ref("base.EUR")
+            ),
+            "interest_margin": number(company.late_interest_margin),
         }
 
     def _get_lines_summary(self):

@@ -102,7 +102,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         # 10 days at 13.15 % (H1 2025) + 5 days at 12.15 % (H2 2025) on 1,200.00
         self.assertAlmostEqual(firm.interest, 4.32 + 2.00, places=2)
         self.assertEqual(firm.indemnity, 40.0)
-        self.assertIn("40 EUR", firm.mail_message_id.body)
+        self.assertIn("40.00&nbsp;€ per invoice", firm.mail_message_id.body)
         suspension = self._run("2025-07-20")
         self.assertEqual(suspension.level_id, self._level("Suspension notice"))
         self.assertEqual(order.work_gate_state, "suspended")

@@ -127,8 +127,8 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         )
         body = str(message.body)
         self.assertIn("Hello Brightside Coaching, we are still waiting for", body)
-        self.assertIn("the law adds 55 EUR per invoice", body)
-        self.assertNotIn("40 EUR", body)
+        self.assertIn("the law adds 55.00&nbsp;€ per invoice", body)
+        self.assertNotIn("40.00&nbsp;€", body)
         self.assertIn(f"See you soon, {self.company.name}", body)
         self.assertNotIn("slipped through the cracks", body, "no shipped wording")
         # The shared invoice table, between the two texts.
@@ -141,24 +141,24 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         letter = self._letter_html(reminder)
         self.assertIn("Second reminder of Second friendly reminder", letter)
         self.assertIn("To Brightside Coaching: please pay before 06/29/2025", letter)
-        self.assertIn("Margin of 12 points, indemnity 55 EUR.", letter)
+        self.assertIn("Margin of 12 points, indemnity 55.00\xa0€.", letter)
         self.assertIn(invoice.name, letter)
         self.assertIn("Pay online", letter)
-        self.assertNotIn("40 EUR", letter)
+        self.assertNotIn("40.00\xa0€", letter)
 
     def test_the_indemnity_in_the_shipped_texts_is_the_companys(self):
         firm = self._level("Firm reminder")
         invoice = self._invoice(1000.0)
         reminder = self._reminder(firm, invoice)
-        self.assertIn("recovery costs of 40 EUR per invoice", reminder.email_intro)
+        self.assertIn("recovery costs of 40.00\xa0€ per invoice", reminder.email_intro)
         self.company.recovery_indemnity_amount = 45.5
         self.company.late_interest_margin = 8.0
         reminder.invalidate_recordset()
-        self.assertIn("recovery costs of 45.5 EUR per invoice", reminder.email_intro)
+        self.assertIn("recovery costs of 45.50\xa0€ per invoice", reminder.email_intro)
         letter = self._letter_html(reminder)
-        self.assertIn("recovery costs of 45.5 EUR per invoice", letter)
+        self.assertIn("recovery costs of 45.50\xa0€ per invoice", letter)
         self.assertIn("ECB main refinancing rate plus 8 points", letter)
-        self.assertNotIn("40 EUR", letter)
+        self.assertNotIn("40.00\xa0€", letter)
 
     def test_placeholder_values_are_escaped(self):
         """A client's name is text, never markup, in the email and the letter."""
@@ -235,7 +235,7 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         )
         body = str(message.body)
         self.assertIn("Bonjour Brightside Coaching,", body)
-        self.assertIn("passé entre les mailles du filet", body)
+        self.assertIn("Elles vous ont sans doute échappé", body)
         self.assertIn("Payer en ligne", body)
         self.assertIn("Cordialement,", body)
         self.assertNotIn("Dear", body)
@@ -244,6 +244,107 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         letter = self._letter_html(notice)
         self.assertIn("Lettre recommandée avec accusé de réception.", letter)
         self.assertIn("nous vous mettons en demeure de régler", letter)
-        self.assertIn("de 40 EUR par facture", letter)
+        self.assertIn("de 40,00\xa0€ par facture", letter)
         self.assertIn("Intérêts de retard", letter)
         self.assertNotIn("Registered letter", letter)
+
+    def _french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+
+    def test_a_translated_text_cannot_inject_html(self):
+        """Odoo stores a translation written through update_field_translations
+        unsanitized: a script or an event handler in the French text reaches
+        neither the email nor the letter, the text's own markup stays."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        level = self._level("Friendly reminder").with_user(self.manager)
+        level.channel_letter = True
+        # Odoo's HTML term translations accept inline elements with any
+        # attribute, and anything inside an "o_translate_inline" span.
+        level.update_field_translations(
+            "email_intro",
+            {
+                "fr_FR": {
+                    "Dear {client},": "Bonjour <b>{client}</b>,"
+                    '<span class="o_translate_inline">'
+                    "<script>alert('email')</script>"
+                    '<img src="x" onerror="alert(1)"></span>',
+                }
+            },
+        )
+        level.update_field_translations(
+            "letter_intro",
+            {
+                "fr_FR": {
+                    "From <strong>{company}</strong> to <strong>{client}</strong>.": (
+                        'Expéditeur : <strong onmouseover="alert(2)">{company}'
+                        "</strong>"
+                        '<span class="o_translate_inline">'
+                        "<script>alert('letter')</script></span>"
+                    ),
+                }
+            },
+        )
+        stored = level.with_context(lang="fr_FR").email_intro
+        self.assertIn("<script>", stored, "Odoo stores the translation as given")
+        self.assertIn("onerror", stored)
+        self.client.lang = "fr_FR"
+        self._invoice(1000.0)
+        with freeze_time("2025-06-21"):
+            reminder = self.engine._run(self.company, date(2025, 6, 21))
+        self.assertEqual(reminder.level_id, self._level("Friendly reminder"))
+        body = str(reminder.mail_message_id.body)
+        self.assertIn("Bonjour <b>Brightside Coaching</b>,", body)
+        # The report's own assets carry scripts: only the letter's page counts.
+        letter = self._letter_html(reminder).split('<div class="page">', 1)[1]
+        outgoing = self.env["mail.mail"].search(
+            [("mail_message_id", "=", reminder.mail_message_id.id)]
+        )
+        self.assertTrue(outgoing, "the email that leaves")
+        rendered = reminder._render_email()["body_html"]
+        self.assertIn("Bonjour <b>Brightside Coaching</b>,", rendered)
+        for html in (
+            body,
+            str(outgoing.body_html),
+            str(rendered),
+            str(reminder.email_intro),
+            letter,
+        ):
+            self.assertNotIn("<script", html)
+            self.assertNotIn("alert(", html)
+            self.assertNotIn("onerror", html)
+            self.assertNotIn("onmouseover", html)
+        self.assertIn("Expéditeur : <strong>", letter)
+
+    def test_the_company_settings_are_written_in_the_clients_language(self):
+        """The indemnity is an amount in euros, the margin a number, both as
+        Odoo formats them in the client's language."""
+        self._french()
+        self.company.recovery_indemnity_amount = 40.5
+        self.company.late_interest_margin = 10.5
+        firm = self._level("Firm reminder")
+        english = self._reminder(firm, self._invoice(1000.0))
+        self.assertEqual(english._get_mail_lang(), "en_US")
+        values = english._get_text_values()
+        self.assertEqual(values["indemnity_amount"], "40.50\xa0€")
+        self.assertEqual(values["interest_margin"], "10.5")
+        self.assertIn("recovery costs of 40.50\xa0€ per invoice", english.email_intro)
+        self.assertIn("rate plus 10.5 points", self._letter_html(english))
+
+        self.client.lang = "fr_FR"
+        french = self._reminder(firm, self._invoice(800.0))
+        values = french._get_text_values()
+        self.assertEqual(values["indemnity_amount"], "40,50\xa0€")
+        self.assertEqual(values["interest_margin"], "10,5")
+        self.assertIn("de 40,50\xa0€ par facture", french.email_intro)
+        letter = self._letter_html(french)
+        self.assertIn("majoré de 10,5 points", letter)
+        self.assertIn("de 40,50\xa0€ par facture", letter)
+        self.assertNotIn("EUR", french.email_intro)
+
+        # A whole number stays whole.
+        self.company.late_interest_margin = 10.0
+        french.invalidate_recordset()
+        self.assertEqual(french._get_text_values()["interest_margin"], "10")
