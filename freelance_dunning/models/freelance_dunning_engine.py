@@ -160,7 +160,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         """{line id: date of its first formal notice sent, or False}, in one query."""
         dates = dict.fromkeys(lines.ids, False)
         if lines:
-            events = self.env["freelance.dunning.reminder.line"].search_fetch(
+            history_lines = self.env["freelance.dunning.reminder.line"].search_fetch(
                 [
                     ("move_line_id", "in", lines.ids),
                     ("level_id.is_formal_notice", "=", True),
@@ -169,9 +169,9 @@ class FreelanceDunningEngine(models.AbstractModel):
                 ["move_line_id", "date"],
                 order="date, id",
             )
-            for event in events:
-                dates[event.move_line_id.id] = (
-                    dates[event.move_line_id.id] or event.date
+            for history_line in history_lines:
+                dates[history_line.move_line_id.id] = (
+                    dates[history_line.move_line_id.id] or history_line.date
                 )
         return dates
 
@@ -223,7 +223,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         top = max(
             (level for _line, level, _figures in items), key=lambda lvl: lvl.sequence
         )
-        events = []
+        history_lines = []
         for line, level, figures in items:
             channels = [
                 channel
@@ -231,7 +231,7 @@ class FreelanceDunningEngine(models.AbstractModel):
                 if level[f"channel_{channel}"]
             ] or ["email"]
             for channel in channels:
-                events.append(
+                history_lines.append(
                     fields.Command.create(
                         {
                             "move_line_id": line.id,
@@ -255,7 +255,7 @@ class FreelanceDunningEngine(models.AbstractModel):
             "level_id": top.id,
             "state": "waiting",
             "user_id": user.id if user else False,
-            "line_ids": events,
+            "line_ids": history_lines,
         }
 
     @api.model
@@ -276,10 +276,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         first, a constraint), each client is created on its own, so that one
         client never stops the others.
         """
-        Message = self.env["freelance.dunning.reminder"]
+        Reminder = self.env["freelance.dunning.reminder"]
         try:
             with self.env.cr.savepoint():
-                messages = Message.create(
+                reminders = Reminder.create(
                     [
                         self._prepare_reminder_values(
                             company, partner, currency, today, items, user
@@ -288,14 +288,14 @@ class FreelanceDunningEngine(models.AbstractModel):
                     ]
                 )
                 self.env.flush_all()
-                return messages
+                return reminders
         except Exception:  # noqa: BLE001 - done again client by client
             _logger.info("Reminders created one by one", exc_info=True)
-        messages = Message
+        reminders = Reminder
         for partner, currency, items in groups:
             try:
                 with self.env.cr.savepoint():
-                    messages |= self._create_reminder(
+                    reminders |= self._create_reminder(
                         company, partner, currency, today, items, user=user
                     )
             except errors.UniqueViolation:
@@ -303,7 +303,7 @@ class FreelanceDunningEngine(models.AbstractModel):
                 _logger.info("Dunning of %s already done", partner.display_name)
             except Exception:  # noqa: BLE001 - one client never stops the run
                 _logger.exception("Dunning of %s failed", partner.display_name)
-        return messages
+        return reminders
 
     @api.model
     def _run(self, company, today=None, partners=None, user=None):
@@ -332,15 +332,15 @@ class FreelanceDunningEngine(models.AbstractModel):
                     "reminded by another worker",
                     partner.display_name,
                 )
-        messages = self._create_reminders(company, today, groups, user=user)
-        to_send = messages.filtered(
-            lambda message: (
-                user or not any(message.line_ids.level_id.mapped("needs_validation"))
+        reminders = self._create_reminders(company, today, groups, user=user)
+        to_send = reminders.filtered(
+            lambda reminder: (
+                user or not any(reminder.line_ids.level_id.mapped("needs_validation"))
             )
         )
         # Sent together: their emails are rendered and queued in one pass.
         to_send._send(user=user)
-        return messages
+        return reminders
 
     @api.model
     def _lock_lines(self, lines, by_client=None):
@@ -471,17 +471,17 @@ class FreelanceDunningEngine(models.AbstractModel):
                 continue
             # The emails join Odoo's mail queue, as mass mailings do, instead of
             # being sent one by one when the batch commits.
-            messages = (
+            reminders = (
                 self.with_company(company)
                 .with_context(mail_notify_force_send=False)
                 ._run(company, today, partners=batch)
             )
-            failed = messages.filtered(lambda m: m.state == "failed")
+            failed = reminders.filtered(lambda m: m.state == "failed")
             run.write(
                 {
                     "last_partner_id": batch[-1].id,
                     "partner_count": run.partner_count + len(batch),
-                    "reminder_count": run.reminder_count + len(messages),
+                    "reminder_count": run.reminder_count + len(reminders),
                     "error_log": "\n".join(
                         filter(
                             None,
