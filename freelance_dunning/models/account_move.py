@@ -313,7 +313,7 @@ class AccountMove(models.Model):
         has no email address fails before its PDF is made, and the result of
         each is recorded on it (``send_at_once_state``, ``send_at_once_error``).
         """
-        self.search(
+        failed = self.search(
             [
                 ("send_at_once_state", "=", "failed"),
                 ("send_at_once_attempts", "<", self.SEND_AT_ONCE_MAX_ATTEMPTS),
@@ -321,7 +321,16 @@ class AccountMove(models.Model):
                 ("state", "=", "posted"),
                 ("sending_data", "=", False),
             ]
-        )._queue_send_at_once()
+        )
+        # Sent by hand since it failed: done, never sent twice.
+        failed.filtered("is_move_sent").write(
+            {
+                "send_at_once_state": "sent",
+                "send_at_once_error": False,
+                "send_at_once_retry_at": False,
+            }
+        )
+        failed.filtered(lambda move: not move.is_move_sent)._queue_send_at_once()
         queued = self.search(
             [("send_at_once_state", "=", "pending"), ("sending_data", "!=", False)]
         )

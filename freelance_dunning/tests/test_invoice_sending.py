@@ -139,6 +139,23 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
             invoice.send_at_once_attempts, invoice.SEND_AT_ONCE_MAX_ATTEMPTS
         )
 
+    def test_failed_then_sent_by_hand_is_not_sent_again(self):
+        self.client.email = False
+        invoice = self._post_invoice()
+        self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.client.email = "accounts@brightside.example.com"
+        invoice._email_with_payment_link()  # the Send button, by hand
+        with freeze_time(fields.Datetime.now() + timedelta(hours=2)):
+            self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertFalse(invoice.send_at_once_error)
+        self.assertEqual(
+            len(invoice.message_ids.filtered(lambda m: m.message_type == "comment")),
+            1,
+            "never sent twice",
+        )
+
     def test_skip_email_context_key_changes_nothing(self):
         """No context key stops the emails: only the private path does."""
         invoice = self._create_invoice(post=False).with_context(
