@@ -198,33 +198,31 @@ class ScratchDatabaseCase(BaseCase):
                     for index in range(count)
                 ]
             )
-            invoices = (
-                env["account.move"]
-                .with_context(freelance_dunning_skip_email=True)
-                .create(
-                    [
-                        {
-                            "move_type": "out_invoice",
-                            "company_id": cls.company.id,
-                            "partner_id": partner.id,
-                            "invoice_date": due,
-                            "invoice_date_due": due,
-                            "invoice_line_ids": [
-                                Command.create(
-                                    {
-                                        "name": "Design work",
-                                        "quantity": 1,
-                                        "price_unit": 300.0,
-                                        "tax_ids": [Command.clear()],
-                                    }
-                                )
-                            ],
-                        }
-                        for partner in partners
-                    ]
-                )
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "company_id": cls.company.id,
+                        "partner_id": partner.id,
+                        "invoice_date": due,
+                        "invoice_date_due": due,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Design work",
+                                    "quantity": 1,
+                                    "price_unit": 300.0,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                    for partner in partners
+                ]
             )
-            invoices.action_post()
+            # Issued silently: the scenarios email reminders, not invoices.
+            with invoices._invoice_emails_held():
+                invoices.action_post()
             for invoice in invoices:
                 invoice.invoice_pdf_report_id = env["ir.attachment"].create(
                     {

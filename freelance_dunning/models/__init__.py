@@ -7,6 +7,7 @@ from . import freelance_order_installment
 from . import sale_order
 from . import payment_transaction
 from . import account_move
+from . import account_move_send
 from . import account_partial_reconcile
 from . import freelance_reference_rate
 from . import freelance_dunning_level

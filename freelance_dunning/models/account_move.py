@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -35,6 +38,12 @@ class AccountMove(models.Model):
     )
     send_at_once_error = fields.Text(string="Sending Error", copy=False, readonly=True)
     send_at_once_attempts = fields.Integer(copy=False, readonly=True)
+    send_at_once_retry_at = fields.Datetime(
+        string="Next Sending Attempt",
+        copy=False,
+        readonly=True,
+        help="A failed automatic sending is tried again at this time at the earliest.",
+    )
     dunning_level_id = fields.Many2one(
         comodel_name="freelance.dunning.level",
         string="Reminder Level",
@@ -202,6 +211,42 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     SEND_AT_ONCE_MAX_ATTEMPTS = 5
+    SEND_AT_ONCE_RETRY_DELAY = timedelta(hours=1)
+    # Key of the cursor's cache (never the context, which any RPC caller can
+    # set) counting the open `_invoice_emails_held` blocks.
+    _EMAILS_HELD_KEY = "freelance_dunning.invoice_emails_held"
+
+    @contextmanager
+    def _invoice_emails_held(self):
+        """Inside this block, no invoice is emailed: the invoices posted are
+        not sent at once and the orders confirmed send no installment invoice.
+
+        Used by the code that issues invoices without telling anyone (demo
+        data, benchmarks, scenario builders) through ``_post_without_email``
+        and ``sale.order._action_confirm_without_email``. It lives in the
+        cursor, not in the context: a caller over RPC cannot open it.
+        """
+        cache = self.env.cr.cache
+        cache[self._EMAILS_HELD_KEY] = cache.get(self._EMAILS_HELD_KEY, 0) + 1
+        try:
+            yield
+        finally:
+            cache[self._EMAILS_HELD_KEY] -= 1
+
+    @api.model
+    def _are_invoice_emails_held(self):
+        """Whether no invoice may be emailed now: inside
+        ``_invoice_emails_held``, or while a module's data is loaded."""
+        return bool(
+            self.env.cr.cache.get(self._EMAILS_HELD_KEY)
+            or self.env.context.get("install_module")
+        )
+
+    def _post_without_email(self, soft=True):
+        """Post the invoices without sending them at once (data issued
+        silently, see ``_invoice_emails_held``)."""
+        with self._invoice_emails_held():
+            return self._post(soft=soft)
 
     def _get_mail_template(self):
         """The addon's template, with its payment link, for the invoices of an
@@ -222,32 +267,38 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
+        if self._are_invoice_emails_held():
+            return posted
         to_send = posted.filtered(
             lambda move: (
                 move.move_type == "out_invoice"
                 and move.company_id.invoice_send_at_once
                 and not move.is_move_sent
-                and not self.env.context.get("install_module")
-                and not self.env.context.get("freelance_dunning_skip_email")
             )
         )
-        if to_send:
-            # Sent right after the commit by Odoo's sending queue (as the Send
-            # button does for several invoices), so posting never waits for
-            # the PDF and a failure never undoes the posting.
-            to_send._queue_send_at_once()
+        # Sent right after the commit by Odoo's sending queue (as the Send
+        # button does for several invoices), so posting never waits for the
+        # PDF and a failure never undoes the posting.
+        to_send._queue_send_at_once()
         return posted
 
     def _queue_send_at_once(self):
         """Put the invoices in Odoo's sending queue (``sending_data``, processed
-        by account's scheduled action ``_cron_account_move_send``)."""
+        by account's scheduled action ``_cron_account_move_send``), by email
+        whatever the client's usual sending method (``invoice_sending_method``):
+        the company emails its invoices as soon as they are posted. The queue
+        is woken up only when something was queued."""
+        if not self:
+            return
         self.write(
             {
                 "send_at_once_state": "pending",
                 "send_at_once_error": False,
+                "send_at_once_retry_at": False,
                 "sending_data": {
                     "author_user_id": self.env.user.id,
                     "author_partner_id": self.env.user.partner_id.id,
+                    "sending_methods": ["email"],
                 },
             }
         )
@@ -256,19 +307,30 @@ class AccountMove(models.Model):
     @api.model
     def _cron_account_move_send(self, job_count=10):
         """Odoo's sending queue, which also emails the invoices posted in a
-        company that sends them at once: the failed ones are queued again
-        (at most ``SEND_AT_ONCE_MAX_ATTEMPTS`` times), an invoice whose client
+        company that sends them at once: a failed one is queued again an hour
+        later at the earliest (``SEND_AT_ONCE_RETRY_DELAY``, at most
+        ``SEND_AT_ONCE_MAX_ATTEMPTS`` attempts in all), an invoice whose client
         has no email address fails before its PDF is made, and the result of
         each is recorded on it (``send_at_once_state``, ``send_at_once_error``).
         """
-        self.search(
+        failed = self.search(
             [
                 ("send_at_once_state", "=", "failed"),
                 ("send_at_once_attempts", "<", self.SEND_AT_ONCE_MAX_ATTEMPTS),
+                ("send_at_once_retry_at", "<=", fields.Datetime.now()),
                 ("state", "=", "posted"),
                 ("sending_data", "=", False),
             ]
-        )._queue_send_at_once()
+        )
+        # Sent by hand since it failed: done, never sent twice.
+        failed.filtered("is_move_sent").write(
+            {
+                "send_at_once_state": "sent",
+                "send_at_once_error": False,
+                "send_at_once_retry_at": False,
+            }
+        )
+        failed.filtered(lambda move: not move.is_move_sent)._queue_send_at_once()
         queued = self.search(
             [("send_at_once_state", "=", "pending"), ("sending_data", "!=", False)]
         )
@@ -293,16 +355,24 @@ class AccountMove(models.Model):
 
     def _record_send_at_once(self, error):
         """The result of one sending: sent, or failed with the error shown on
-        the invoice (the next run of the queue tries again)."""
+        the invoice; a failed sending with attempts left is tried again by the
+        queue an hour later at the earliest."""
         self.ensure_one()
+        attempts = self.send_at_once_attempts + 1
+        retry_at = False
+        if error and attempts < self.SEND_AT_ONCE_MAX_ATTEMPTS:
+            retry_at = fields.Datetime.now() + self.SEND_AT_ONCE_RETRY_DELAY
         self.write(
             {
                 "send_at_once_state": "failed" if error else "sent",
                 "send_at_once_error": error or False,
-                "send_at_once_attempts": self.send_at_once_attempts + 1,
+                "send_at_once_attempts": attempts,
+                "send_at_once_retry_at": retry_at,
                 "sending_data": False,
             }
         )
+        if retry_at:
+            self.env.ref("account.ir_cron_account_move_send")._trigger(at=retry_at)
 
     def _email_with_payment_link(self):
         """Email the invoice now through Odoo's sending, with its PDF and a

@@ -13,6 +13,7 @@ from lxml import etree, html
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import split_every
 
 # Set by the batch only: the reminders' bodies rendered in one QWeb pass.
 BATCH_RENDERING_KEY = "freelance_dunning_mail_batch"
@@ -36,16 +37,26 @@ class FreelanceDunningMailBatch(models.AbstractModel):
 
     - ``mail.thread.message_post`` (mail/models/mail_thread.py): the message's
       values, its ``reply_to`` from ``_notify_get_reply_to``;
+    - ``mail.thread._notify_get_recipients`` (mail/models/mail_thread.py):
+      who is notified, the reminder's recipients and the client's followers
+      of the "Discussions" subtype, never the author nor an archived partner,
+      from ``mail.followers._get_recipient_data`` called for the whole batch
+      (``_get_recipients_data``);
+    - ``mail.thread._notify_thread`` (mail/models/mail_thread.py): Odoo's own
+      ``_notify_thread_by_inbox`` and ``_notify_thread_by_web_push`` are
+      called for the clients whose recipients need them (a follower with
+      notifications in Odoo, a phone registered for push);
     - ``mail.thread._notify_thread_by_email`` (mail/models/mail_thread.py):
       ``_notify_get_classified_recipients_iterator``,
       ``_notify_by_email_render_layout``, ``_notify_by_email_get_headers``, the
-      ``mail.mail`` per recipients' group and one ``mail.notification`` per
-      recipient, queued for the mail scheduler (never sent before the commit);
+      ``mail.mail`` per recipients' group (``mail.batch_size`` recipients at
+      most) and one ``mail.notification`` per recipient, queued for the mail
+      scheduler (never sent before the commit);
     - ``mail.template._render_template_qweb`` (mail/models/mail_render_mixin.py):
       the bodies of a batch rendered in one QWeb pass (``MailTemplate`` below).
 
-    Unlike ``message_post``, only the reminder's recipients are notified, not
-    the client's followers, and the author is not subscribed to the client.
+    Like ``FreelanceDunningReminder._post_email`` (``mail_create_nosubscribe``),
+    the author is not subscribed to the client.
     """
 
     _name = "freelance.dunning.mail.batch"
@@ -126,56 +137,73 @@ class FreelanceDunningMailBatch(models.AbstractModel):
         for values in message_values:
             values["reply_to"] = reply_to[(values["email_from"], values["res_id"])]
         messages = self.env["mail.message"].sudo().create(message_values)
+        recipients_of = self._get_recipients_data(emails, subtype_id)
+        # Inbox and phone (web push) notifications: Odoo's own methods, called
+        # only for the clients whose recipients need them (internal users
+        # following the client with notifications in Odoo, push devices).
+        with_devices = set(
+            self.env["mail.push.device"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "partner_id",
+                        "in",
+                        [r["id"] for data in recipients_of.values() for r in data],
+                    )
+                ]
+            )
+            .partner_id.ids
+        )
+        batch_size = (
+            int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size"))
+            or 50
+        )
         mail_values = []
-        for (reminder, email), message, values in zip(
+        for (reminder, _email), message, values in zip(
             emails.items(), messages, message_values, strict=True
         ):
             client = reminder.partner_id.sudo()
             lang = reminder._get_mail_lang()
-            recipients_data = [
-                {
-                    "active": True,
-                    "id": recipient.id,
-                    "is_follower": False,
-                    "groups": [],
-                    "lang": lang,
-                    "notif": "email",
-                    "share": True,
-                    "type": "customer",
-                    "ushare": False,
-                }
-                for recipient in email["recipients"]
-            ]
+            recipients_data = recipients_of[reminder]
             msg_vals = dict(values, email_layout_xmlid=layout)
+            if any(r["notif"] == "inbox" for r in recipients_data):
+                client._notify_thread_by_inbox(
+                    message, recipients_data, msg_vals=msg_vals
+                )
+            if any(r["id"] in with_devices for r in recipients_data):
+                client._notify_thread_by_web_push(message, recipients_data, msg_vals)
             for (
                 _lang,
                 render_values,
                 group,
             ) in client._notify_get_classified_recipients_iterator(
                 message,
-                recipients_data,
+                [r for r in recipients_data if r["notif"] == "email"],
                 msg_vals=msg_vals,
                 force_email_company=reminder.company_id,
                 force_email_lang=lang,
             ):
-                mail_values.append(
-                    {
-                        "mail_message_id": message.id,
-                        "is_notification": True,
-                        "auto_delete": True,
-                        "references": message.message_id,
-                        "headers": repr(client._notify_by_email_get_headers()),
-                        "body_html": client._notify_by_email_render_layout(
-                            message,
-                            group,
-                            msg_vals=msg_vals,
-                            render_values=render_values,
-                        ),
-                        "recipient_ids": [
-                            fields.Command.link(pid) for pid in group["recipients"]
-                        ],
-                    }
+                body_html = client._notify_by_email_render_layout(
+                    message,
+                    group,
+                    msg_vals=msg_vals,
+                    render_values=render_values,
                 )
+                for chunk in split_every(batch_size, group["recipients"]):
+                    mail_values.append(
+                        {
+                            "mail_message_id": message.id,
+                            "is_notification": True,
+                            "auto_delete": True,
+                            "references": message.message_id,
+                            "headers": repr(client._notify_by_email_get_headers()),
+                            "body_html": body_html,
+                            "recipient_ids": [
+                                fields.Command.link(pid) for pid in chunk
+                            ],
+                        }
+                    )
         mails = self.env["mail.mail"].sudo().create(mail_values)
         self.env["mail.notification"].sudo().create(
             [
@@ -193,6 +221,58 @@ class FreelanceDunningMailBatch(models.AbstractModel):
             ]
         )
         return dict(zip(emails, messages, strict=True))
+
+    @api.model
+    def _get_recipients_data(self, emails, subtype_id):
+        """{reminder: who its message notifies}, as ``message_post`` computes
+        it for one client (``mail.thread._notify_get_recipients``): the
+        reminder's recipients and the client's followers of the subtype,
+        without the author and the archived partners. Two queries for the
+        whole batch (``mail.followers._get_recipient_data``), not one per
+        client.
+
+        :param emails: {reminder: {rendered, recipients, letters}}
+        """
+        Followers = self.env["mail.followers"]
+        clients = self.env["res.partner"].browse(
+            list(dict.fromkeys(reminder.partner_id.id for reminder in emails))
+        )
+        # The followers of each client who follow the subtype.
+        followers = Followers._get_recipient_data(clients, "comment", subtype_id)
+        # The reminders' recipients, with the clients each of them follows
+        # (whatever the subtype, as Odoo flags a recipient who follows).
+        pids = list(
+            dict.fromkeys(
+                pid for email in emails.values() for pid in email["recipients"].ids
+            )
+        )
+        partner_data, followed = {}, defaultdict(set)
+        if pids:
+            by_client = Followers._get_recipient_data(clients, "comment", False, pids)
+            for client_id, data in by_client.items():
+                for pid, pdata in data.items():
+                    partner_data.setdefault(pid, pdata)
+                    if pdata["is_follower"]:
+                        followed[client_id].add(pid)
+        # Never the author of the message (Odoo: the user posting, or the
+        # message's author when the user is archived, e.g. OdooBot).
+        user_partner = self.env.user.partner_id.id if self.env.user.active else False
+        result = {}
+        for reminder, email in emails.items():
+            client_id = reminder.partner_id.id
+            data = {
+                pid: dict(partner_data[pid], is_follower=pid in followed[client_id])
+                for pid in email["recipients"].ids
+                if pid in partner_data
+            }
+            data.update(followers[client_id])
+            author = user_partner or reminder._get_mail_author().id
+            result[reminder] = [
+                pdata
+                for pid, pdata in data.items()
+                if pid != author and pdata["active"] is not False
+            ]
+        return result
 
 
 class MailTemplate(models.Model):

@@ -1,4 +1,5 @@
 import logging
+import re
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -389,6 +390,14 @@ class FreelanceDunningReminder(models.Model):
     def _format(self, amount):
         return format_amount(self.env, amount, self.currency_id)
 
+    def _get_letter_filename(self):
+        """The stored letter's file name (the report's ``attachment``): the
+        client, the date and the reminder, never translated, so a reprint in
+        another language finds the letter that was sent."""
+        self.ensure_one()
+        client = re.sub(r"[^\w.-]+", "-", self.partner_id.name or "").strip("-")
+        return f"{client}-{fields.Date.to_string(self.date)}-{self.id}.pdf"
+
     def _render_letter(self):
         """Print the reminder's letter, stored by the report itself.
 
@@ -405,7 +414,7 @@ class FreelanceDunningReminder(models.Model):
             # Under tests Odoo renders HTML instead of a PDF and stores nothing.
             letter = self.env["ir.attachment"].create(
                 {
-                    "name": f"{self.name}.pdf",
+                    "name": self._get_letter_filename(),
                     "raw": content,
                     "res_model": self._name,
                     "res_id": self.id,

@@ -174,14 +174,26 @@ class TestDepositInvoice(FreelanceDunningCommon):
 
     def test_data_loading_emails_nobody(self):
         """Demo data and other addons' data files issue deposits without emails."""
-        for context in (
-            {"freelance_dunning_skip_email": True},
-            {"install_module": "x"},
+        for way, confirm in (
+            ("private path", lambda order: order._action_confirm_without_email()),
+            (
+                "module data",
+                lambda order: order.with_context(install_module="x").action_confirm(),
+            ),
         ):
-            with self.subTest(context=context):
+            with self.subTest(way=way):
                 order = self._sign(self._create_order())
-                order.with_context(**context).action_confirm()
+                confirm(order)
                 invoice = order.deposit_invoice_ids
                 self.assertEqual(invoice.state, "posted")
                 self.assertFalse(invoice.is_move_sent)
                 self.assertFalse(self._sent_mails(invoice))
+
+    def test_no_context_key_stops_the_deposit_email(self):
+        """The key that once meant "do not email" is business data any RPC
+        caller could set: it changes nothing now."""
+        order = self._sign(self._create_order())
+        order.with_context(freelance_dunning_skip_email=True).action_confirm()
+        invoice = order.deposit_invoice_ids
+        self.assertTrue(invoice.is_move_sent)
+        self.assertEqual(len(self._sent_mails(invoice)), 1)

@@ -524,6 +524,36 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertIn("Relance amicale", message.mail_message_id.subject)
         self.assertIn("Payer en ligne", message.mail_message_id.body)
 
+    def test_letter_reprinted_in_another_language_is_the_stored_one(self):
+        """The stored letter's name is never translated: printing it again in
+        another language gives the letter that was sent, not a second one."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        self._invoice(1000.0, due="2025-06-20")
+        reminder = self._run("2025-06-21")
+        letter = reminder.with_context(lang="en_US")._render_letter()
+        names = set()
+        for lang in ("en_US", "fr_FR"):
+            reminder.invalidate_recordset(["name"])
+            names.add(reminder.with_context(lang=lang).name)
+        self.assertEqual(len(names), 2, "the reminder's name is translated")
+        reminder.invalidate_recordset(["name"])
+        french = reminder.with_context(lang="fr_FR")
+        self.assertEqual(french._render_letter(), letter)
+        report = self.env.ref("freelance_dunning.action_report_dunning_letter")
+        self.assertEqual(report.retrieve_attachment(french), letter)
+        self.assertEqual(
+            self.env["ir.attachment"].search_count(
+                [("res_model", "=", reminder._name), ("res_id", "=", reminder.id)]
+            ),
+            1,
+            "one letter per reminder",
+        )
+        self.assertNotIn("/", letter.name)
+        self.assertIn(self.client.name.split()[0], letter.name)
+
     def test_database_refuses_a_duplicate_reminder(self):
         """Two workers racing on the same line: the second insert fails."""
         self._invoice(1000.0, due="2025-06-20")
@@ -662,8 +692,23 @@ class TestReminderEmailPaths(FreelanceDunningCommon, MockEmail):
         second = self.env["res.partner"].create(
             {"name": "Nora Castel", "email": "nora@example.com", "lang": "en_US"}
         )
-        for client in self.client | second:
-            client.message_unsubscribe(client.message_partner_ids.ids)
+        # The client's followers are notified on both paths, as message_post
+        # notifies them: by email or in Odoo's inbox, as each one chose.
+        by_email = new_test_user(
+            self.env,
+            login="fd_follower_email",
+            groups="base.group_user",
+            email="follower.email@example.com",
+            notification_type="email",
+        )
+        by_inbox = new_test_user(
+            self.env,
+            login="fd_follower_inbox",
+            groups="base.group_user",
+            email="follower.inbox@example.com",
+            notification_type="inbox",
+        )
+        self.client.message_subscribe(partner_ids=(by_email | by_inbox).partner_id.ids)
         self._invoice(1200.0, due="2025-06-20")
         self._invoice(800.0, due="2025-06-20", partner=second)
         self._set_path("batch")
@@ -678,6 +723,19 @@ class TestReminderEmailPaths(FreelanceDunningCommon, MockEmail):
                     alone = self._describe(reminder._post_email(email, pdfs))
                 self.assertTrue(batch["mails"] and batch["notifications"])
                 self.assertEqual(batch, alone)
+                followers = (
+                    {
+                        (by_email.partner_id.id, "email", "ready", True),
+                        (by_inbox.partner_id.id, "inbox", "sent", False),
+                    }
+                    if reminder.partner_id == self.client
+                    else set()
+                )
+                self.assertEqual(
+                    followers - set(batch["notifications"]),
+                    set(),
+                    "the client's followers are notified",
+                )
 
     def test_odoo_path_sends_the_reminders(self):
         self._set_path("odoo")

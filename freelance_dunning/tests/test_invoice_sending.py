@@ -1,3 +1,8 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -45,6 +50,16 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
             "never sent twice",
         )
 
+    def _triggers(self):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+
+    def _client_emails(self, invoice):
+        return (
+            invoice.message_ids.filtered(lambda m: m.message_type == "comment")
+            .notification_ids.filtered(lambda n: n.notification_type == "email")
+            .res_partner_id
+        )
+
     def test_failure_is_visible_and_retried(self):
         self.client.email = False
         invoice = self._post_invoice()
@@ -53,9 +68,109 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
         self.assertIn("no email address", invoice.send_at_once_error)
         self.assertFalse(invoice.is_move_sent)
         self.client.email = "accounts@brightside.example.com"
-        self.cron.method_direct_trigger()
+        # Tried again an hour later, not at the next run of the queue.
+        with freeze_time(fields.Datetime.now() + timedelta(hours=1, minutes=1)):
+            self.cron.method_direct_trigger()
         self.assertEqual(invoice.send_at_once_state, "sent")
         self.assertFalse(invoice.send_at_once_error)
+
+    def test_emailed_whatever_the_clients_sending_method(self):
+        """A client whose invoices are usually downloaded, not emailed: the
+        invoices the company sends at once are emailed to them all the same."""
+        self.client.with_company(self.company).invoice_sending_method = "manual"
+        invoice = self._post_invoice()
+        self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertIn(
+            self.client, self._client_emails(invoice), "the client is emailed"
+        )
+        # The Send button keeps the client's own method.
+        self.assertEqual(
+            self.env["account.move.send"]._get_default_sending_settings(invoice)[
+                "sending_methods"
+            ],
+            {"manual"},
+        )
+
+    def test_queue_woken_only_when_something_is_queued(self):
+        self.cron.method_direct_trigger()  # empties the queue
+        self._triggers().unlink()
+        self.cron.method_direct_trigger()
+        self.assertFalse(self._triggers(), "an empty queue never wakes itself up")
+        self.env["account.move"]._queue_send_at_once()
+        self.assertFalse(self._triggers())
+        self._post_invoice()
+        self.assertEqual(len(self._triggers()), 1, "woken up for the posted invoice")
+
+    def test_failed_sending_retried_hourly_up_to_the_limit(self):
+        self.client.email = False
+        invoice = self._post_invoice()
+        start = fields.Datetime.now()
+        self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_attempts, 1)
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.assertTrue(invoice.send_at_once_retry_at >= start + timedelta(hours=1))
+        self.assertTrue(
+            self._triggers().filtered(
+                lambda t: t.call_at == invoice.send_at_once_retry_at
+            ),
+            "the queue wakes up for the retry",
+        )
+        with freeze_time(start + timedelta(minutes=30)):
+            self.cron.method_direct_trigger()
+        self.assertEqual(
+            invoice.send_at_once_attempts, 1, "not retried within the hour"
+        )
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.assertIn("no email address", invoice.send_at_once_error)
+        now = start
+        for attempt in range(2, invoice.SEND_AT_ONCE_MAX_ATTEMPTS + 1):
+            now += timedelta(hours=1, minutes=1)
+            with freeze_time(now):
+                self.cron.method_direct_trigger()
+            self.assertEqual(invoice.send_at_once_attempts, attempt)
+        self.assertFalse(invoice.send_at_once_retry_at, "the attempts are used up")
+        self.client.email = "accounts@brightside.example.com"
+        with freeze_time(now + timedelta(days=1)):
+            self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "failed", "shown, not retried")
+        self.assertIn("no email address", invoice.send_at_once_error)
+        self.assertEqual(
+            invoice.send_at_once_attempts, invoice.SEND_AT_ONCE_MAX_ATTEMPTS
+        )
+
+    def test_failed_then_sent_by_hand_is_not_sent_again(self):
+        self.client.email = False
+        invoice = self._post_invoice()
+        self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.client.email = "accounts@brightside.example.com"
+        invoice._email_with_payment_link()  # the Send button, by hand
+        with freeze_time(fields.Datetime.now() + timedelta(hours=2)):
+            self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertFalse(invoice.send_at_once_error)
+        self.assertEqual(
+            len(invoice.message_ids.filtered(lambda m: m.message_type == "comment")),
+            1,
+            "never sent twice",
+        )
+
+    def test_skip_email_context_key_changes_nothing(self):
+        """No context key stops the emails: only the private path does."""
+        invoice = self._create_invoice(post=False).with_context(
+            freelance_dunning_skip_email=True
+        )
+        invoice.action_post()
+        self.assertEqual(invoice.send_at_once_state, "pending")
+        silent = self._create_invoice(post=False)
+        silent._post_without_email()
+        self.assertEqual(silent.state, "posted")
+        self.assertFalse(silent.send_at_once_state)
+        self.assertFalse(
+            self.env["account.move"]._are_invoice_emails_held(),
+            "held only inside the private path",
+        )
 
     def test_setting_off_and_deposit_invoices_not_sent_twice(self):
         self.company.invoice_send_at_once = False
