@@ -199,7 +199,11 @@ class FreelanceDunningReminder(models.Model):
             # The indemnity is set in euros (Code de commerce, D441-5), as the
             # engine reads it.
             "indemnity_amount": amount(
-                company.recovery_indemnity_amount, self.env.ref("base.EUR")
+                company.recovery_indemnity_amount,
+                # No exists() query per reminder, as env.ref would make.
+                self.env["res.currency"].browse(
+                    self.env["ir.model.data"]._xmlid_to_res_id("base.EUR")
+                ),
             ),
             "interest_margin": number(company.late_interest_margin),
         }
