@@ -1,30 +1,26 @@
-"""Markers of the addon's own writes, kept on the database cursor.
+"""What the dunning engine alone writes: reminders, their history and the
+level each receivable line reached.
 
-Some records and fields hold a rule's state: the reminders and their
-history, the level a receivable line reached. Only the addon's methods may
-write them: such a method opens a marker around its write (``addon_writing``)
-and the model refuses the write without it (``is_addon_writing``). The marker
-lives in the cursor's cache, which no caller over RPC reaches, unlike the
-context, which any caller sets.
+The engine's private methods open ``addon_writing`` around their writes and
+the models refuse a create, write or unlink without it (``is_addon_writing``).
+It is a ``cursor_permission``: it lives on the database cursor, which no
+caller over RPC reaches, unlike the context. The engine creates records it
+has no ids for yet, so the permission is granted to the engine as a whole
+(the ``ENGINE`` token), not to records.
 """
 
-from contextlib import contextmanager
+from .cursor_permission import cursor_permission, has_cursor_permission
 
 # The dunning engine writes reminders, their history and the levels reached.
 DUNNING_HISTORY_WRITING = "freelance_dunning.dunning_history_writing"
+ENGINE = "engine"
 
 
-@contextmanager
 def addon_writing(env, key):
     """Inside this block, the addon writes what ``key`` protects."""
-    cache = env.cr.cache
-    cache[key] = cache.get(key, 0) + 1
-    try:
-        yield
-    finally:
-        cache[key] -= 1
+    return cursor_permission(env, key, [ENGINE])
 
 
 def is_addon_writing(env, key):
     """Whether an ``addon_writing(env, key)`` block is open on the cursor."""
-    return bool(env.cr.cache.get(key))
+    return has_cursor_permission(env, key, [ENGINE])

@@ -781,7 +781,7 @@ class FreelanceDunningReminder(models.Model):
         if not todo:
             return
         with addon_writing(self.env, DUNNING_HISTORY_WRITING):
-            todo.write({"actions_done": True})
+            todo.sudo().write({"actions_done": True})
         done_before = todo._get_levels_acted_on()
         todo = todo.sudo()
         reached = defaultdict(list)
