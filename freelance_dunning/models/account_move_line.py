@@ -1,4 +1,10 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
+
+# The level a receivable line reached: the dunning engine's to write.
+LEVEL_REACHED_FIELDS = ("dunning_level_id", "dunning_last_date")
 
 
 class AccountMoveLine(models.Model):
@@ -20,15 +26,31 @@ class AccountMoveLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if any(vals.get(fname) for vals in vals_list for fname in LEVEL_REACHED_FIELDS):
+            self._check_level_reached_writing("create")
         for vals in vals_list:
             if vals.get("is_offered"):
                 vals["discount"] = 100.0
         return super().create(vals_list)
 
     def write(self, vals):
+        if any(fname in vals for fname in LEVEL_REACHED_FIELDS):
+            self._check_level_reached_writing("write")
         if vals.get("is_offered"):
             vals = {**vals, "discount": 100.0}
         return super().write(vals)
+
+    def _check_level_reached_writing(self, operation):
+        """Only the dunning engine moves a line up or down its ladder (see
+        ``addon_writes``): a level written by hand would silence reminders."""
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.check_access(operation)
+            raise AccessError(
+                self.env._(
+                    "The reminder level an invoice reached is set by the dunning "
+                    "run only: to stop its reminders, pause them on the invoice."
+                )
+            )
 
     @api.onchange("is_offered")
     def _onchange_is_offered(self):

@@ -6,6 +6,7 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing
 from .late_interest import late_interest
 
 _logger = logging.getLogger(__name__)
@@ -176,9 +177,14 @@ class FreelanceDunningEngine(models.AbstractModel):
         return dates
 
     @api.model
-    def _plan(self, company, today, partners=None):
+    def _plan(self, company, today, partners=None, lines=None, exclude_reminders=None):
         """What a run would send today.
 
+        :param partners: only these clients
+        :param lines: only these receivable lines
+        :param exclude_reminders: waiting reminders planned again
+            (``freelance.dunning.reminder._plan_again``): their own lines
+            waiting in them are not held back
         :return: {(client, currency): [(line, level, figures)]}
         """
         levels = self._get_levels(company)
@@ -187,10 +193,15 @@ class FreelanceDunningEngine(models.AbstractModel):
         domain = self._get_line_domain(company, today, levels)
         if partners is not None:
             domain.append(("partner_id", "child_of", partners.ids))
+        if lines is not None:
+            domain.append(("id", "in", lines.ids))
         lines = self.env["account.move.line"].search(domain, order="date_maturity, id")
+        waiting_domain = [("move_line_id", "in", lines.ids), ("state", "=", "waiting")]
+        if exclude_reminders:
+            waiting_domain.append(("reminder_id", "not in", exclude_reminders.ids))
         waiting = (
             self.env["freelance.dunning.reminder.line"]
-            .search([("move_line_id", "in", lines.ids), ("state", "=", "waiting")])
+            .search(waiting_domain)
             .move_line_id
         )
         plan = defaultdict(list)
@@ -260,11 +271,12 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _create_reminder(self, company, partner, currency, today, items, user=None):
-        return self.env["freelance.dunning.reminder"].create(
-            self._prepare_reminder_values(
-                company, partner, currency, today, items, user
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            return self.env["freelance.dunning.reminder"].create(
+                self._prepare_reminder_values(
+                    company, partner, currency, today, items, user
+                )
             )
-        )
 
     @api.model
     def _create_reminders(self, company, today, groups, user=None):
@@ -278,7 +290,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         Reminder = self.env["freelance.dunning.reminder"]
         try:
-            with self.env.cr.savepoint():
+            with (
+                self.env.cr.savepoint(),
+                addon_writing(self.env, DUNNING_HISTORY_WRITING),
+            ):
                 reminders = Reminder.create(
                     [
                         self._prepare_reminder_values(

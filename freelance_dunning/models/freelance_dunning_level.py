@@ -164,6 +164,21 @@ class FreelanceDunningLevel(models.Model):
         "notice: 8 to 15 days).",
     )
 
+    def write(self, vals):
+        if "company_id" in vals and any(
+            level.company_id.id != vals["company_id"] for level in self
+        ):
+            # The ladder, the history and the invoices reached are the
+            # company's: a level moved would leave them with another's ladder.
+            self.check_access("write")
+            raise ValidationError(
+                self.env._(
+                    "A reminder level cannot move to another company: create "
+                    "the level in the other company's ladder instead."
+                )
+            )
+        return super().write(vals)
+
     @api.constrains("days", "payment_deadline_days")
     def _check_days(self):
         for level in self:

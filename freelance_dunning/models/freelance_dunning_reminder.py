@@ -5,14 +5,24 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date, formatLang
+
+from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
+from .res_partner import is_dunning_user
 
 _logger = logging.getLogger(__name__)
 
 
 class FreelanceDunningReminder(models.Model):
-    """One reminder to one client in one run: every overdue invoice at its level."""
+    """One reminder to one client in one run: every overdue invoice at its level.
+
+    Created by the dunning engine only (``_create_reminders``) and written by
+    its own methods only (validate, skip, a failed delivery): a user's create,
+    write or unlink is refused whatever the context (``addon_writes``). A
+    waiting reminder may be deleted by a manager; a sent, failed or skipped
+    one is history.
+    """
 
     _name = "freelance.dunning.reminder"
     _description = "Payment Reminder"
@@ -65,6 +75,12 @@ class FreelanceDunningReminder(models.Model):
         index=True,
     )
     error = fields.Text()
+    actions_done = fields.Boolean(
+        string="Level Actions Done",
+        readonly=True,
+        help="The level's actions (suspension, activities, blacklist, penalty "
+        "invoice) ran: once the email was delivered, or at once without email.",
+    )
     payment_deadline = fields.Date(compute="_compute_payment_deadline")
     mail_message_id = fields.Many2one(
         comodel_name="mail.message", string="Email", readonly=True
@@ -233,25 +249,164 @@ class FreelanceDunningReminder(models.Model):
         return summary
 
     # ------------------------------------------------------------------
+    # Written by the engine only
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            # Odoo's refusal first for those without the right at all.
+            self.check_access("create")
+            raise AccessError(
+                self.env._(
+                    "Payment reminders are created by the dunning run only: run "
+                    "the reminders for the client instead."
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.check_access("write")
+            raise AccessError(
+                self.env._(
+                    "A payment reminder is written by the dunning run only: "
+                    "validate or skip a waiting reminder with its buttons; a "
+                    "reminder sent stays as it was sent."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING) and any(
+            reminder.state != "waiting" for reminder in self
+        ):
+            raise AccessError(
+                self.env._(
+                    "A payment reminder sent, failed or skipped is part of the "
+                    "dunning history: it cannot be deleted."
+                )
+            )
+
+    def _write_history(self, values):
+        """Write these reminders and their history lines (the engine's
+        private path, see ``addon_writes``).
+
+        :param values: {field: value} written on both
+        """
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.write(values)
+            self.line_ids.write(
+                {
+                    fname: value
+                    for fname, value in values.items()
+                    if fname in self.line_ids._fields
+                }
+            )
+
+    # ------------------------------------------------------------------
     # Sending
     # ------------------------------------------------------------------
 
+    def _check_validation_rights(self):
+        if not is_dunning_user(self.env):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning user may validate or skip payment reminders."
+                )
+            )
+        self.check_access("write")
+
     def action_validate(self):
-        """Send reminders waiting for an accountant's validation."""
+        """Send reminders waiting for an accountant's validation.
+
+        What is sent is what the engine plans today for the reminder's
+        invoices (levels reached, amounts, interest, indemnity), never what
+        the reminder held: a reminder whose invoices owe nothing any more, or
+        reach no level today, is skipped with the reason.
+        """
         waiting = self.filtered(lambda m: m.state == "waiting")
+        self._check_validation_rights()
         if not waiting:
             raise UserError(
                 self.env._("These reminders are not waiting for validation.")
             )
-        waiting._send(user=self.env.user)
-        return True
+        to_send = waiting._plan_again()
+        to_send._send(user=self.env.user)
+        skipped = waiting - to_send
+        if not skipped:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "message": "\n".join(skipped.mapped("error")),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _plan_again(self):
+        """Plan these waiting reminders again, for today, as a run would
+        (``freelance.dunning.engine._plan``) on their own invoices: their
+        history lines are replaced by the engine's. Those with nothing to send
+        are skipped with the reason.
+
+        :return: the reminders to send
+        """
+        engine = self.env["freelance.dunning.engine"]
+        today = fields.Date.context_today(self)
+        to_send = self.browse()
+        for reminder in self:
+            company = reminder.company_id
+            plan = engine.with_company(company)._plan(
+                company,
+                today,
+                lines=reminder.line_ids.move_line_id,
+                exclude_reminders=reminder,
+            )
+            items = plan.get((reminder.partner_id, reminder.currency_id))
+            if not items:
+                reminder._skip(
+                    self.env._(
+                        "%(reminder)s was skipped: its invoices are paid, paused "
+                        "or reach no reminder level today.",
+                        reminder=reminder.display_name,
+                    )
+                )
+                continue
+            values = engine._prepare_reminder_values(
+                company,
+                reminder.partner_id,
+                reminder.currency_id,
+                today,
+                items,
+                self.env.user,
+            )
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                # Replaced, not deleted by the user: the engine's right.
+                reminder.line_ids.sudo().unlink()
+                reminder.write(
+                    {
+                        fname: values[fname]
+                        for fname in ("date", "level_id", "user_id", "line_ids")
+                    }
+                )
+            to_send |= reminder
+        return to_send
 
     def action_skip(self):
         """Drop reminders waiting for validation: the invoices stay at their level."""
-        for message in self.filtered(lambda m: m.state == "waiting"):
-            message.write({"state": "skipped", "user_id": self.env.uid})
-            message.line_ids.write({"state": "skipped", "user_id": self.env.uid})
+        waiting = self.filtered(lambda m: m.state == "waiting")
+        self._check_validation_rights()
+        waiting._skip()
         return True
+
+    def _skip(self, reason=False):
+        self._write_history(
+            {"state": "skipped", "user_id": self.env.uid, "error": reason}
+        )
 
     def _send(self, user=None):
         """Deliver on every channel, record the result, run the level actions.
@@ -286,13 +441,14 @@ class FreelanceDunningReminder(models.Model):
                     message._fail_delivery(error, user)
                     delivered -= message
         delivered._send_sms()
-        values = {"state": "sent", "user_id": user.id if user else False}
-        delivered.write(values)
-        delivered.line_ids.write(values)
+        delivered._write_history(
+            {"state": "sent", "user_id": user.id if user else False}
+        )
         delivered._advance_lines()
-        # Suspending orders, scheduling activities and issuing the penalty
-        # invoice are the company's actions, whoever runs the reminders.
-        delivered.sudo()._run_level_actions()
+        # The level's actions wait for the email: they run when the mail
+        # server takes it (mail.mail._postprocess_sent_message), never for a
+        # client who was not told. Letters and calls need no wait.
+        delivered.filtered(lambda m: not m.mail_message_id)._run_level_actions()
         if delivered.mail_message_id:
             self._trigger_mail_queue()
 
@@ -433,7 +589,8 @@ class FreelanceDunningReminder(models.Model):
                     reminder=self.display_name,
                 )
             )
-        self.letter_id = letter
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.letter_id = letter
         return letter
 
     def _post_emails(self, emails):
@@ -463,8 +620,9 @@ class FreelanceDunningReminder(models.Model):
                 reminder: reminder._post_email(email, pdfs[reminder])
                 for reminder, email in emails.items()
             }
-        for reminder, message in messages.items():
-            reminder.mail_message_id = message
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            for reminder, message in messages.items():
+                reminder.mail_message_id = message
 
     def _post_email(self, email, pdfs):
         """Post one reminder's email on its client through Odoo's mail API.
@@ -566,10 +724,15 @@ class FreelanceDunningReminder(models.Model):
         return contacts or self.partner_id.filtered("email")
 
     def _mark_failed(self, error, user=None):
-        self.write(
-            {"state": "failed", "error": error, "user_id": user.id if user else False}
-        )
-        self.line_ids.write({"state": "failed", "error": error})
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.write(
+                {
+                    "state": "failed",
+                    "error": error,
+                    "user_id": user.id if user else False,
+                }
+            )
+            self.line_ids.write({"state": "failed", "error": error})
 
     def _undo_delivery(self, error):
         """The email of sent reminders failed: mark them failed and put their
@@ -582,12 +745,13 @@ class FreelanceDunningReminder(models.Model):
                     order="date desc, id desc",
                     limit=1,
                 )
-                line.sudo().write(
-                    {
-                        "dunning_level_id": previous.level_id.id,
-                        "dunning_last_date": previous.date,
-                    }
-                )
+                with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                    line.sudo().write(
+                        {
+                            "dunning_level_id": previous.level_id.id,
+                            "dunning_last_date": previous.date,
+                        }
+                    )
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
@@ -598,22 +762,73 @@ class FreelanceDunningReminder(models.Model):
             # Neither amounts nor accounts change: the invoices need none of
             # Odoo's synchronization of their lines (taxes, terms, balance),
             # which would cost more than the whole reminder.
-            group.sudo().with_context(
-                tracking_disable=True,
-                skip_invoice_sync=True,
-                skip_invoice_line_sync=True,
-                check_move_validity=False,
-            ).write({"dunning_level_id": level_id, "dunning_last_date": date})
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                group.sudo().with_context(
+                    tracking_disable=True,
+                    skip_invoice_sync=True,
+                    skip_invoice_line_sync=True,
+                    check_move_validity=False,
+                ).write({"dunning_level_id": level_id, "dunning_last_date": date})
 
     def _run_level_actions(self):
-        """Each level's actions, once for all the reminders that reached it."""
+        """Each level's actions, once for all the reminders that reached it,
+        once the client was told (see ``_send``).
+
+        Suspending orders, scheduling activities, blacklisting and issuing the
+        penalty invoice are the company's actions, whoever sends the reminders:
+        they run as superuser, for what the engine planned. A reminder runs
+        them once (``actions_done``); a retry of a level whose actions already
+        ran for the same invoices (an email that bounced after it left) does
+        not run them again.
+        """
+        todo = self.filtered(lambda m: m.state == "sent" and not m.actions_done)
+        if not todo:
+            return
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            todo.sudo().write({"actions_done": True})
+        done_before = todo._get_levels_acted_on()
+        todo = todo.sudo()
         reached = defaultdict(list)
-        for message in self:
+        for message in todo:
             for level in message.line_ids.level_id:
+                lines = message.line_ids.filtered(lambda e, lv=level: e.level_id == lv)
+                if all((e.move_line_id.id, level.id) in done_before for e in lines):
+                    continue
                 for action in level._get_level_actions():
                     reached[(action, level)].append(message.id)
         for (action, level), message_ids in reached.items():
-            getattr(self.browse(message_ids), action)(level)
+            getattr(todo.browse(message_ids), action)(level)
+
+    def _get_levels_acted_on(self):
+        """{(receivable line id, level id)} whose actions other reminders ran."""
+        earlier = (
+            self.env["freelance.dunning.reminder.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("move_line_id", "in", self.line_ids.move_line_id.ids),
+                    ("reminder_id.actions_done", "=", True),
+                    ("reminder_id", "not in", self.ids),
+                ],
+                ["move_line_id", "level_id"],
+            )
+        )
+        return {(e.move_line_id.id, e.level_id.id) for e in earlier}
+
+    def _run_level_actions_delivered(self):
+        """The emails of these reminders left: run their levels' actions.
+
+        Called by the mail scheduler after sending: an action that fails is
+        logged and never makes the sent email look failed.
+        """
+        for reminder in self:
+            try:
+                with self.env.cr.savepoint():
+                    reminder._run_level_actions()
+            except Exception:  # noqa: BLE001 - the email was sent all the same
+                _logger.exception(
+                    "The level actions of %s failed", reminder.display_name
+                )
 
     def _schedule_activities(self, act_type_xmlid, activities):
         """Schedule activities on the clients, through Odoo's ``activity_schedule``.

@@ -1,12 +1,17 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
 
 
 class FreelanceDunningReminderLine(models.Model):
     """What happened to one receivable line at one level on one channel.
 
-    The history of dunning: never rewritten, except a failed delivery marked
-    failed. A partial unique index makes sending the same line twice at the
-    same level on the same channel impossible, even for two workers at once.
+    The history of dunning: written by the dunning engine only (created with
+    its reminder, marked sent, failed or skipped by the reminder's own
+    methods), never by a user's create, write or unlink. A partial unique
+    index makes sending the same line twice at the same level on the same
+    channel impossible, even for two workers at once.
     """
 
     _name = "freelance.dunning.reminder.line"
@@ -70,6 +75,33 @@ class FreelanceDunningReminderLine(models.Model):
         related="reminder_id.mail_message_id", string="Email"
     )
     letter_id = fields.Many2one(related="reminder_id.letter_id", string="Letter PDF")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_history_writing("create")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_history_writing("write")
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_engine(self):
+        self._check_history_writing("unlink")
+
+    def _check_history_writing(self, operation):
+        """The history is the engine's: refuse anyone else, whatever the
+        context or the rights (see ``addon_writes``); Odoo's own refusal
+        first for those without the right at all."""
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.check_access(operation)
+            raise AccessError(
+                self.env._(
+                    "The dunning history is written by the reminders only: run, "
+                    "validate or skip a reminder, or pause the invoice's "
+                    "reminders, instead of changing its history."
+                )
+            )
 
     def init(self):
         self.env.cr.execute(

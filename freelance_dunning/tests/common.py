@@ -1,13 +1,32 @@
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+
+from freezegun import freeze_time
 
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
+from odoo.addons.freelance_dunning.models.addon_writes import (
+    DUNNING_HISTORY_WRITING,
+    addon_writing,
+)
 
 
 class FreelanceDunningCommon(AccountPaymentCommon):
     """A freelancer company with the 50 % deposit rule, clients and users."""
+
+    @contextmanager
+    def _as_dunning_engine(self):
+        """Fixtures only: write what only the dunning engine writes (the
+        levels reached, the history), as its private methods do."""
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            yield
+
+    def _deliver_reminder_emails(self, day=None):
+        """Hand the queued emails to the (test) mail server, as Odoo's mail
+        scheduler does (on ``day``): the reminders' level actions run then."""
+        with freeze_time(day) if day else nullcontext():
+            self.env["mail.mail"].sudo().process_email_queue()
 
     @classmethod
     def setUpClass(cls):

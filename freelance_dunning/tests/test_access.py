@@ -380,7 +380,10 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
                 wizard = Wizard.with_user(user).create({"date": date(2025, 6, 25)})
                 self.assertFalse(wizard.line_ids, "already reminded today")
                 self._check()
-        with freeze_time("2025-07-01"):
+        # Validated once the firm level applies (15 days late, 14 days after
+        # the friendly reminder of 25 June): validation plans the reminder
+        # again for its day.
+        with freeze_time("2025-07-09"):
             waiting.with_user(self.accountant).action_validate()
         self.assertEqual(waiting.state, "sent")
         self._check()

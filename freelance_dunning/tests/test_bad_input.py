@@ -206,7 +206,14 @@ class TestBadInput(FreelanceDunningCommon):
                 "letter_closing": {
                     UNKNOWN_PLACEHOLDER: ["<p>{indemnity_amount} {__class__}</p>"]
                 },
-                "company_id": {REQUIRED: [False], NO_SUCH_TARGET: [10**9]},
+                # Refused before the value is looked at: a level stays in its
+                # company's ladder.
+                "company_id": {
+                    r"^A reminder level cannot move to another company": [
+                        False,
+                        10**9,
+                    ]
+                },
                 "mail_template_id": {NO_SUCH_TARGET: [10**9]},
             },
         )
@@ -321,21 +328,24 @@ class TestBadInput(FreelanceDunningCommon):
                 self.company, date(2025, 6, 25)
             )
         self.assertEqual(len(message), 1)
+        # Refused before any value is looked at: the engine's alone.
+        reminder_locked = r"^A payment reminder is written by the dunning run only"
+        history_locked = r"^The dunning history is written by the reminders only"
         self._sweep(
             message,
             {
-                "state": {WRONG_CHOICE: ["bogus"]},
-                "currency_id": {NO_SUCH_TARGET: [10**9]},
-                "partner_id": {REQUIRED: [False]},
-                "date": {NOT_A_DATE: ["never"]},
+                "state": {reminder_locked: ["bogus"]},
+                "currency_id": {reminder_locked: [10**9]},
+                "partner_id": {reminder_locked: [False]},
+                "date": {reminder_locked: ["never"]},
             },
         )
         self._sweep(
             message.line_ids,
             {
-                "state": {WRONG_CHOICE: ["bogus"]},
-                "channel": {WRONG_CHOICE: ["pigeon"]},
-                "move_line_id": {REQUIRED: [False]},
+                "state": {history_locked: ["bogus"]},
+                "channel": {history_locked: ["pigeon"]},
+                "move_line_id": {history_locked: [False]},
             },
         )
         self.assertRefused(

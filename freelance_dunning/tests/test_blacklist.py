@@ -259,21 +259,22 @@ class TestClientBlacklist(FreelanceDunningCommon):
             line |= invoice.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable"
             )
-        self.env["freelance.dunning.reminder.line"].create(
-            [
-                {
-                    "move_line_id": aml.id,
-                    "partner_id": self.client.id,
-                    "company_id": self.company.id,
-                    "currency_id": aml.currency_id.id,
-                    "level_id": firm.id,
-                    "channel": "email",
-                    "date": "2025-02-01",
-                    "state": "sent",
-                }
-                for aml in line
-            ]
-        )
+        with self._as_dunning_engine():
+            self.env["freelance.dunning.reminder.line"].create(
+                [
+                    {
+                        "move_line_id": aml.id,
+                        "partner_id": self.client.id,
+                        "company_id": self.company.id,
+                        "currency_id": aml.currency_id.id,
+                        "level_id": firm.id,
+                        "channel": "email",
+                        "date": "2025-02-01",
+                        "state": "sent",
+                    }
+                    for aml in line
+                ]
+            )
         self.assertTrue(self.client.client_blacklist_proposed)
         self.assertIn(
             self.client,

@@ -20,9 +20,10 @@ class TestDashboard(FreelanceDunningCommon):
 
     def _set_level(self, invoice, name):
         level = self.levels.filtered(lambda lv: lv.name == name)
-        invoice.line_ids.filtered(
-            lambda ln: ln.account_type == "asset_receivable"
-        ).dunning_level_id = level
+        with self._as_dunning_engine():
+            invoice.line_ids.filtered(
+                lambda ln: ln.account_type == "asset_receivable"
+            ).dunning_level_id = level
         return level
 
     def _row(self, rows, key):

@@ -33,9 +33,12 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
     def _overdue_invoice(self, partner, level=None):
         invoice = self._create_invoice(partner, 300.0, "2025-05-01")
         if level:
-            invoice.line_ids.filtered(
-                lambda line: line.account_type == "asset_receivable"
-            ).write({"dunning_level_id": level.id, "dunning_last_date": "2025-05-02"})
+            with self._as_dunning_engine():
+                invoice.line_ids.filtered(
+                    lambda line: line.account_type == "asset_receivable"
+                ).write(
+                    {"dunning_level_id": level.id, "dunning_last_date": "2025-05-02"}
+                )
         return invoice
 
     def _sent(self, invoice):
