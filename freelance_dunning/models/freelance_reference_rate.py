@@ -50,7 +50,7 @@ class FreelanceReferenceRate(models.Model):
         manager of one company never changes what the others charge."""
         if self.env.su or self.env.user.has_group("base.group_system"):
             return
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
         if is_dunning_manager(self.env) and not companies - self.env.user.company_ids:
             return
         raise AccessError(

@@ -267,7 +267,13 @@ class ResPartner(models.Model):
 
     def _get_client_blacklist_companies(self):
         """The companies in which these partners are blacklisted."""
-        companies = self.env["res.company"].sudo().search([])
+        # Archived companies too: their blacklist comes back with them.
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("active", "in", (True, False))])
+        )
         return companies.filtered(
             lambda c: any(self.sudo().with_company(c).mapped("client_blacklisted"))
         )
@@ -377,8 +383,10 @@ class ResPartner(models.Model):
             )
         clients = self.commercial_partner_id
         for company in companies:
-            newly = clients.sudo().with_company(company).filtered(
-                lambda p: not p.client_blacklisted
+            newly = (
+                clients.sudo()
+                .with_company(company)
+                .filtered(lambda p: not p.client_blacklisted)
             )
             clients._write_client_blacklist(
                 {

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
@@ -49,7 +49,9 @@ class TestClientBlacklist(FreelanceDunningCommon):
     def test_bad_input(self):
         with self.assertRaisesText(UserError, "Choose why"):
             self._blacklist(self.client, reason=False)
-        with self.assertRaisesText(AccessError, "its fields cannot be written directly"):
+        with self.assertRaisesText(
+            AccessError, "its fields cannot be written directly"
+        ):
             self.client.write({"client_blacklisted": True})  # a plain write
         self.assertFalse(self.client.client_blacklisted, "nothing changed")
 
@@ -438,12 +440,16 @@ class TestClientTermsLocked(FreelanceDunningCommon):
         self.assertEqual(self.client.with_company(self.other).deposit_policy, "company")
         self.client.with_user(self.manager_b).deposit_policy = "exempt"
         self.client.with_user(self.manager_b).deposit_policy = "company"
-        self.assertEqual(self.client.with_company(self.company).deposit_policy, "exempt")
+        self.assertEqual(
+            self.client.with_company(self.company).deposit_policy, "exempt"
+        )
         with self.assertRaises(AccessError):
             self.client.with_user(self.manager_b).with_context(
                 allowed_company_ids=self.company.ids
             ).write({"deposit_policy": "company"})
-        self.assertEqual(self.client.with_company(self.company).deposit_policy, "exempt")
+        self.assertEqual(
+            self.client.with_company(self.company).deposit_policy, "exempt"
+        )
         # A salesperson still may not exempt a client in their own company.
         other_client = self._create_client("Other Client")
         with self.assertRaisesText(AccessError, "Only a dunning manager may exempt"):

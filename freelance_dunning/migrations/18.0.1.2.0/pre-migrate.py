@@ -53,7 +53,5 @@ def migrate(cr, version):
             )
         )
         cr.execute(
-            SQL(
-                "ALTER TABLE res_partner DROP COLUMN %s CASCADE", SQL.identifier(old)
-            )
+            SQL("ALTER TABLE res_partner DROP COLUMN %s CASCADE", SQL.identifier(old))
         )
