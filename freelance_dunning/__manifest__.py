@@ -2,7 +2,7 @@
     "name": "Freelance Dunning",
     "summary": "Required deposits on quotes, payment schedules, work gate and "
     "escalating payment reminders for freelancers",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "author": "Freelance Dunning",
     "maintainers": ["freelance-dunning"],
@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "report/sale_order_templates.xml",
         "report/dunning_letter_templates.xml",
+        "data/res_partner_data.xml",
         "data/mail_template_data.xml",
         "data/dunning_mail_template_data.xml",
         "data/ir_cron_data.xml",

@@ -18,8 +18,9 @@ class AccountMove(models.Model):
         help="The installments of a sales order's payment schedule this invoice bills.",
     )
 
+    # The client's blacklist in the invoice's company (company-dependent).
     partner_blacklisted = fields.Boolean(
-        related="commercial_partner_id.client_blacklisted", string="Blacklisted Client"
+        string="Blacklisted Client", compute="_compute_partner_blacklisted"
     )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
     amount_offered = fields.Monetary(
@@ -83,6 +84,13 @@ class AccountMove(models.Model):
         inverse_name="move_id",
         string="Reminders",
     )
+
+    @api.depends("commercial_partner_id", "company_id")
+    def _compute_partner_blacklisted(self):
+        for move in self:
+            move.partner_blacklisted = move.commercial_partner_id._get_client_terms(
+                move.company_id
+            ).client_blacklisted
 
     @api.depends("line_ids.dunning_level_id", "line_ids.dunning_last_date")
     def _compute_dunning_level(self):

@@ -184,7 +184,8 @@ class FreelanceDunningDashboard(models.AbstractModel):
         """What needs a person today, each opening its list."""
         counts = {}
         for key, (model, domain) in self._todo_domains(company).items():
-            records = self.env[model]
+            # Company-dependent fields (the blacklist) are read in that company.
+            records = self.env[model].with_company(company)
             counts[key] = (
                 records.search_count(domain) if records.has_access("read") else None
             )

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .late_interest import half_year_start
+from .res_partner import is_dunning_manager
 
 
 class FreelanceReferenceRate(models.Model):
@@ -42,6 +43,36 @@ class FreelanceReferenceRate(models.Model):
             "A half-year can only have one rate.",
         ),
     ]
+
+    def _check_rate_rights(self):
+        """The rates are shared by every company's late interest: a settings
+        administrator, or a dunning manager of every company, changes them; a
+        manager of one company never changes what the others charge."""
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
+        if is_dunning_manager(self.env) and not companies - self.env.user.company_ids:
+            return
+        raise AccessError(
+            self.env._(
+                "The reference rates apply to every company: only a settings "
+                "administrator, or a dunning manager of all the companies, may "
+                "change them."
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_rate_rights()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_rate_rights()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_rate_rights()
+        return super().unlink()
 
     @api.constrains("date_from", "ecb_rate", "legal_rate")
     def _check_half_year(self):

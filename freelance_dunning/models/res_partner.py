@@ -32,9 +32,17 @@ BLACKLIST_FIELDS = {
 }
 
 
+# Who may read why, when and by whom a client was blacklisted: not the
+# client itself through the portal.
+INTERNAL_GROUP = "base.group_user"
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # The deposit terms and the blacklist are each company's decision about a
+    # client: company-dependent (one value per company, a jsonb column), so a
+    # manager of company B never changes what company A does.
     deposit_policy = fields.Selection(
         selection=[
             ("company", "Company default"),
@@ -42,7 +50,7 @@ class ResPartner(models.Model):
             ("exempt", "No deposit"),
         ],
         default="company",
-        required=True,
+        company_dependent=True,
         tracking=True,
         help="Company default: the company's deposit rule applies. Own payment "
         "schedule: e.g. 100% upfront for a new or risky client. No deposit: only a "
@@ -51,32 +59,50 @@ class ResPartner(models.Model):
     payment_schedule_id = fields.Many2one(
         comodel_name="freelance.payment.schedule",
         string="Client Payment Schedule",
+        company_dependent=True,
+        check_company=True,
         tracking=True,
         help="Schedule used on this client's quotations instead of the company's.",
     )
 
     # Not Odoo's is_blacklisted (the email opt-out list): a client we refuse
-    # to work for on credit again.
+    # to work for on credit again. Written only by _write_client_blacklist.
     client_blacklisted = fields.Boolean(
         string="Blacklisted Client",
+        company_dependent=True,
         copy=False,
         tracking=True,
-        index=True,
         help="A client the company no longer works for on the same terms. Set and "
         "lifted by a dunning manager.",
     )
     client_blacklist_reason = fields.Selection(
         selection=BLACKLIST_REASONS,
         string="Blacklist Reason",
+        company_dependent=True,
         copy=False,
         tracking=True,
+        groups=INTERNAL_GROUP,
     )
-    client_blacklist_note = fields.Text(string="Blacklist Note", copy=False)
+    client_blacklist_note = fields.Text(
+        string="Blacklist Note",
+        company_dependent=True,
+        copy=False,
+        groups=INTERNAL_GROUP,
+    )
     client_blacklist_date = fields.Date(
-        string="Blacklisted On", copy=False, readonly=True
+        string="Blacklisted On",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups=INTERNAL_GROUP,
     )
     client_blacklist_user_id = fields.Many2one(
-        comodel_name="res.users", string="Blacklisted By", copy=False, readonly=True
+        comodel_name="res.users",
+        string="Blacklisted By",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups=INTERNAL_GROUP,
     )
     client_blacklist_proposed = fields.Boolean(
         string="Proposed for Blacklist",
@@ -89,12 +115,18 @@ class ResPartner(models.Model):
     @api.model
     def _commercial_fields(self):
         # Contacts follow their company's deposit terms and blacklist, like the
-        # payment terms.
+        # payment terms (Odoo syncs company-dependent ones in every company).
         return super()._commercial_fields() + [
             "deposit_policy",
             "payment_schedule_id",
             *sorted(BLACKLIST_FIELDS),
         ]
+
+    def _get_client_terms(self, company):
+        """The commercial partner as company ``company`` sees it: its deposit
+        terms and blacklist there. Read with full rights (the rules need the
+        reason and the note whoever asks); never returned to a caller."""
+        return self.commercial_partner_id.sudo().with_company(company)
 
     @api.constrains("deposit_policy", "payment_schedule_id")
     def _check_deposit_policy(self):
@@ -113,7 +145,8 @@ class ResPartner(models.Model):
         """Return the partners whose deposit terms are softer than their company's.
 
         Exempting a client, or giving it a schedule whose deposit is below its
-        company's default, is a decision reserved to dunning managers.
+        company's default, is a decision reserved to dunning managers. Read in
+        the current company: the one whose terms are being written.
         """
         return self.filtered(
             lambda p: (
@@ -145,60 +178,23 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_blacklist_vals_on_create(vals)
         partners = super().create(vals_list)
         partners.filtered(
-            lambda p: p.deposit_policy != "company"
+            lambda p: p.deposit_policy not in (False, "company")
         )._check_deposit_rights()
         return partners
 
     def write(self, vals):
-        blacklist_keys = BLACKLIST_FIELDS & set(vals)
-        writing = self.env.cr.cache.get(BLACKLIST_WRITING, ())
         if (
-            blacklist_keys
-            and not all(partner_id in writing for partner_id in self.ids)
+            BLACKLIST_FIELDS & set(vals)
+            and not self._is_writing_client_blacklist()
             and not self._is_blacklist_copy_of_company(vals)
         ):
-            # Blacklist changes: managers only, on the company (a contact's
-            # blacklist is its company's). Lifting needs a written reason, which
-            # only _lift_client_blacklist takes: a plain write never lifts.
-            self._check_blacklist_rights()
-            other_vals = {k: v for k, v in vals.items() if k not in blacklist_keys}
-            if other_vals:
-                super().write(other_vals)
-            companies = self.commercial_partner_id
-            if "client_blacklisted" in vals and not vals["client_blacklisted"]:
-                raise UserError(
-                    self.env._("Lifting a client's blacklist needs a written reason.")
-                )
-            if vals.get("client_blacklisted"):
-                for company in companies:
-                    reason = vals.get(
-                        "client_blacklist_reason", company.client_blacklist_reason
-                    )
-                    if not reason:
-                        raise ValidationError(
-                            self.env._(
-                                "Give the reason why %(client)s is blacklisted.",
-                                client=company.display_name,
-                            )
-                        )
-                    company._set_client_blacklist(
-                        reason,
-                        vals.get(
-                            "client_blacklist_note", company.client_blacklist_note
-                        ),
-                    )
-                blacklist_keys -= {
-                    "client_blacklisted",
-                    "client_blacklist_reason",
-                    "client_blacklist_note",
-                }
-            if blacklist_keys:
-                companies._write_client_blacklist(
-                    {key: vals[key] for key in blacklist_keys}
-                )
-            return True
+            self._raise_blacklist_write()
+        if {"parent_id", "is_company"} & set(vals):
+            self._check_blacklist_stays(vals)
         result = super().write(vals)
         if {"deposit_policy", "payment_schedule_id"} & set(vals):
             self._check_deposit_rights()
@@ -206,35 +202,58 @@ class ResPartner(models.Model):
 
     # Client blacklist -----------------------------------------------------
 
-    @api.constrains("client_blacklisted", "client_blacklist_reason")
-    def _check_client_blacklist_reason(self):
-        for partner in self:
-            if partner.client_blacklisted and not partner.client_blacklist_reason:
-                raise ValidationError(
-                    self.env._(
-                        "Give the reason why %(client)s is blacklisted.",
-                        client=partner.display_name,
-                    )
-                )
-
-    def _check_blacklist_rights(self):
-        if not is_dunning_manager(self.env):
-            raise AccessError(
-                self.env._("Only a dunning manager may blacklist a client or lift it.")
+    def _raise_blacklist_write(self):
+        raise AccessError(
+            self.env._(
+                "A client's blacklist is set and lifted only with the Blacklist "
+                "and Lift Blacklist buttons of the client, by a dunning manager: "
+                "its fields cannot be written directly."
             )
-        # The manager must see the clients: no blacklisting across companies.
-        self.check_access("read")
+        )
+
+    def _check_blacklist_vals_on_create(self, vals):
+        """A new partner starts with no blacklist, or its company's.
+
+        Odoo's commercial sync gives a new contact its company's blacklist
+        after the creation; values sent with the creation may only repeat them
+        (a form sends them), never invent one.
+        """
+        keys = BLACKLIST_FIELDS & set(vals)
+        if not keys:
+            return
+        parent = self.browse(vals.get("parent_id") or ())
+        company = parent.commercial_partner_id.sudo()
+        for key in keys:
+            field = self._fields[key]
+            value = field.convert_to_cache(vals[key], self.browse(), validate=False)
+            expected = (
+                field.convert_to_cache(company[key], company, validate=False)
+                if company and not vals.get("is_company")
+                else field.convert_to_cache(False, self.browse(), validate=False)
+            )
+            if value != expected:
+                self._raise_blacklist_write()
+
+    def _is_writing_client_blacklist(self):
+        """Whether _write_client_blacklist is writing these partners.
+
+        The mark is on the cursor, where no caller over RPC reaches (unlike a
+        context key).
+        """
+        writing = self.env.cr.cache.get(BLACKLIST_WRITING, ())
+        return all(partner_id in writing for partner_id in self.ids)
 
     def _is_blacklist_copy_of_company(self, vals):
         """Whether this write only gives contacts their company's blacklist.
 
         Odoo's commercial sync copies the company's blacklist to its contacts
-        (on creation, on a change of company, after the company's own change):
-        the values are the company's already, so the write decides nothing.
+        (on creation, on a change of company, after the company's own change),
+        in each company: the values are the company's already, so the write
+        decides nothing.
         """
-        if "parent_id" in vals:
+        if "parent_id" in vals or "is_company" in vals:
             return False
-        for partner in self:
+        for partner in self.sudo():
             company = partner.commercial_partner_id
             if company == partner:
                 return False
@@ -246,29 +265,109 @@ class ResPartner(models.Model):
                     return False
         return True
 
-    def _write_client_blacklist(self, vals):
-        """Write the blacklist fields of these companies; Odoo syncs their contacts.
+    def _get_client_blacklist_companies(self):
+        """The companies in which these partners are blacklisted."""
+        # Archived companies too: their blacklist comes back with them.
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("active", "in", (True, False))])
+        )
+        return companies.filtered(
+            lambda c: any(self.sudo().with_company(c).mapped("client_blacklisted"))
+        )
+
+    def _check_blacklist_stays(self, vals):
+        """Refuse to make a blacklisted client a contact of another company.
+
+        Its commercial entity would change, and Odoo's commercial sync would
+        give it the new company's terms: the blacklist would be lifted with no
+        reason and by anyone who may edit contacts. A dunning manager lifts it
+        first, then changes the company.
+        """
+        for partner in self:
+            if partner.commercial_partner_id != partner:
+                continue
+            is_company = vals.get("is_company", partner.is_company)
+            parent = (
+                self.browse(vals["parent_id"] or ())
+                if "parent_id" in vals
+                else partner.parent_id
+            )
+            if is_company or not parent:
+                continue
+            companies = partner._get_client_blacklist_companies()
+            if companies:
+                raise UserError(
+                    self.env._(
+                        "%(client)s is blacklisted (%(companies)s): a dunning "
+                        "manager must lift its blacklist, with a reason, before it "
+                        "becomes a contact of another company.",
+                        client=partner.display_name,
+                        companies=", ".join(companies.mapped("name")),
+                    )
+                )
+
+    def _get_blacklist_target_companies(self, companies=None):
+        """The companies a blacklist decision applies to: the current one, or
+        ``companies`` (ids or records) for a multi-company manager sharing it."""
+        if companies is None:
+            return self.env.company
+        if isinstance(companies, models.BaseModel):
+            companies = companies.ids
+        elif isinstance(companies, int):
+            companies = [companies]
+        return self.env["res.company"].sudo().browse(companies).exists()
+
+    def _check_blacklist_rights(self, companies=None):
+        """A dunning manager of every company concerned, who sees the clients."""
+        if not is_dunning_manager(self.env):
+            raise AccessError(
+                self.env._("Only a dunning manager may blacklist a client or lift it.")
+            )
+        companies = self._get_blacklist_target_companies(companies)
+        if not companies:
+            raise UserError(self.env._("Choose the companies of the blacklist."))
+        if not self.env.su:
+            foreign = companies - self.env.user.company_ids
+            if foreign:
+                raise AccessError(
+                    self.env._(
+                        "You are no dunning manager of %(companies)s: only their "
+                        "own managers decide their blacklist.",
+                        companies=", ".join(foreign.mapped("name")),
+                    )
+                )
+        # The manager must see the clients: no blacklisting across companies.
+        self.check_access("read")
+        return companies
+
+    def _write_client_blacklist(self, vals, company):
+        """Write the blacklist fields of these companies (commercial partners)
+        in ``company``; Odoo syncs their contacts.
 
         The dunning manager's right, whoever may edit contacts: callers check
-        it first. Written as the company, past this model's write() rules: the
-        companies are marked on the cursor for the write, where no caller over
-        RPC reaches (unlike a context key).
+        it first. Written past this model's write() rules: the partners are
+        marked on the cursor for the write.
         """
         writing = self.env.cr.cache.setdefault(BLACKLIST_WRITING, set())
         added = set(self.ids) - writing
         writing.update(added)
         try:
-            return self.sudo().write(vals)
+            return self.sudo().with_company(company).write(vals)
         finally:
             writing.difference_update(added)
 
-    def _set_client_blacklist(self, reason, note=None):
+    def _set_client_blacklist(self, reason, note=None, companies=None):
         """Blacklist these clients (their companies) for a reason; log it.
 
         :param reason: a key of BLACKLIST_REASONS
         :param note: what happened, kept on the client
+        :param companies: the companies that blacklist the client (default: the
+            current one); the caller must be a dunning manager of each
         """
-        self._check_blacklist_rights()
+        companies = self._check_blacklist_rights(companies)
         reasons = dict(
             self._fields["client_blacklist_reason"]._description_selection(self.env)
         )
@@ -282,67 +381,89 @@ class ResPartner(models.Model):
                     reasons=", ".join(reasons.values()),
                 )
             )
-        companies = self.commercial_partner_id
-        newly = companies.filtered(lambda p: not p.client_blacklisted)
-        companies._write_client_blacklist(
-            {
-                "client_blacklisted": True,
-                "client_blacklist_reason": reason,
-                "client_blacklist_note": note or False,
-                "client_blacklist_date": fields.Date.context_today(self),
-                "client_blacklist_user_id": self.env.uid,
-            }
-        )
-        for partner in newly.sudo():
-            partner.message_post(
-                body=self.env._(
-                    "Blacklisted by %(user)s (%(reason)s). %(note)s",
-                    user=self.env.user.name,
-                    reason=reasons[reason],
-                    note=note or "",
-                ),
-                subtype_xmlid="mail.mt_note",
+        clients = self.commercial_partner_id
+        for company in companies:
+            newly = (
+                clients.sudo()
+                .with_company(company)
+                .filtered(lambda p: not p.client_blacklisted)
             )
+            clients._write_client_blacklist(
+                {
+                    "client_blacklisted": True,
+                    "client_blacklist_reason": reason,
+                    "client_blacklist_note": note or False,
+                    "client_blacklist_date": fields.Date.context_today(self),
+                    "client_blacklist_user_id": self.env.uid,
+                },
+                company,
+            )
+            for partner in newly:
+                partner.message_post(
+                    body=self.env._(
+                        "Blacklisted by %(user)s (%(reason)s) for %(company)s. "
+                        "%(note)s",
+                        user=self.env.user.name,
+                        reason=reasons[reason],
+                        company=company.name,
+                        note=note or "",
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
         return True
 
-    def _lift_client_blacklist(self, reason):
+    def _lift_client_blacklist(self, reason, companies=None):
         """Lift the blacklist of these clients (their companies), with a reason.
 
         :param reason: why the company works with the client again (text)
+        :param companies: the companies that lift it (default: the current
+            one); the caller must be a dunning manager of each
         """
-        self._check_blacklist_rights()
+        companies = self._check_blacklist_rights(companies)
         reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Write down why the blacklist is lifted."))
-        companies = self.commercial_partner_id.filtered("client_blacklisted")
-        companies._write_client_blacklist(
-            {
-                "client_blacklisted": False,
-                "client_blacklist_reason": False,
-                "client_blacklist_note": False,
-                "client_blacklist_date": False,
-                "client_blacklist_user_id": False,
-            }
-        )
-        for partner in companies.sudo():
-            partner.message_post(
-                body=self.env._(
-                    "Blacklist lifted by %(user)s: %(reason)s",
-                    user=self.env.user.name,
-                    reason=reason,
-                ),
-                subtype_xmlid="mail.mt_note",
+        for company in companies:
+            clients = (
+                self.commercial_partner_id.sudo()
+                .with_company(company)
+                .filtered("client_blacklisted")
             )
+            clients._write_client_blacklist(
+                {
+                    "client_blacklisted": False,
+                    "client_blacklist_reason": False,
+                    "client_blacklist_note": False,
+                    "client_blacklist_date": False,
+                    "client_blacklist_user_id": False,
+                },
+                company,
+            )
+            for partner in clients:
+                partner.message_post(
+                    body=self.env._(
+                        "Blacklist lifted by %(user)s: %(reason)s (%(company)s)",
+                        user=self.env.user.name,
+                        reason=reason,
+                        company=company.name,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
         return True
 
     def _dunning_blacklist(self, level):
-        """Dunning level action: blacklist the client as a chronic late payer."""
-        for partner in self.commercial_partner_id.filtered(
-            lambda p: not p.client_blacklisted
+        """Dunning level action: blacklist the client as a chronic late payer,
+        in the level's company."""
+        company = level.company_id
+        for partner in (
+            self.commercial_partner_id.sudo()
+            .with_company(company)
+            .filtered(lambda p: not p.client_blacklisted)
         ):
-            partner.sudo()._set_client_blacklist(
+            partner._set_client_blacklist(
                 "late_payer",
                 self.env._("Reached the reminder level %(level)s.", level=level.name),
+                companies=company,
             )
 
     def _get_blacklist_proposal(self):
@@ -371,6 +492,7 @@ class ResPartner(models.Model):
         }
 
     @api.depends("client_blacklisted")
+    @api.depends_context("company")
     def _compute_client_blacklist_proposed(self):
         proposed = self._get_blacklist_proposal()
         for partner in self:

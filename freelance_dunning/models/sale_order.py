@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
-from .res_partner import is_dunning_manager, is_dunning_user
+from .res_partner import BLACKLIST_REASONS, is_dunning_manager, is_dunning_user
 
 _logger = logging.getLogger(__name__)
 
@@ -127,12 +127,16 @@ class SaleOrder(models.Model):
         readonly=True,
         help="When the work gate opened and the work started.",
     )
+    # The client's blacklist in the order's company (a company-dependent field).
     partner_blacklisted = fields.Boolean(
         string="Blacklisted Client",
-        related="partner_id.commercial_partner_id.client_blacklisted",
+        compute="_compute_partner_blacklisted",
     )
     partner_blacklist_reason = fields.Selection(
-        related="partner_id.commercial_partner_id.client_blacklist_reason"
+        selection=BLACKLIST_REASONS,
+        string="Blacklist Reason",
+        compute="_compute_partner_blacklisted",
+        groups="base.group_user",
     )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
     amount_offered = fields.Monetary(
@@ -151,10 +155,17 @@ class SaleOrder(models.Model):
     # Deposit rule
     # ------------------------------------------------------------------
 
+    @api.depends("partner_id", "company_id")
+    def _compute_partner_blacklisted(self):
+        for order in self:
+            client = order.partner_id._get_client_terms(order.company_id)
+            order.partner_blacklisted = client.client_blacklisted
+            order.partner_blacklist_reason = client.client_blacklist_reason
+
     def _get_client_payment_schedule(self):
         """The schedule the client's terms ask for, in this order's company."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
+        partner = self.partner_id._get_client_terms(self.company_id)
         if (
             partner.deposit_policy == "schedule"
             and partner.payment_schedule_id.company_id == self.company_id
@@ -165,7 +176,7 @@ class SaleOrder(models.Model):
     def _get_minimum_deposit_percent(self):
         """The lowest deposit a dunning user may ask of this client."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
+        partner = self.partner_id._get_client_terms(self.company_id)
         if partner.deposit_policy == "exempt" or not self.company_id.deposit_required:
             return 0.0
         schedule = self._get_client_payment_schedule()
@@ -230,21 +241,21 @@ class SaleOrder(models.Model):
     def _blacklist_requires_full_upfront(self):
         self.ensure_one()
         return bool(
-            self.partner_id.commercial_partner_id.client_blacklisted
+            self.partner_id._get_client_terms(self.company_id).client_blacklisted
             and self.company_id.blacklist_policy == "full_upfront"
         )
 
     def _blacklist_refuses_business(self):
         self.ensure_one()
         return bool(
-            self.partner_id.commercial_partner_id.client_blacklisted
+            self.partner_id._get_client_terms(self.company_id).client_blacklisted
             and self.company_id.blacklist_policy == "refuse"
         )
 
     def _blacklist_error_message(self):
         """Why this order may not go on with its blacklisted client, or False."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
+        partner = self.partner_id._get_client_terms(self.company_id)
         reasons = self.env["res.partner"]._fields["client_blacklist_reason"]
         reason = dict(reasons._description_selection(self.env)).get(
             partner.client_blacklist_reason
@@ -281,7 +292,9 @@ class SaleOrder(models.Model):
                 order.deposit_required = order._blacklist_requires_full_upfront() or (
                     not order._is_loaded_by_other_module()
                     and order.company_id.deposit_required
-                    and order.partner_id.commercial_partner_id.deposit_policy
+                    and order.partner_id._get_client_terms(
+                        order.company_id
+                    ).deposit_policy
                     != "exempt"
                 )
 

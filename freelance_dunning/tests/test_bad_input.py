@@ -259,7 +259,8 @@ class TestBadInput(FreelanceDunningCommon):
             self.client,
             {
                 "deposit_policy": {WRONG_CHOICE: ["bogus"]},
-                "payment_schedule_id": {NO_SUCH_TARGET: [10**9]},
+                # Company-dependent: no foreign key, the company check reads it.
+                "payment_schedule_id": {NO_SUCH_RECORD: [10**9]},
             },
         )
         self.assertRefused(
@@ -269,12 +270,21 @@ class TestBadInput(FreelanceDunningCommon):
             r"^Choose the payment schedule of Brightside Coaching, or set its "
             r"deposit policy back to the company default\.$",
         )
-        # Blacklisting is the manager's: without a reason, refused.
+        # Blacklisting is the manager's, through _set_client_blacklist only.
         self.assertRefused(
             lambda rec: rec.write({"client_blacklisted": True}),
             self.client,
             ["client_blacklisted"],
-            r"^Give the reason why Brightside Coaching is blacklisted\.$",
+            r"^A client's blacklist is set and lifted only with the Blacklist and "
+            r"Lift Blacklist buttons of the client, by a dunning manager: its "
+            r"fields cannot be written directly\.$",
+            user=self.manager,
+        )
+        self.assertRefused(
+            lambda rec: rec._set_client_blacklist(False),
+            self.client,
+            ["client_blacklisted"],
+            r"^Choose why the client is blacklisted\.$",
             user=self.manager,
         )
 

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import FreelanceDunningCommon
@@ -49,8 +49,10 @@ class TestClientBlacklist(FreelanceDunningCommon):
     def test_bad_input(self):
         with self.assertRaisesText(UserError, "Choose why"):
             self._blacklist(self.client, reason=False)
-        with self.assertRaisesText(ValidationError, "Give the reason why"):
-            self.client.write({"client_blacklisted": True})  # no reason category
+        with self.assertRaisesText(
+            AccessError, "its fields cannot be written directly"
+        ):
+            self.client.write({"client_blacklisted": True})  # a plain write
         self.assertFalse(self.client.client_blacklisted, "nothing changed")
 
     def test_salesman_cannot_set_or_lift_even_by_rpc(self):
@@ -74,7 +76,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
 
     def test_lifting_needs_a_reason(self):
         self._blacklist(self.client)
-        with self.assertRaisesText(UserError, "needs a written reason"):
+        with self.assertRaisesText(AccessError, "cannot be written directly"):
             self.client.with_user(self.manager).write({"client_blacklisted": False})
         wizard = (
             self.env["freelance.client.blacklist.wizard"]
@@ -138,7 +140,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         contact = self.env["res.partner"].create(
             {"name": "Jane", "parent_id": self.client.id}
         )
-        with self.assertRaisesText(UserError, "needs a written reason"):
+        with self.assertRaisesText(AccessError, "cannot be written directly"):
             self.client.with_user(self.manager).with_context(
                 client_blacklist_lift_reason="Friend of the boss"
             ).write({"client_blacklisted": False})
@@ -168,9 +170,7 @@ class TestClientBlacklist(FreelanceDunningCommon):
         contact = self.env["res.partner"].create(
             {"name": "Jane", "parent_id": self.client.id}
         )
-        contact.with_user(self.manager).write(
-            {"client_blacklisted": True, "client_blacklist_reason": "scope"}
-        )
+        contact.with_user(self.manager)._set_client_blacklist("scope")
         self.assertTrue(self.client.client_blacklisted)
         self.assertEqual(self.client.client_blacklist_reason, "scope")
         other_contact = self.env["res.partner"].create(
@@ -234,6 +234,17 @@ class TestClientBlacklist(FreelanceDunningCommon):
         order = self._create_order(
             quantity=1, company=other, line_values={"tax_id": False}
         )
+        self.assertFalse(order.partner_blacklisted, "company A's blacklist only")
+        self.assertLess(order.deposit_percent, 100)
+        # A manager of both companies shares the blacklist on purpose.
+        self.manager.company_ids |= other
+        self.client.with_user(self.manager)._set_client_blacklist(
+            "late_payer", "Shared", companies=self.company | other
+        )
+        order = self._create_order(
+            quantity=1, company=other, line_values={"tax_id": False}
+        )
+        self.assertTrue(order.partner_blacklisted)
         self.assertEqual(order.deposit_percent, 100, "company B takes it fully upfront")
 
     def test_override_refused_for_blacklisted_client(self):
@@ -299,3 +310,179 @@ class TestClientBlacklist(FreelanceDunningCommon):
             self.env["sale.order"].with_context(lang="fr_FR").create(
                 {"partner_id": self.client.id}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestClientTermsLocked(FreelanceDunningCommon):
+    """Issue 16: the blacklist is written only by its methods, per company."""
+
+    WRITE_REFUSED = "its fields cannot be written directly"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.setup_other_company(name="Agency B")["company"]
+        cls.manager_b = cls._create_user(
+            "fd_manager_b",
+            "sales_team.group_sale_manager,freelance_dunning.group_dunning_manager",
+            company=cls.other,
+        )
+        cls.clean = cls._create_client("Clean Corp")
+
+    def _state(self, partner, company=None):
+        partner = partner.sudo().with_company(company or self.company)
+        return partner.read(
+            [
+                "client_blacklisted",
+                "client_blacklist_reason",
+                "client_blacklist_note",
+                "client_blacklist_date",
+                "client_blacklist_user_id",
+                "commercial_partner_id",
+            ]
+        )
+
+    def test_create_refuses_a_blacklist(self):
+        for user in (self.salesman, self.manager):
+            with self.assertRaisesText(AccessError, self.WRITE_REFUSED):
+                self.env["res.partner"].with_user(user).create(
+                    {
+                        "name": "Forged",
+                        "is_company": True,
+                        "client_blacklisted": True,
+                        "client_blacklist_reason": "other",
+                        "client_blacklist_user_id": self.manager.id,
+                    }
+                )
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Forged")]))
+        # A form repeating the company's (empty) values creates the contact.
+        contact = (
+            self.env["res.partner"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "name": "Jane",
+                    "parent_id": self.client.id,
+                    "client_blacklisted": False,
+                }
+            )
+        )
+        self.assertFalse(contact.client_blacklisted)
+
+    def test_manager_cannot_forge_author_or_date(self):
+        self.client.with_user(self.manager)._set_client_blacklist("scope", "Late")
+        before = self._state(self.client)
+        for vals in (
+            {"client_blacklist_date": "2020-01-01"},
+            {"client_blacklist_user_id": self.salesman.id},
+            {"client_blacklist_note": "Nothing happened"},
+        ):
+            with self.assertRaisesText(AccessError, self.WRITE_REFUSED):
+                self.client.with_user(self.manager).write(vals)
+        self.assertEqual(self._state(self.client), before)
+
+    def test_reparenting_never_lifts_a_blacklist(self):
+        self.client.with_user(self.manager)._set_client_blacklist("late_payer")
+        contact = self.env["res.partner"].create(
+            {"name": "Jane", "parent_id": self.client.id}
+        )
+        self.assertTrue(contact.client_blacklisted, "a new contact is blacklisted too")
+        before = self._state(self.client)
+        message = "must lift its blacklist, with a reason, before it becomes"
+        for user in (self.salesman, self.manager):
+            with self.assertRaisesText(UserError, message):
+                self.client.with_user(user).write(
+                    {"is_company": False, "parent_id": self.clean.id}
+                )
+        self.assertEqual(self._state(self.client), before)
+        self.assertTrue(contact.client_blacklisted)
+        # A contact may still move (a person changes employer): the company
+        # stays blacklisted.
+        contact.with_user(self.salesman).parent_id = self.clean
+        self.assertFalse(contact.client_blacklisted)
+        self.assertTrue(self.client.client_blacklisted)
+        # Lifted with a reason first, the client may become a contact.
+        self.client.with_user(self.manager)._lift_client_blacklist("Merged")
+        self.client.with_user(self.salesman).write(
+            {"is_company": False, "parent_id": self.clean.id}
+        )
+        self.assertEqual(self.client.commercial_partner_id, self.clean)
+
+    def test_blacklist_is_per_company(self):
+        self.client.with_user(self.manager)._set_client_blacklist("late_payer")
+        self.assertTrue(self.client.with_company(self.company).client_blacklisted)
+        self.assertFalse(self.client.with_company(self.other).client_blacklisted)
+        before = self._state(self.client)
+        # Company B's manager decides company B's blacklist only.
+        with self.assertRaisesText(AccessError, "You are no dunning manager of"):
+            self.client.with_user(self.manager_b)._lift_client_blacklist(
+                "Friend", companies=self.company
+            )
+        with self.assertRaisesText(AccessError, "You are no dunning manager of"):
+            self.client.with_user(self.manager_b)._set_client_blacklist(
+                "other", companies=self.company | self.other
+            )
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.manager_b).with_context(
+                allowed_company_ids=self.company.ids
+            ).write({"client_blacklisted": False})
+        with self.assertRaisesText(AccessError, self.WRITE_REFUSED):
+            self.client.with_user(self.manager_b).write({"client_blacklisted": True})
+        self.assertEqual(self._state(self.client), before)
+        self.assertFalse(self.client.with_company(self.other).client_blacklisted)
+        self.client.with_user(self.manager_b)._set_client_blacklist("scope")
+        self.assertEqual(
+            self.client.with_company(self.other).client_blacklist_reason, "scope"
+        )
+        self.assertEqual(self._state(self.client), before, "company A's unchanged")
+
+    def test_deposit_policy_is_per_company(self):
+        self.client.with_user(self.manager).deposit_policy = "exempt"
+        self.assertEqual(self.client.with_company(self.other).deposit_policy, "company")
+        self.client.with_user(self.manager_b).deposit_policy = "exempt"
+        self.client.with_user(self.manager_b).deposit_policy = "company"
+        self.assertEqual(
+            self.client.with_company(self.company).deposit_policy, "exempt"
+        )
+        with self.assertRaises(AccessError):
+            self.client.with_user(self.manager_b).with_context(
+                allowed_company_ids=self.company.ids
+            ).write({"deposit_policy": "company"})
+        self.assertEqual(
+            self.client.with_company(self.company).deposit_policy, "exempt"
+        )
+        # A salesperson still may not exempt a client in their own company.
+        other_client = self._create_client("Other Client")
+        with self.assertRaisesText(AccessError, "Only a dunning manager may exempt"):
+            other_client.with_user(self.salesman).deposit_policy = "exempt"
+        self.assertEqual(other_client.deposit_policy, "company")
+
+    def test_portal_reads_no_internal_blacklist_field(self):
+        self.client.with_user(self.manager)._set_client_blacklist("scope", "Secret")
+        portal = self._create_portal_user("fd_portal_bl", client=self.client)
+        partner = self.client.with_user(portal)
+        for field in (
+            "client_blacklist_note",
+            "client_blacklist_reason",
+            "client_blacklist_user_id",
+            "client_blacklist_date",
+        ):
+            with self.assertRaises(AccessError):
+                partner.read([field])
+
+    def test_reference_rates_need_every_company(self):
+        rate = self.env.ref("freelance_dunning.reference_rate_2023_h1")
+        message = "only a settings administrator, or a dunning manager of all"
+        for user in (self.manager, self.manager_b):
+            with self.assertRaisesText(AccessError, message):
+                rate.with_user(user).ecb_rate = 9.0
+            with self.assertRaisesText(AccessError, message):
+                rate.with_user(user).unlink()
+            with self.assertRaisesText(AccessError, message):
+                self.env["freelance.reference.rate"].with_user(user).create(
+                    {"date_from": "2000-01-01", "ecb_rate": 1, "legal_rate": 1}
+                )
+        self.assertEqual(rate.ecb_rate, 2.5)
+        self.manager.company_ids = self.env["res.company"].search([])
+        rate.with_user(self.manager).ecb_rate = 2.75
+        self.assertEqual(rate.ecb_rate, 2.75)

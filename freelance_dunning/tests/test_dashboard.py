@@ -119,12 +119,7 @@ class TestDashboard(FreelanceDunningCommon):
             amount=800.0, due="2025-07-15", invoice_date="2025-07-01"
         )
         late._pause_dunning("disputed", "2025-09-30", "Scope disputed")
-        self.other_client.write(
-            {
-                "client_blacklisted": True,
-                "client_blacklist_reason": "late_payer",
-            }
-        )
+        self.other_client._set_client_blacklist("late_payer")
         todo = self.dashboard.get_dashboard_data()["todo"]
         expected = {
             "waiting_signature": quote,

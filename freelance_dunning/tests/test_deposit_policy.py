@@ -137,10 +137,16 @@ class TestDepositPolicy(FreelanceDunningCommon):
         with self.assertRaisesText(UserError, "Incompatible companies"):
             order.payment_schedule_id = foreign
         self.assertFalse(order.payment_schedule_id)
-        # A client schedule of another company falls back to this company's rule.
-        self.client.write(
+        # The client's schedule is per company: another company's is refused
+        # here, and company B's choice leaves this company's rule.
+        with self.assertRaisesText(UserError, "Incompatible companies"):
+            self.client.write(
+                {"deposit_policy": "schedule", "payment_schedule_id": foreign.id}
+            )
+        self.client.with_company(other).write(
             {"deposit_policy": "schedule", "payment_schedule_id": foreign.id}
         )
+        self.assertFalse(self.client.payment_schedule_id)
         self.assertEqual(self._create_order().deposit_percent, 50)
 
     def test_second_company_rule(self):

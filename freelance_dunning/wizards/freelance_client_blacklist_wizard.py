@@ -20,11 +20,22 @@ class FreelanceClientBlacklist(models.TransientModel):
     reason = fields.Selection(selection=BLACKLIST_REASONS)
     note = fields.Text(help="What happened: kept on the client.")
     lift_reason = fields.Text(string="Why Lift It")
+    company_ids = fields.Many2many(
+        comodel_name="res.company",
+        string="Companies",
+        default=lambda self: self.env.company,
+        help="The companies whose blacklist this decides: a manager of several "
+        "companies may share it on purpose.",
+    )
 
     def action_apply(self):
         self.ensure_one()
         if self.lift:
-            self.partner_id._lift_client_blacklist(self.lift_reason)
+            self.partner_id._lift_client_blacklist(
+                self.lift_reason, companies=self.company_ids
+            )
         else:
-            self.partner_id._set_client_blacklist(self.reason, self.note)
+            self.partner_id._set_client_blacklist(
+                self.reason, self.note, companies=self.company_ids
+            )
         return {"type": "ir.actions.act_window_close"}
