@@ -20,4 +20,5 @@ from . import test_data_files
 from . import test_level_texts
 from . import test_access
 from . import test_performance
+from . import test_rule_fields
 from . import test_test_discovery
