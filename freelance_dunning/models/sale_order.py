@@ -533,8 +533,8 @@ class SaleOrder(models.Model):
             sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
         )
         return self.env._(
-            "%(fields)s of %(order)s follow the payment schedule, the payments and "
-            "the company's settings: they cannot be written.",
+            "These fields of %(order)s follow the payment schedule, the payments "
+            "and the company's settings, and cannot be written: %(fields)s.",
             fields=labels,
             order=order,
         )

@@ -36,6 +36,12 @@ class TestRuleFields(FreelanceDunningCommon):
             "with the Open Work Gate action and a written reason."
         )
 
+    def _computed_refused(self, order, labels):
+        return (
+            f"These fields of {order.name} follow the payment schedule, the payments "
+            f"and the company's settings, and cannot be written: {labels}."
+        )
+
     def _gate_snapshot(self, order):
         order.invalidate_recordset()
         return order.sudo().read(
@@ -71,24 +77,19 @@ class TestRuleFields(FreelanceDunningCommon):
             ),
             (
                 {"deposit_state": "paid"},
-                f"Deposit Status of {order.name} follow the payment schedule, the "
-                "payments and the company's settings: they cannot be written.",
+                self._computed_refused(order, "Deposit Status"),
             ),
             (
                 {"deposit_state": "paid", "work_gate_state": "cleared"},
-                f"Deposit Status, Work Gate Status of {order.name} follow the payment "
-                "schedule, the payments and the company's settings: they cannot be "
-                "written.",
+                self._computed_refused(order, "Deposit Status, Work Gate Status"),
             ),
             (
                 {"work_gate_required": False},
-                f"Work Gate of {order.name} follow the payment schedule, the "
-                "payments and the company's settings: they cannot be written.",
+                self._computed_refused(order, "Work Gate"),
             ),
             (
                 {"work_started_on": "2026-01-01 00:00:00"},
-                f"Work Started On of {order.name} follow the payment schedule, the "
-                "payments and the company's settings: they cannot be written.",
+                self._computed_refused(order, "Work Started On"),
             ),
         ]
         for vals, message in attacks:
