@@ -530,7 +530,9 @@ class SaleOrder(models.Model):
                 order=order,
             )
         labels = ", ".join(
-            sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
+            sorted(
+                self._fields[fname]._description_string(self.env) for fname in fnames
+            )
         )
         return self.env._(
             "These fields of %(order)s follow the payment schedule, the payments "
