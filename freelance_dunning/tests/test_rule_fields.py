@@ -240,9 +240,7 @@ class TestOrderInstallmentsLocked(FreelanceDunningCommon):
         for order in (own, foreign):
             deposit = order.sudo().installment_ids.filtered("is_deposit")
             balance = order.sudo().installment_ids - deposit
-            attacker = deposit.with_user(self.salesman).with_context(
-                **ATTACKER_CONTEXT
-            )
+            attacker = deposit.with_user(self.salesman).with_context(**ATTACKER_CONTEXT)
             attacks = [
                 lambda a=attacker: a.write({"percent": 1.0}),
                 lambda a=attacker: a.write({"trigger": "delivery"}),
@@ -254,9 +252,11 @@ class TestOrderInstallmentsLocked(FreelanceDunningCommon):
                 lambda o=order: Installment.create(
                     {"order_id": o.id, "percent": -50.0, "trigger": "delivery"}
                 ),
-                lambda o=order: o.with_user(self.salesman)
-                .with_context(**ATTACKER_CONTEXT)
-                .write({"installment_ids": [Command.clear()]}),
+                lambda o=order: (
+                    o.with_user(self.salesman)
+                    .with_context(**ATTACKER_CONTEXT)
+                    .write({"installment_ids": [Command.clear()]})
+                ),
             ]
             for index, attack in enumerate(attacks):
                 with (
