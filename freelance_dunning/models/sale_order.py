@@ -547,6 +547,10 @@ class SaleOrder(models.Model):
         _writing_rule_fields); Odoo computes the others. A quotation is born
         without any decision on its rules."""
         fnames = set(RULE_FIELDS) & set(vals)
+        if fnames and self:
+            # Orders the caller may not change get Odoo's refusal, which does
+            # not name them.
+            self.check_access("write")
         if fnames and (
             creating
             or (self and not has_cursor_permission(self.env, RULE_WRITING, self.ids))

@@ -258,10 +258,24 @@ class TestOrderInstallmentsLocked(FreelanceDunningCommon):
                     .write({"installment_ids": [Command.clear()]})
                 ),
             ]
-            for index, attack in enumerate(attacks):
+            # The installments' own refusal, word for word; writing the order's
+            # installments is refused by the order (Odoo's refusal when the
+            # salesperson may not change it).
+            messages = [INSTALLMENTS_REFUSED] * (len(attacks) - 1) + [
+                (
+                    "These fields of {order.name} follow the payment schedule, the "
+                    "payments and the company's settings, and cannot be written: "
+                    "Installments."
+                ).format(order=order)
+                if order == own
+                else "doesn't have 'write' access to:\n- Sales Order (sale.order)"
+            ]
+            for index, (attack, message) in enumerate(
+                zip(attacks, messages, strict=True)
+            ):
                 with (
                     self.subTest(order=order.name, attack=index),
-                    self.assertRaisesText(AccessError, ""),
+                    self.assertRaisesText(AccessError, message),
                 ):
                     attack()
         # The installments' own refusal, word for word.
