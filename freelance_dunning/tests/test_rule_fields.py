@@ -263,10 +263,10 @@ class TestOrderInstallmentsLocked(FreelanceDunningCommon):
             # salesperson may not change it).
             messages = [INSTALLMENTS_REFUSED] * (len(attacks) - 1) + [
                 (
-                    "These fields of {order.name} follow the payment schedule, the "
+                    f"These fields of {order.name} follow the payment schedule, the "
                     "payments and the company's settings, and cannot be written: "
                     "Installments."
-                ).format(order=order)
+                )
                 if order == own
                 else "doesn't have 'write' access to:\n- Sales Order (sale.order)"
             ]
