@@ -118,7 +118,6 @@ class SaleOrder(models.Model):
         comodel_name="ir.attachment",
         copy=False,
         readonly=True,
-        groups="base.group_user",
         help="The copy of the quotation signed by the client, recorded by the "
         "salesperson when it was not signed online.",
     )
