@@ -118,6 +118,7 @@ class SaleOrder(models.Model):
         comodel_name="ir.attachment",
         copy=False,
         readonly=True,
+        groups="base.group_user",
         help="The copy of the quotation signed by the client, recorded by the "
         "salesperson when it was not signed online.",
     )
@@ -877,14 +878,15 @@ class SaleOrder(models.Model):
 
     def _is_signed(self):
         self.ensure_one()
-        return bool(self.signature or self.signed_copy_id)
+        # The signed copy is the team's: read as such on the client's pages.
+        return bool(self.signature or self.sudo().signed_copy_id)
 
     def _has_to_be_signed(self):
         # A signed copy recorded by the salesperson counts as the signature; a
         # blacklisted client cannot accept a quotation online.
         return (
             super()._has_to_be_signed()
-            and not self.signed_copy_id
+            and not self.sudo().signed_copy_id
             and not self._blacklist_refuses_business()
         )
 

@@ -410,6 +410,7 @@ class TestInternalFieldsHiddenFromPortal(FreelanceDunningCommon):
             "work_gate_reason",
             "work_suspension_reason",
             "partner_blacklist_reason",
+            "signed_copy_id",
         ):
             with (
                 self.subTest(field=fname),
