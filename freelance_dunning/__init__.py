@@ -36,13 +36,15 @@ def _apply_terms_to_existing_quotations(orders):
     orders = orders.with_context(tracking_disable=True, mail_notrack=True)
     sent = orders.filtered(lambda order: order.state == "sent")
     for signature in (True, False):
-        sent.filtered(lambda o, s=signature: o.require_signature == s).write(
-            {
-                "deposit_required": False,
-                "work_gate_required": False,
-                "require_signature": signature,
-            }
-        )
+        quotes = sent.filtered(lambda o, s=signature: o.require_signature == s)
+        with quotes._writing_rule_fields():
+            quotes.write(
+                {
+                    "deposit_required": False,
+                    "work_gate_required": False,
+                    "require_signature": signature,
+                }
+            )
     drafts = orders - sent
     # Stored computed fields added by the install are computed for existing
     # rows, but the installments (a one2many) and the signature are not.

@@ -1,8 +1,13 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
+from .cursor_permission import has_cursor_permission
 from .freelance_payment_schedule_installment import INSTALLMENT_TRIGGERS
+
+# Same key as sale.order._writing_installments.
+INSTALLMENTS_WRITING = "freelance_dunning.order_installments_writing"
 
 
 class FreelanceOrderInstallment(models.Model):
@@ -10,6 +15,9 @@ class FreelanceOrderInstallment(models.Model):
 
     Installments are copied from the schedule while the quotation is a draft and
     frozen once it is confirmed; the ones triggered at signature are the deposit.
+    Only the addon writes them (sale.order._writing_installments): the copy from
+    the schedule and the invoicing. Nobody creates, edits or deletes one by hand,
+    whatever the context: the deposit and the gate rest on them.
     """
 
     _name = "freelance.order.installment"
@@ -150,3 +158,36 @@ class FreelanceOrderInstallment(models.Model):
                 installment.state = "partial"
             else:
                 installment.state = "invoiced"
+
+    # ------------------------------------------------------------------
+    # Written only by the addon
+    # ------------------------------------------------------------------
+
+    def _check_installments_writing(self, order_ids):
+        if not has_cursor_permission(self.env, INSTALLMENTS_WRITING, order_ids):
+            raise AccessError(
+                self.env._(
+                    "The installments of a quotation follow its payment schedule "
+                    "and are invoiced by the addon: choose another payment schedule "
+                    "on the quotation, or ask a dunning manager to waive its "
+                    "deposit."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_installments_writing(
+            {vals.get("order_id") for vals in vals_list} or {False}
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        order_ids = set(self.sudo().order_id.ids)
+        if "order_id" in vals:
+            order_ids.add(vals["order_id"])
+        self._check_installments_writing(order_ids)
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_installments_writing(set(self.sudo().order_id.ids))
+        return super().unlink()

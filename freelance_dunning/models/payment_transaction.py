@@ -1,12 +1,37 @@
 import logging
 
-from odoo import models
+from odoo import api, models
+from odoo.exceptions import ValidationError
 
 _logger = logging.getLogger(__name__)
 
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """No online payment of a quotation whose client is refused business.
+
+        Every online payment of a quotation (the order page's Pay button, the
+        ``/my/orders/<id>/transaction`` route, a payment link) creates its
+        transaction here, whoever calls the route.
+        """
+        transactions = super().create(vals_list)
+        for tx in transactions:
+            for order in tx.sale_order_ids.sudo():
+                if (
+                    order.state in ("draft", "sent")
+                    and order._blacklist_refuses_business()
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "%(order)s cannot be paid online: contact %(company)s.",
+                            order=order.name,
+                            company=order.company_id.name,
+                        )
+                    )
+        return transactions
 
     def _post_process(self):
         """Let Odoo process the payment, then email and open what it paid.

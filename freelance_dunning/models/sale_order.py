@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import format_amount
 
+from .cursor_permission import cursor_permission, has_cursor_permission
 from .res_partner import BLACKLIST_REASONS, is_dunning_manager, is_dunning_user
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +17,30 @@ PAID_TRANSACTION_STATES = ("authorized", "done")
 # Orders the addon itself is invoicing behind a closed gate, kept on the
 # cursor (see _allow_invoicing_behind_gate).
 INVOICING_BEHIND_GATE = "freelance_dunning.invoicing_behind_gate"
+# Orders whose rule fields one of the addon's own methods is writing (see
+# _writing_rule_fields); the installments of these orders likewise.
+RULE_WRITING = "freelance_dunning.order_rule_writing"
+INSTALLMENTS_WRITING = "freelance_dunning.order_installments_writing"
+# The fields that record the deposit and work gate rules' state, or a decision
+# taken on them, with the message refusing a direct write. Each is written only
+# by the method owning its rule (or computed by Odoo): see write().
+RULE_FIELDS = {
+    "deposit_required": "waiver",
+    "installment_ids": "computed",
+    "deposit_percent": "computed",
+    "deposit_amount": "computed",
+    "deposit_amount_paid": "computed",
+    "deposit_state": "computed",
+    "work_gate_required": "computed",
+    "work_gate_state": "computed",
+    "work_started_on": "computed",
+    "signed_copy_id": "signature",
+    "work_gate_override_reason": "override",
+    "work_gate_override_user_id": "override",
+    "work_gate_override_date": "override",
+    "work_suspended": "suspension",
+    "work_suspension_reason": "suspension",
+}
 
 
 class SaleOrder(models.Model):
@@ -36,7 +61,6 @@ class SaleOrder(models.Model):
     deposit_required = fields.Boolean(
         compute="_compute_deposit_required",
         store=True,
-        readonly=False,
         precompute=True,
         tracking=True,
         help="The client pays a deposit (acompte) invoiced when the quotation is "
@@ -48,7 +72,6 @@ class SaleOrder(models.Model):
         string="Installments",
         compute="_compute_installment_ids",
         store=True,
-        readonly=False,
         copy=False,
     )
     deposit_percent = fields.Float(
@@ -87,7 +110,6 @@ class SaleOrder(models.Model):
         string="Work Gate",
         compute="_compute_work_gate_required",
         store=True,
-        readonly=False,
         precompute=True,
         help="The quotation must be signed before it is confirmed, and no work "
         "starts until its deposit is paid.",
@@ -96,6 +118,7 @@ class SaleOrder(models.Model):
         comodel_name="ir.attachment",
         copy=False,
         readonly=True,
+        groups="base.group_user",
         help="The copy of the quotation signed by the client, recorded by the "
         "salesperson when it was not signed online.",
     )
@@ -112,16 +135,27 @@ class SaleOrder(models.Model):
         store=True,
         index=True,
     )
-    work_gate_reason = fields.Char(compute="_compute_work_gate_reason")
-    work_gate_override_reason = fields.Text(copy=False, readonly=True)
+    # Who decided what and why: for the team, never shown to the client.
+    work_gate_reason = fields.Char(
+        compute="_compute_work_gate_reason", groups="base.group_user"
+    )
+    work_gate_override_reason = fields.Text(
+        copy=False, readonly=True, groups="base.group_user"
+    )
     work_gate_override_user_id = fields.Many2one(
-        comodel_name="res.users", string="Gate Opened By", copy=False, readonly=True
+        comodel_name="res.users",
+        string="Gate Opened By",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
     )
     work_gate_override_date = fields.Datetime(
-        string="Gate Opened On", copy=False, readonly=True
+        string="Gate Opened On", copy=False, readonly=True, groups="base.group_user"
     )
     work_suspended = fields.Boolean(copy=False, readonly=True, tracking=True)
-    work_suspension_reason = fields.Char(copy=False, readonly=True)
+    work_suspension_reason = fields.Char(
+        copy=False, readonly=True, groups="base.group_user"
+    )
     work_started_on = fields.Datetime(
         copy=False,
         readonly=True,
@@ -133,9 +167,8 @@ class SaleOrder(models.Model):
         compute="_compute_partner_blacklisted",
     )
     partner_blacklist_reason = fields.Selection(
-        selection=BLACKLIST_REASONS,
-        string="Blacklist Reason",
-        compute="_compute_partner_blacklisted",
+from .cursor_permission import cursor_permission, has_cursor_permission
+from .res_partner import BLACKLIST_REASONS, is_dunning_manager, is_dunning_user
         groups="base.group_user",
     )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
@@ -268,7 +301,13 @@ class SaleOrder(models.Model):
                 reason=reason,
                 company=self.company_id.name,
             )
-        if self._blacklist_requires_full_upfront() and self.deposit_percent < 100:
+        if (
+            self._blacklist_requires_full_upfront()
+            and self.deposit_percent < 100
+            # A quotation written before the blacklist, paid in full online.
+            and self.currency_id.compare_amounts(self.amount_paid, self.amount_total)
+            < 0
+        ):
             return self.env._(
                 "%(client)s is blacklisted (%(reason)s): a quotation needs 100%% paid "
                 "upfront.",
@@ -308,7 +347,9 @@ class SaleOrder(models.Model):
                 commands += [
                     Command.create(values) for values in order._prepare_installments()
                 ]
-            order.installment_ids = commands
+            # Outside a recompute (install hook), the assignment is a write.
+            with order._writing_installments(), order._writing_rule_fields():
+                order.installment_ids = commands
 
     def _prepare_installments(self):
         """Installments from the schedule, or deposit + balance from the default %."""
@@ -435,7 +476,8 @@ class SaleOrder(models.Model):
                     orders=", ".join(confirmed.mapped("name")),
                 )
             )
-        self.deposit_required = False
+        with self._writing_rule_fields():
+            self.deposit_required = False
         for order in self:
             order.message_post(
                 body=Markup("%s<br/>%s")
@@ -447,9 +489,103 @@ class SaleOrder(models.Model):
             )
         return True
 
+    # ------------------------------------------------------------------
+    # Rule fields: written only by the methods owning the rules
+    # ------------------------------------------------------------------
+
+    @contextmanager
+    def _writing_rule_fields(self):
+        """Let the addon's own methods write the rule fields of these orders.
+
+        The methods owning the rules (_waive_deposit, _record_signed_copy,
+        _open_work_gate_early, _suspend_work, _resume_work,
+        _start_work_if_gate_open) check who calls them and log the decision,
+        then write inside this block.
+        """
+        with cursor_permission(self.env, RULE_WRITING, self.ids):
+            yield
+
+    @contextmanager
+    def _writing_installments(self):
+        """Let the addon's own methods write the installments of these orders:
+        their copy from the schedule and their invoicing."""
+        with cursor_permission(self.env, INSTALLMENTS_WRITING, self.ids):
+            yield
+
+    def _rule_field_error(self, fnames):
+        """The message refusing a direct write of the rule fields ``fnames``."""
+        kinds = {RULE_FIELDS[fname] for fname in fnames}
+        order = self[:1].sudo().display_name or self.env._("a new quotation")
+        if "waiver" in kinds:
+            return self.env._(
+                "Only a dunning manager may waive the deposit of %(order)s, with "
+                "the Waive Deposit action and a written reason.",
+                order=order,
+            )
+        if "override" in kinds:
+            return self.env._(
+                "Only a dunning manager may open the work gate of %(order)s early, "
+                "with the Open Work Gate action and a written reason.",
+                order=order,
+            )
+        if "signature" in kinds:
+            return self.env._(
+                "The signature of %(order)s is given by the client online, or "
+                "recorded with the Record Signed Copy action.",
+                order=order,
+            )
+        if "suspension" in kinds:
+            return self.env._(
+                "The work on %(order)s is suspended and resumed by the dunning "
+                "reminders and the client's payments, not by hand.",
+                order=order,
+            )
+        labels = ", ".join(
+            sorted(
+                self._fields[fname]._description_string(self.env) for fname in fnames
+            )
+        )
+        return self.env._(
+            "These fields of %(order)s follow the payment schedule, the payments "
+            "and the company's settings, and cannot be written: %(fields)s.",
+            fields=labels,
+            order=order,
+        )
+
+    def _check_rule_fields_write(self, vals, creating=False):
+        """Refuse a direct write of the rule fields, whoever and whatever the
+        context: only the methods owning the rules write them (see
+        _writing_rule_fields); Odoo computes the others. A quotation is born
+        without any decision on its rules."""
+        fnames = set(RULE_FIELDS) & set(vals)
+        if fnames and self:
+            # Orders the caller may not change get Odoo's refusal, which does
+            # not name them.
+            self.check_access("write")
+        if fnames and (
+            creating
+            or (self and not has_cursor_permission(self.env, RULE_WRITING, self.ids))
+        ):
+            raise AccessError(self._rule_field_error(fnames))
+        # The online signature is Odoo's (the portal writes it as superuser);
+        # a user drawing or uploading one would sign in the client's place.
+        if (
+            vals.get("signature")
+            and not self.env.su
+            and not has_cursor_permission(self.env, RULE_WRITING, self.ids)
+            and any(order.work_gate_required for order in self)
+        ):
+            raise AccessError(self._rule_field_error({"signed_copy_id"}))
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self.browse()._check_rule_fields_write(vals, creating=True)
         orders = super().create(vals_list)
+        if not self.env.su:
+            orders.filtered(
+                lambda o: o.signature and o.work_gate_required
+            )._check_rule_fields_write({"signature": True})
         if any(
             {"deposit_required", "payment_schedule_id"} & set(vals)
             for vals in vals_list
@@ -460,6 +596,7 @@ class SaleOrder(models.Model):
         return orders
 
     def write(self, vals):
+        self._check_rule_fields_write(vals)
         result = super().write(vals)
         if {"deposit_required", "payment_schedule_id"} & set(vals):
             self._check_deposit_rights()
@@ -536,7 +673,8 @@ class SaleOrder(models.Model):
             if installment.invoice_id:
                 continue
             invoice = order._create_installment_invoice(installment)
-            installment.invoice_id = invoice
+            with self._writing_installments():
+                installment.invoice_id = invoice
             if invoice.state == "draft":
                 invoice.action_post()
             invoices |= invoice
@@ -751,19 +889,37 @@ class SaleOrder(models.Model):
 
     def _is_signed(self):
         self.ensure_one()
-        return bool(self.signature or self.signed_copy_id)
+        # The signed copy is the team's: read as such on the client's pages.
+        return bool(self.signature or self.sudo().signed_copy_id)
 
     def _has_to_be_signed(self):
         # A signed copy recorded by the salesperson counts as the signature; a
         # blacklisted client cannot accept a quotation online.
         return (
             super()._has_to_be_signed()
-            and not self.signed_copy_id
+            and not self.sudo().signed_copy_id
             and not self._blacklist_refuses_business()
         )
 
     def _has_to_be_paid(self):
-        return super()._has_to_be_paid() and not self._blacklist_refuses_business()
+        if self._blacklist_refuses_business():
+            return False
+        if self._blacklist_requires_full_upfront():
+            # Quotations written before the client was blacklisted too: the
+            # whole amount is paid online before the order is confirmed.
+            return (
+                self.state in ("draft", "sent")
+                and not self.is_expired
+                and self.currency_id.compare_amounts(self.amount_total, 0.0) > 0
+                and not self._is_confirmation_amount_reached()
+            )
+        return super()._has_to_be_paid()
+
+    def _get_prepayment_required_amount(self):
+        # A blacklisted client under the "100 % upfront" policy pays it all.
+        if self._blacklist_requires_full_upfront():
+            return self.amount_total
+        return super()._get_prepayment_required_amount()
 
     def _record_signed_copy(self, signed_by, signed_on, file, filename=None):
         """Record the copy of this quotation that the client signed on paper or
@@ -810,13 +966,14 @@ class SaleOrder(models.Model):
                 "res_id": self.id,
             }
         )
-        self.write(
-            {
-                "signed_copy_id": attachment.id,
-                "signed_by": signed_by,
-                "signed_on": fields.Datetime.to_datetime(signed_on),
-            }
-        )
+        with self._writing_rule_fields():
+            self.write(
+                {
+                    "signed_copy_id": attachment.id,
+                    "signed_by": signed_by,
+                    "signed_on": fields.Datetime.to_datetime(signed_on),
+                }
+            )
         self.message_post(
             body=Markup("%s")
             % self.env._(
@@ -916,7 +1073,8 @@ class SaleOrder(models.Model):
             )
         )
         for order in opened:
-            order.work_started_on = fields.Datetime.now()
+            with order._writing_rule_fields():
+                order.work_started_on = fields.Datetime.now()
             order._start_work()
             order.message_post(
                 body=self.env._("The work gate is open: the work can start."),
@@ -968,14 +1126,15 @@ class SaleOrder(models.Model):
                     order=self.name,
                 )
             )
-        self.write(
-            {
-                "work_gate_override_reason": reason,
-                "work_gate_override_user_id": self.env.uid,
-                "work_gate_override_date": fields.Datetime.now(),
-                "work_suspended": False,
-            }
-        )
+        with self._writing_rule_fields():
+            self.write(
+                {
+                    "work_gate_override_reason": reason,
+                    "work_gate_override_user_id": self.env.uid,
+                    "work_gate_override_date": fields.Datetime.now(),
+                    "work_suspended": False,
+                }
+            )
         self.message_post(
             body=self.env._(
                 "Work gate opened early by %(user)s: %(reason)s",
@@ -1008,20 +1167,14 @@ class SaleOrder(models.Model):
         invoices. The permission lives on the cursor for the duration of the
         block, where no caller over RPC reaches (unlike a context key).
         """
-        allowed = self.env.cr.cache.setdefault(INVOICING_BEHIND_GATE, set())
-        added = set(self.ids) - allowed
-        allowed.update(added)
-        try:
+        with cursor_permission(self.env, INVOICING_BEHIND_GATE, self.ids):
             yield
-        finally:
-            allowed.difference_update(added)
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         # While the gate is closed, only the schedule's invoices are issued.
-        allowed = self.env.cr.cache.get(INVOICING_BEHIND_GATE, ())
         self.filtered(
             lambda o: (
-                o.id not in allowed
+                not has_cursor_permission(self.env, INVOICING_BEHIND_GATE, o.ids)
                 and o.work_gate_state in ("waiting_signature", "waiting_deposit")
             )
         )._check_work_open(self.env._("Invoicing"))
@@ -1030,7 +1183,8 @@ class SaleOrder(models.Model):
     def _suspend_work(self, reason):
         """Close the gate of these orders (dunning suspension), with a reason."""
         to_suspend = self.filtered(lambda o: not o.work_suspended)
-        to_suspend.write({"work_suspended": True, "work_suspension_reason": reason})
+        with to_suspend._writing_rule_fields():
+            to_suspend.write({"work_suspended": True, "work_suspension_reason": reason})
         for order in to_suspend:
             order.message_post(
                 body=self.env._("Work suspended: %(reason)s", reason=reason),
@@ -1041,7 +1195,8 @@ class SaleOrder(models.Model):
     def _resume_work(self, reason):
         """Reopen the gate of suspended orders, with a reason."""
         to_resume = self.filtered("work_suspended")
-        to_resume.write({"work_suspended": False, "work_suspension_reason": False})
+        with to_resume._writing_rule_fields():
+            to_resume.write({"work_suspended": False, "work_suspension_reason": False})
         for order in to_resume:
             order.message_post(
                 body=self.env._("Work resumed: %(reason)s", reason=reason),

@@ -21,4 +21,5 @@ from . import test_level_texts
 from . import test_access
 from . import test_performance
 from . import test_dunning_locks
+from . import test_rule_fields
 from . import test_test_discovery

@@ -211,8 +211,8 @@ class FreelanceDunningCommon(AccountPaymentCommon):
 
     @classmethod
     def _sign(cls, order, name="Client signatory"):
-        """Sign the quotation as Odoo's portal does."""
-        order.write(
+        """Sign the quotation as Odoo's portal does (as superuser)."""
+        order.sudo().write(
             {"signature": cls.SIGNATURE, "signed_by": name, "signed_on": "2026-01-05"}
         )
         return order

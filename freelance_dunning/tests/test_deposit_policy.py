@@ -100,7 +100,15 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertTrue(order.deposit_required, "nothing changed")
         order.with_user(self.salesman).payment_schedule_id = self.schedule_100
         self.assertEqual(order.deposit_percent, 100)
-        order.with_user(self.manager).deposit_required = False
+        # A manager waives it with a reason, never by writing the field.
+        with self.assertRaisesText(
+            AccessError,
+            f"Only a dunning manager may waive the deposit of {order.name}, with the "
+            "Waive Deposit action and a written reason.",
+        ):
+            order.with_user(self.manager).deposit_required = False
+        self.assertTrue(order.deposit_required, "nothing changed")
+        order.with_user(self.manager)._waive_deposit("Long-standing client")
         self.assertEqual(order.deposit_state, "not_required")
 
     def test_salesman_can_use_client_lower_schedule(self):

@@ -1,6 +1,7 @@
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
+from odoo.tools import mute_logger
 
 from .common import FreelanceDunningCommon
 
@@ -77,6 +78,52 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         )
         self.assertIn("error", result, "signing through the route is refused too")
         self.assertIn(quote.state, ("draft", "sent"))
+
+    @mute_logger("odoo.http")
+    def test_blacklisted_client_cannot_pay_through_the_transaction_route(self):
+        order = self._sign(self._create_order(quantity=2))
+        order.require_payment = True
+        order.action_quotation_sent()
+        route = f"/my/orders/{order.id}/transaction"
+        params = {
+            "access_token": order._portal_ensure_token(),
+            "provider_id": self.provider.id,
+            "payment_method_id": self.payment_method_id,
+            "token_id": None,
+            "amount": order.amount_total,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": order.get_portal_url(),
+        }
+        # A client in good standing pays through it.
+        self.make_jsonrpc_request(route, params)
+        Transaction = self.env["payment.transaction"]
+        count = Transaction.search_count([("sale_order_ids", "in", order.ids)])
+        self.assertEqual(count, 1)
+        self.env["freelance.client.blacklist.wizard"].with_user(self.manager).create(
+            {"partner_id": self.client.id, "reason": "disputes", "note": "Unpaid"}
+        ).action_apply()
+        page = self.url_open(order.get_portal_url()).text
+        self.assertNotIn("o_sale_portal_paynow", page)
+        with self.assertRaises(JsonRpcException) as refused:
+            self.make_jsonrpc_request(route, params)
+        self.assertEqual(str(refused.exception), "odoo.exceptions.ValidationError")
+        self.assertEqual(
+            Transaction.search_count([("sale_order_ids", "in", order.ids)]), count
+        )
+        self.assertIn(order.state, ("draft", "sent"))
+
+    def test_portal_page_of_an_opened_gate_hides_the_reason(self):
+        portal = self._create_portal_user(
+            "fd_gate_portal", password="fd_gate_portal_pw"
+        )
+        order = self._confirm(self._create_order(partner=portal.partner_id))
+        order.with_user(self.manager)._open_work_gate_early("Cousin of the boss")
+        self.authenticate("fd_gate_portal", "fd_gate_portal_pw")
+        response = self.url_open(f"/my/orders/{order.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(order.name, response.text)
+        self.assertNotIn("Cousin of the boss", response.text)
 
 
 @tagged("post_install", "-at_install", "fd_http")
