@@ -167,8 +167,9 @@ class SaleOrder(models.Model):
         compute="_compute_partner_blacklisted",
     )
     partner_blacklist_reason = fields.Selection(
-from .cursor_permission import cursor_permission, has_cursor_permission
-from .res_partner import BLACKLIST_REASONS, is_dunning_manager, is_dunning_user
+        selection=BLACKLIST_REASONS,
+        string="Blacklist Reason",
+        compute="_compute_partner_blacklisted",
         groups="base.group_user",
     )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
