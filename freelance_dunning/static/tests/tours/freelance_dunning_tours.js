@@ -63,6 +63,12 @@ registry.category("web_tour.tours").add("freelance_dunning_portal_sign", {
             run: "click",
         },
         {
+            // The name is typed in before the style draws it: without this
+            // wait, a slow machine signs an empty canvas ("Signature is missing").
+            content: "The signatory's name is filled in",
+            trigger: ".modal .o_web_sign_name_and_signature input:value(Joel Willis)",
+        },
+        {
             content: "Choose a signature style",
             trigger: ".modal .o_web_sign_auto_select_style button",
             run: "click",
