@@ -78,6 +78,33 @@ registry.category("web_tour.tours").add("freelance_dunning_portal_sign", {
             run: "click",
         },
         {
+            // The portal redraws the signature when the dialog has finished
+            // opening, and draws it from an image that loads asynchronously: a
+            // click before that sends an empty canvas ("Signature is missing").
+            content: "The signature is drawn on the canvas",
+            trigger: ".modal canvas.o_web_sign_signature",
+            async run() {
+                const canvas = this.anchor;
+                const drawn = () => {
+                    if (!canvas.width || !canvas.height) {
+                        return false;
+                    }
+                    const blank = document.createElement("canvas");
+                    blank.width = canvas.width;
+                    blank.height = canvas.height;
+                    return canvas.toDataURL() !== blank.toDataURL();
+                };
+                let steady = 0;
+                for (let tries = 0; tries < 100 && steady < 3; tries++) {
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                    steady = drawn() ? steady + 1 : 0;
+                }
+                if (steady < 3) {
+                    throw new Error("The signature was never drawn.");
+                }
+            },
+        },
+        {
             content: "Sign",
             trigger: ".modal .o_portal_sign_submit:enabled",
             run: "click",
