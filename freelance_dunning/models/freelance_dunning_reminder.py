@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
+from .freelance_dunning_reminder_line import REMINDER_STATES
 from .res_partner import is_dunning_user
 
 _logger = logging.getLogger(__name__)
@@ -64,12 +65,7 @@ class FreelanceDunningReminder(models.Model):
         string="Total Due", compute="_compute_totals", store=True
     )
     state = fields.Selection(
-        selection=[
-            ("waiting", "Waiting validation"),
-            ("sent", "Sent"),
-            ("failed", "Failed"),
-            ("skipped", "Skipped"),
-        ],
+        selection=REMINDER_STATES,
         required=True,
         default="waiting",
         index=True,

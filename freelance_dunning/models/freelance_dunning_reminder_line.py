@@ -3,6 +3,14 @@ from odoo.exceptions import AccessError
 
 from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
 
+# What became of a reminder, and of each of its lines.
+REMINDER_STATES = [
+    ("waiting", "Waiting validation"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("skipped", "Skipped"),
+]
+
 
 class FreelanceDunningReminderLine(models.Model):
     """What happened to one receivable line at one level on one channel.
@@ -56,12 +64,7 @@ class FreelanceDunningReminderLine(models.Model):
     interest = fields.Monetary(string="Late Interest")
     indemnity = fields.Monetary(string="Recovery Indemnity")
     state = fields.Selection(
-        selection=[
-            ("waiting", "Waiting validation"),
-            ("sent", "Sent"),
-            ("failed", "Failed"),
-            ("skipped", "Skipped"),
-        ],
+        selection=REMINDER_STATES,
         required=True,
         index=True,
     )
