@@ -11,6 +11,12 @@ from odoo.addons.freelance_dunning.models.addon_writes import (
     addon_writing,
 )
 
+# The refusals of the dunning engine's locks (regular expressions), shared by
+# the tests that attack reminders, their history and levels.
+REMINDER_WRITE = r"^A payment reminder is written by the dunning run only: validate"
+HISTORY = r"^The dunning history is written by the reminders only: run, validate"
+LEVEL_MOVE = r"^A reminder level cannot move to another company: create the level"
+
 
 class FreelanceDunningCommon(AccountPaymentCommon):
     """A freelancer company with the 50 % deposit rule, clients and users."""

@@ -11,7 +11,7 @@ from odoo.service.model import _as_validation_error
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import FreelanceDunningCommon
+from .common import HISTORY, LEVEL_MOVE, REMINDER_WRITE, FreelanceDunningCommon
 
 _logger = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ class TestBadInput(FreelanceDunningCommon):
                 # Refused before the value is looked at: a level stays in its
                 # company's ladder.
                 "company_id": {
-                    r"^A reminder level cannot move to another company": [
+                    LEVEL_MOVE: [
                         False,
                         10**9,
                     ]
@@ -339,23 +339,21 @@ class TestBadInput(FreelanceDunningCommon):
             )
         self.assertEqual(len(message), 1)
         # Refused before any value is looked at: the engine's alone.
-        reminder_locked = r"^A payment reminder is written by the dunning run only"
-        history_locked = r"^The dunning history is written by the reminders only"
         self._sweep(
             message,
             {
-                "state": {reminder_locked: ["bogus"]},
-                "currency_id": {reminder_locked: [10**9]},
-                "partner_id": {reminder_locked: [False]},
-                "date": {reminder_locked: ["never"]},
+                "state": {REMINDER_WRITE: ["bogus"]},
+                "currency_id": {REMINDER_WRITE: [10**9]},
+                "partner_id": {REMINDER_WRITE: [False]},
+                "date": {REMINDER_WRITE: ["never"]},
             },
         )
         self._sweep(
             message.line_ids,
             {
-                "state": {history_locked: ["bogus"]},
-                "channel": {history_locked: ["pigeon"]},
-                "move_line_id": {history_locked: [False]},
+                "state": {HISTORY: ["bogus"]},
+                "channel": {HISTORY: ["pigeon"]},
+                "move_line_id": {HISTORY: [False]},
             },
         )
         self.assertRefused(

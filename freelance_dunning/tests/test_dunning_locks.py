@@ -9,15 +9,12 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import FreelanceDunningCommon
+from .common import HISTORY, LEVEL_MOVE, REMINDER_WRITE, FreelanceDunningCommon
 
 REMINDER_CREATE = r"^Payment reminders are created by the dunning run only: run the"
-REMINDER_WRITE = r"^A payment reminder is written by the dunning run only: validate"
 REMINDER_UNLINK = r"^A payment reminder sent, failed or skipped is part of the dunning"
-HISTORY = r"^The dunning history is written by the reminders only: run, validate"
 LEVEL_REACHED = r"^The reminder level an invoice reached is set by the dunning run"
 VALIDATE = r"^Only a dunning user may validate or skip payment reminders\.$"
-LEVEL_MOVE = r"^A reminder level cannot move to another company: create the level"
 # Context keys an attacker may try: none of them opens anything.
 FORGED_CONTEXT = {
     "freelance_dunning.dunning_history_writing": True,
