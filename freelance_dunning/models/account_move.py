@@ -4,7 +4,12 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .account_move_line import LEVEL_REACHED_FIELDS, check_level_reached_writing
 from .res_partner import is_dunning_user
+from .value_checks import check_values
+
+# What an invoice's reminder fields accept (see value_checks).
+PAUSE_BOUNDS = {"dunning_pause_until": {}}
 
 
 class AccountMove(models.Model):
@@ -84,6 +89,21 @@ class AccountMove(models.Model):
         inverse_name="move_id",
         string="Reminders",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, PAUSE_BOUNDS)
+        if any(vals.get(fname) for vals in vals_list for fname in LEVEL_REACHED_FIELDS):
+            check_level_reached_writing(self, "create")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals, PAUSE_BOUNDS)
+        if vals.keys() & set(LEVEL_REACHED_FIELDS):
+            # Computed from the lines' levels, which the engine alone writes:
+            # written here, it would silence or hasten the reminders.
+            check_level_reached_writing(self, "write")
+        return super().write(vals)
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_partner_blacklisted(self):

@@ -7,6 +7,20 @@ from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
 LEVEL_REACHED_FIELDS = ("dunning_level_id", "dunning_last_date")
 
 
+def check_level_reached_writing(records, operation):
+    """Only the dunning engine moves an invoice up or down its ladder (see
+    ``addon_writes``): a level written by hand would silence reminders, on a
+    line or on the invoice (which shows its lines' highest level)."""
+    if not is_addon_writing(records.env, DUNNING_HISTORY_WRITING):
+        records.check_access(operation)
+        raise AccessError(
+            records.env._(
+                "The reminder level an invoice reached is set by the dunning "
+                "run only: to stop its reminders, pause them on the invoice."
+            )
+        )
+
+
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
@@ -27,7 +41,7 @@ class AccountMoveLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if any(vals.get(fname) for vals in vals_list for fname in LEVEL_REACHED_FIELDS):
-            self._check_level_reached_writing("create")
+            check_level_reached_writing(self, "create")
         for vals in vals_list:
             if vals.get("is_offered"):
                 vals["discount"] = 100.0
@@ -35,22 +49,10 @@ class AccountMoveLine(models.Model):
 
     def write(self, vals):
         if any(fname in vals for fname in LEVEL_REACHED_FIELDS):
-            self._check_level_reached_writing("write")
+            check_level_reached_writing(self, "write")
         if vals.get("is_offered"):
             vals = {**vals, "discount": 100.0}
         return super().write(vals)
-
-    def _check_level_reached_writing(self, operation):
-        """Only the dunning engine moves a line up or down its ladder (see
-        ``addon_writes``): a level written by hand would silence reminders."""
-        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
-            self.check_access(operation)
-            raise AccessError(
-                self.env._(
-                    "The reminder level an invoice reached is set by the dunning "
-                    "run only: to stop its reminders, pause them on the invoice."
-                )
-            )
 
     @api.onchange("is_offered")
     def _onchange_is_offered(self):

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.mail import html_sanitize
 
+from .value_checks import check_values
+
 # The placeholders a level's texts may hold, replaced when a reminder is
 # rendered (see freelance.dunning.reminder._get_text_values): nothing else in
 # the texts is ever evaluated.
@@ -31,9 +33,9 @@ TEXT_FIELDS = (
     "letter_intro",
     "letter_closing",
 )
-# Odoo's default sanitizing of an Html field (odoo.fields.Html), applied again
-# when a level's text is rendered: a translation written through
-# update_field_translations is stored as given.
+# Odoo's default sanitizing of an Html field (odoo.fields.Html), applied to the
+# translations Odoo stores as given (update_field_translations) and again when
+# a level's text is rendered.
 HTML_SANITIZE_OPTIONS = {
     "silent": True,
     "sanitize_tags": fields.Html.sanitize_tags,
@@ -44,6 +46,13 @@ HTML_SANITIZE_OPTIONS = {
     "output_method": fields.Html.sanitize_output_method,
     "strip_style": fields.Html.strip_style,
     "strip_classes": fields.Html.strip_classes,
+}
+# What a level accepts (see value_checks): beyond, the dates of the ladder
+# leave the calendar.
+LEVEL_BOUNDS = {
+    "days": {"minimum": -365, "maximum": 3650},
+    "payment_deadline_days": {"minimum": 0, "maximum": 365},
+    "sequence": {},
 }
 PLACEHOLDERS_HELP = (
     " Placeholders: {client}, {company}, {level}, {deadline} (payment deadline), "
@@ -165,6 +174,7 @@ class FreelanceDunningLevel(models.Model):
     )
 
     def write(self, vals):
+        check_values(self, vals, LEVEL_BOUNDS)
         if "company_id" in vals and any(
             level.company_id.id != vals["company_id"] for level in self
         ):
@@ -179,21 +189,59 @@ class FreelanceDunningLevel(models.Model):
             )
         return super().write(vals)
 
-    @api.constrains("days", "payment_deadline_days")
-    def _check_days(self):
-        for level in self:
-            if level.payment_deadline_days < 0:
-                raise ValidationError(
-                    self.env._("A payment deadline cannot be negative.")
-                )
-            # Beyond, the dates of the ladder leave the calendar.
-            if level.payment_deadline_days > 365 or not -365 <= level.days <= 3650:
-                raise ValidationError(
-                    self.env._(
-                        "A level applies from 365 days before to 3650 days after "
-                        "the due date, with a payment deadline of at most 365 days."
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, LEVEL_BOUNDS)
+        return super().create(vals_list)
+
+    def _update_field_translations(
+        self, field_name, translations, digest=None, source_lang=None
+    ):
+        """Store the translations of the HTML texts sanitized, as Odoo stores
+        their source text: Odoo keeps what ``update_field_translations`` (the
+        web client's translation dialog, RPC) is given as it is, and a
+        ``<script>`` in the French text would reach French clients."""
+        result = super()._update_field_translations(
+            field_name, translations, digest=digest, source_lang=source_lang
+        )
+        field = self._fields[field_name]
+        if result and field.type == "html":
+            self.flush_recordset([field_name])
+            stored = field._get_stored_translations(self) or {}
+            clean = {
+                lang: html_sanitize(value, **HTML_SANITIZE_OPTIONS) if value else value
+                for lang, value in stored.items()
+            }
+            if clean != stored:
+                self.env.cache.update_raw(self, field, [clean], dirty=True)
+                self.flush_recordset([field_name])
+                self.invalidate_recordset([field_name])
+        return result
+
+    @api.constrains("days", "sequence", "company_id", "active")
+    def _check_ladder_order(self):
+        """A company's levels apply later and later as their sequence grows:
+        the engine climbs them in sequence order, so a later level with fewer
+        days would be sent before the one it follows, or never."""
+        for company in self.company_id:
+            ladder = self.sudo().search(
+                [("company_id", "=", company.id)], order="sequence, days, id"
+            )
+            for previous, level in zip(ladder, ladder[1:], strict=False):
+                if level.days <= previous.days:
+                    raise ValidationError(
+                        self.env._(
+                            "The reminder levels of %(company)s must apply later as "
+                            "their sequence grows: %(level)s (%(days)s days) comes "
+                            "after %(previous)s (%(previous_days)s days). Change its "
+                            "days or its place in the list.",
+                            company=company.name,
+                            level=level.name,
+                            days=level.days,
+                            previous=previous.name,
+                            previous_days=previous.days,
+                        )
                     )
-                )
 
     @api.constrains(*TEXT_FIELDS)
     def _check_placeholders(self):

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .value_checks import check_values
+
 # Schedules whose own write() is editing their installments (see
 # _editing_installments).
 SCHEDULES_EDITING = "freelance_dunning.schedules_editing_installments"
@@ -87,6 +89,7 @@ class FreelancePaymentSchedule(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_values(self, vals_list, {"sequence": {}})
         schedules = super().create(vals_list)
         # A schedule created without any installment line is refused too.
         schedules._check_installments()
@@ -95,6 +98,7 @@ class FreelancePaymentSchedule(models.Model):
     def write(self, vals):
         # The installments edited through their schedule are checked once, on
         # the schedule (its constraint), not one by one while they change.
+        check_values(self, vals, {"sequence": {}})
         with self._editing_installments():
             return super().write(vals)
 

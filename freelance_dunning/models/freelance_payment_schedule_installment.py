@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .freelance_payment_schedule import SCHEDULES_EDITING
+from .value_checks import check_values
 
 INSTALLMENT_TRIGGERS = [
     ("signature", "At signature"),
@@ -9,6 +10,13 @@ INSTALLMENT_TRIGGERS = [
     ("delivery", "Before delivery"),
     ("date", "On a date"),
 ]
+# What an installment accepts (see value_checks): a share of the total, and at
+# most ten years between the signature and its invoice.
+INSTALLMENT_BOUNDS = {
+    "percent": {"minimum": 0, "maximum": 100, "above": True},
+    "days_after_signature": {"minimum": 0, "maximum": 3650},
+    "sequence": {},
+}
 
 
 class FreelancePaymentScheduleInstallment(models.Model):
@@ -37,17 +45,9 @@ class FreelancePaymentScheduleInstallment(models.Model):
         help="For installments on a date: days between the signature and the invoice."
     )
 
-    @api.constrains("percent", "trigger", "days_after_signature")
-    def _check_percent(self):
+    @api.constrains("trigger", "days_after_signature")
+    def _check_dated_installment(self):
         for installment in self:
-            if not 0.0 < installment.percent <= 100.0:
-                raise ValidationError(
-                    self.env._(
-                        "An installment must be a percentage above 0 and up to 100, "
-                        "not %(percent)s.",
-                        percent=installment.percent,
-                    )
-                )
             if installment.trigger == "date" and installment.days_after_signature <= 0:
                 raise ValidationError(
                     self.env._(
@@ -56,7 +56,13 @@ class FreelancePaymentScheduleInstallment(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, INSTALLMENT_BOUNDS)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_values(self, vals, INSTALLMENT_BOUNDS)
         # An installment edited on its own must keep its schedule at 100%; edits
         # made through the schedule are checked once, on the schedule.
         result = super().write(vals)

@@ -3,6 +3,15 @@ from odoo.exceptions import AccessError, ValidationError
 
 from .late_interest import half_year_start
 from .res_partner import is_dunning_manager
+from .value_checks import check_values
+
+# What a half-year's rates accept (see value_checks): the ECB rate went below
+# zero once (-0.5% in 2019), never below -5%.
+RATE_BOUNDS = {
+    "date_from": {},
+    "ecb_rate": {"minimum": -5, "maximum": 100},
+    "legal_rate": {"minimum": 0, "maximum": 100},
+}
 
 
 class FreelanceReferenceRate(models.Model):
@@ -64,17 +73,19 @@ class FreelanceReferenceRate(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_rate_rights()
+        check_values(self, vals_list, RATE_BOUNDS)
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_rate_rights()
+        check_values(self, vals, RATE_BOUNDS)
         return super().write(vals)
 
     def unlink(self):
         self._check_rate_rights()
         return super().unlink()
 
-    @api.constrains("date_from", "ecb_rate", "legal_rate")
+    @api.constrains("date_from")
     def _check_half_year(self):
         for rate in self:
             if rate.date_from and (
@@ -83,12 +94,6 @@ class FreelanceReferenceRate(models.Model):
             ):
                 raise ValidationError(
                     self.env._("Reference rates start on 1 January or 1 July.")
-                )
-            if rate.ecb_rate < -5 or rate.legal_rate < 0:
-                raise ValidationError(self.env._("These rates cannot be negative."))
-            if not (rate.ecb_rate <= 100 and rate.legal_rate <= 100):
-                raise ValidationError(
-                    self.env._("Interest rates and margins cannot exceed 100%.")
                 )
 
     @api.model

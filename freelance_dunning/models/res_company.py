@@ -1,6 +1,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .value_checks import check_values
+
+# What the company's settings accept (see value_checks).
+SETTINGS_BOUNDS = {
+    "deposit_percent": {"minimum": 0, "maximum": 100},
+    "late_interest_margin": {"minimum": 0, "maximum": 100},
+    "contractual_interest_rate": {"minimum": 0, "maximum": 100},
+    "recovery_indemnity_amount": {"minimum": 0, "maximum": 100000},
+    "blacklist_proposal_count": {"minimum": 0, "maximum": 1000},
+}
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -84,23 +95,20 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_values(self, vals_list, SETTINGS_BOUNDS)
         companies = super().create(vals_list)
         # A new company starts with the shipped reminder ladder.
         self.env["freelance.dunning.level"].sudo()._create_default_levels(companies)
         return companies
 
-    @api.constrains("contractual_interest_rate", "late_interest_margin")
+    def write(self, vals):
+        check_values(self, vals, SETTINGS_BOUNDS)
+        return super().write(vals)
+
+    @api.constrains("contractual_interest_rate")
     def _check_contractual_interest_rate(self):
         today = fields.Date.context_today(self)
         rate = self.env["freelance.reference.rate"]._get_rates_by_half_year()(today)
-        for company in self:
-            if not (
-                company.contractual_interest_rate <= 100
-                and company.late_interest_margin <= 100
-            ):
-                raise ValidationError(
-                    self.env._("Interest rates and margins cannot exceed 100%.")
-                )
         for company in self.filtered("contractual_interest_rate"):
             floor = 3 * rate.legal_rate
             if company.contractual_interest_rate < floor:
@@ -109,31 +117,5 @@ class ResCompany(models.Model):
                         "A contractual late interest rate cannot be below three times "
                         "the legal interest rate: at least %(floor)s%% today.",
                         floor=round(floor, 2),
-                    )
-                )
-
-    @api.constrains(
-        "deposit_percent", "late_interest_margin", "recovery_indemnity_amount"
-    )
-    def _check_deposit_settings(self):
-        for company in self:
-            if (
-                company.late_interest_margin < 0
-                or company.recovery_indemnity_amount < 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "The late interest margin and the recovery indemnity of "
-                        "%(company)s cannot be negative.",
-                        company=company.name,
-                    )
-                )
-            if not 0.0 <= company.deposit_percent <= 100.0:
-                raise ValidationError(
-                    self.env._(
-                        "The default deposit of %(company)s must be a percentage "
-                        "between 0 and 100, not %(percent)s.",
-                        company=company.name,
-                        percent=company.deposit_percent,
                     )
                 )

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .res_company import SETTINGS_BOUNDS
+from .value_checks import check_values
 
 
 class ResConfigSettings(models.TransientModel):
@@ -38,3 +41,13 @@ class ResConfigSettings(models.TransientModel):
     suspend_work_on_nonpayment = fields.Boolean(
         related="company_id.suspend_work_on_nonpayment", readonly=False
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Checked here too: the form's own fields convert the values first.
+        check_values(self, vals_list, SETTINGS_BOUNDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals, SETTINGS_BOUNDS)
+        return super().write(vals)

@@ -920,6 +920,13 @@ class SaleOrder(models.Model):
         # A blacklisted client under the "100 % upfront" policy pays it all.
         if self._blacklist_requires_full_upfront():
             return self.amount_total
+        # The deposit itself, whatever Odoo's prepayment fields say: a
+        # salesperson may write those (prepayment_percent, require_payment),
+        # never lower what the client pays online to confirm.
+        if self.deposit_required and self.currency_id.compare_amounts(
+            self.deposit_amount, 0.0
+        ) > 0 and self.state in ("draft", "sent"):
+            return self.deposit_amount
         return super()._get_prepayment_required_amount()
 
     def _record_signed_copy(self, signed_by, signed_on, file, filename=None):
@@ -1181,8 +1188,23 @@ class SaleOrder(models.Model):
         )._check_work_open(self.env._("Invoicing"))
         return super()._create_invoices(grouped=grouped, final=final, date=date)
 
+    def _check_suspension_rights(self, resume=False):
+        """Suspending the work is a dunning user's (or the reminder run's, whose
+        level actions run as the system); lifting a suspension before the
+        client pays is a dunning manager's, like opening a gate early."""
+        if resume and not is_dunning_manager(self.env):
+            raise AccessError(
+                self.env._("Only a dunning manager may resume suspended work.")
+            )
+        if not is_dunning_user(self.env):
+            raise AccessError(
+                self.env._("Only a dunning user may suspend the work on an order.")
+            )
+        self.check_access("write")
+
     def _suspend_work(self, reason):
         """Close the gate of these orders (dunning suspension), with a reason."""
+        self._check_suspension_rights()
         to_suspend = self.filtered(lambda o: not o.work_suspended)
         with to_suspend._writing_rule_fields():
             to_suspend.write({"work_suspended": True, "work_suspension_reason": reason})
@@ -1195,6 +1217,7 @@ class SaleOrder(models.Model):
 
     def _resume_work(self, reason):
         """Reopen the gate of suspended orders, with a reason."""
+        self._check_suspension_rights(resume=True)
         to_resume = self.filtered("work_suspended")
         with to_resume._writing_rule_fields():
             to_resume.write({"work_suspended": False, "work_suspension_reason": False})

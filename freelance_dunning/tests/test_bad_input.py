@@ -1,6 +1,6 @@
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -16,27 +16,33 @@ from .common import HISTORY, LEVEL_MOVE, REMINDER_WRITE, FreelanceDunningCommon
 _logger = logging.getLogger(__name__)
 
 NAN, INF = float("nan"), float("inf")
+# Not finite, or finite but far beyond any field's range.
+UNBOUNDED = [NAN, INF, -INF]
 
 # What each refusal says (regular expressions). Odoo's own, before any code of
-# the addon runs: a value of the wrong type or out of a selection, a record
-# that does not exist, a required field left empty.
+# the addon runs: a value out of a selection, a record that does not exist, a
+# required field left empty.
 WRONG_CHOICE = r"^Wrong value for [\w.]+: "
-NOT_A_FLOAT = r"^could not convert string to float: "
-NOT_AN_INTEGER = r"^invalid literal for int\(\) with base 10: "
-NOT_A_NUMBER = r"argument must be a string.* or a real number, not 'list'$"
-NOT_A_DATE = r"^time data '.*' does not match format '%Y-%m-%d'$"
-NOT_A_DATE_STRING = r"^'int' object is not subscriptable$"
 NO_SUCH_RECORD = r"^Record does not exist or has been deleted\."
 NO_SUCH_TARGET = r"another model requires the record being deleted"  # foreign key
 REQUIRED = r"a mandatory field is not set"
-# The addon's own.
-DEPOSIT_RANGE = r"must be a percentage between 0 and 100, not "
-INSTALLMENT_RANGE = r"^An installment must be a percentage above 0 and up to 100, "
+# The addon's own, for every number and date it stores (value_checks): the
+# field's name, then what it accepts.
+NOT_A_NUMBER = r" must be a number, not "
+NOT_FINITE = r" must be a finite number, not "
+NOT_WHOLE = r" must be a whole number, not "
+NUMBER_REQUIRED = r" is required: enter a number\.$"
+OUT_OF_RANGE = r" must be between -?[\d.]+ and [\d.]+, not "
+ABOVE_ZERO = r"^Percentage must be above 0 and at most 100, not "
+NOT_A_DATE = r" must be a date written YYYY-MM-DD, not "
+DATE_REQUIRED = r" is required: enter a date\.$"
+DATE_RANGE = (
+    r" must be a date from 2000-01-01 to \d{4}-\d\d-\d\d \(ten years from "
+    r"today\), not .*: a date outside is a typing mistake"
+)
 DATED_INSTALLMENT = r"^An installment on a date needs a number of days after signature"
-OVER_100 = r"^Interest rates and margins cannot exceed 100%\.$"
-NEGATIVE_COMPANY_FIGURE = r"recovery indemnity of .* cannot be negative\.$"
-NEGATIVE_RATE = r"^These rates cannot be negative\.$"
-LEVEL_RANGE = r"^A level applies from 365 days before to 3650 days after the due date"
+LADDER = r"^The reminder levels of .* must apply later as their sequence grows: "
+LEVEL_REACHED = r"^The reminder level an invoice reached is set by the dunning run"
 UNKNOWN_PLACEHOLDER = r"unknown placeholder: "
 
 
@@ -107,45 +113,84 @@ class TestBadInput(FreelanceDunningCommon):
             self.company,
             {
                 "deposit_percent": {
-                    DEPOSIT_RANGE: [-0.01, 100.01, 1e300, NAN, INF],
-                    NOT_A_FLOAT: ["half"],
-                    NOT_A_NUMBER: [[50]],
+                    OUT_OF_RANGE: [-0.01, 100.01, 1e300, 1e308],
+                    NOT_FINITE: UNBOUNDED,
+                    NOT_A_NUMBER: ["half", "50", [50], True],
                 },
                 "late_interest_margin": {
-                    NEGATIVE_COMPANY_FIGURE: [-1],
-                    OVER_100: [101, INF, NAN],
-                    NOT_A_FLOAT: ["ten"],
+                    OUT_OF_RANGE: [-1, 101, 1e308],
+                    NOT_FINITE: UNBOUNDED,
+                    NOT_A_NUMBER: ["ten"],
                 },
                 "contractual_interest_rate": {
                     r"^A contractual late interest rate cannot be below three "
                     r"times the legal interest rate: at least [\d.]+% today\.$": [0.5],
-                    OVER_100: [101, INF],
-                    NOT_A_FLOAT: ["high"],
+                    OUT_OF_RANGE: [-1, 101],
+                    NOT_FINITE: UNBOUNDED,
+                    NOT_A_NUMBER: ["high"],
                 },
                 "recovery_indemnity_amount": {
-                    NEGATIVE_COMPANY_FIGURE: [-40],
-                    NOT_A_FLOAT: ["forty"],
+                    OUT_OF_RANGE: [-40, 1e308],
+                    NOT_FINITE: UNBOUNDED,
+                    NOT_A_NUMBER: ["forty"],
                 },
-                "blacklist_policy": {WRONG_CHOICE: ["bogus", 3]},
+                "blacklist_proposal_count": {
+                    OUT_OF_RANGE: [-1, 1001, 2**40],
+                    NOT_WHOLE: [1.5, NAN, INF],
+                    NOT_A_NUMBER: ["two"],
+                },
+                "blacklist_policy": {WRONG_CHOICE: ["bogus", 3], REQUIRED: [False]},
                 "payment_schedule_id": {NO_SUCH_RECORD: [10**9, -1]},
                 "blacklist_proposal_level_id": {NO_SUCH_RECORD: [10**9]},
             },
         )
+
+    def test_settings_form(self):
+        """The settings write the company's fields: the same refusals."""
+        Settings = self.env["res.config.settings"]
+        for fname, value, expected in (
+            ("deposit_percent", NAN, NOT_FINITE),
+            ("deposit_percent", 101, OUT_OF_RANGE),
+            ("late_interest_margin", INF, NOT_FINITE),
+            ("contractual_interest_rate", -INF, NOT_FINITE),
+            ("recovery_indemnity_amount", -1, OUT_OF_RANGE),
+            ("blacklist_proposal_count", -5, OUT_OF_RANGE),
+            ("deposit_percent", "half", NOT_A_NUMBER),
+        ):
+            with self.subTest(field=fname, value=value):
+                self.assertRefused(
+                    lambda _rec, f=fname, v=value: Settings.create({f: v}).execute(),
+                    self.company,
+                    [fname],
+                    expected,
+                    what=f"settings {fname} = {value!r}",
+                )
 
     def test_schedules_and_installments(self):
         self._sweep(
             self.installment,
             {
                 "percent": {
-                    INSTALLMENT_RANGE: [0, -10, 100.5, 150, NAN, INF, None],
-                    NOT_A_FLOAT: ["thirty"],
+                    ABOVE_ZERO: [0, -10, 100.5, 150, 1e308],
+                    NOT_FINITE: UNBOUNDED,
+                    NUMBER_REQUIRED: [None, False],
+                    NOT_A_NUMBER: ["thirty", [30]],
                 },
-                "trigger": {WRONG_CHOICE: ["bogus", 7]},
+                "trigger": {WRONG_CHOICE: ["bogus", 7], REQUIRED: [False]},
                 "days_after_signature": {
-                    NOT_AN_INTEGER: ["soon"],
-                    NOT_A_NUMBER: [[1]],
+                    OUT_OF_RANGE: [-1, 3651, 10**12],
+                    NOT_WHOLE: [1.5, NAN],
+                    NOT_A_NUMBER: ["soon", [1]],
+                },
+                "sequence": {
+                    OUT_OF_RANGE: [2**31, -(2**40)],
+                    NOT_A_NUMBER: ["first"],
                 },
             },
+        )
+        self._sweep(
+            self.schedule_30_70,
+            {"sequence": {OUT_OF_RANGE: [10**20], NOT_A_NUMBER: ["last"]}},
         )
         dated = self.installment
         for days in (0, -3):
@@ -156,7 +201,7 @@ class TestBadInput(FreelanceDunningCommon):
                     ),
                     dated,
                     ["trigger", "days_after_signature"],
-                    DATED_INSTALLMENT,
+                    DATED_INSTALLMENT if days == 0 else OUT_OF_RANGE,
                 )
         Schedule = self.env["freelance.payment.schedule"]
         for installments, expected in (
@@ -170,6 +215,8 @@ class TestBadInput(FreelanceDunningCommon):
                 [(60, "signature"), (50, "delivery")],
                 r"^The installments of the payment schedule Bad add up to 110\.0%",
             ),
+            ([(NAN, "signature")], NOT_FINITE),
+            ([(100, "date", 10**6)], OUT_OF_RANGE),
         ):
             with self.subTest(installments=installments):
                 self.assertRefused(
@@ -190,13 +237,21 @@ class TestBadInput(FreelanceDunningCommon):
             self.level,
             {
                 "days": {
-                    LEVEL_RANGE: [10**6, -(10**6), 3651, -366],
-                    NOT_AN_INTEGER: ["ten"],
+                    OUT_OF_RANGE: [10**6, -(10**6), 3651, -366],
+                    NOT_WHOLE: [2.5, INF],
+                    NOT_A_NUMBER: ["ten"],
+                    # The courtesy notice comes first: not after the next level.
+                    LADDER: [1, 100],
                 },
                 "payment_deadline_days": {
-                    r"^A payment deadline cannot be negative\.$": [-1],
-                    LEVEL_RANGE: [366, 10**9],
-                    NOT_AN_INTEGER: ["week"],
+                    OUT_OF_RANGE: [-1, 366, 10**9],
+                    NOT_WHOLE: [NAN],
+                    NOT_A_NUMBER: ["week"],
+                },
+                "sequence": {
+                    OUT_OF_RANGE: [2**31],
+                    NOT_A_NUMBER: ["1"],
+                    LADDER: [25, 1000],
                 },
                 "email_subject": {
                     REQUIRED: [False],
@@ -217,6 +272,29 @@ class TestBadInput(FreelanceDunningCommon):
                 "mail_template_id": {NO_SUCH_TARGET: [10**9]},
             },
         )
+        Level = self.env["freelance.dunning.level"]
+        for values, expected in (
+            # Between the courtesy notice (-3 days) and the friendly reminder
+            # (1 day) in the list, but later than both.
+            ({"sequence": 15, "days": 20}, LADDER),
+            # Last in the list, but sooner than the end of the relationship.
+            ({"sequence": 100, "days": 59}, LADDER),
+            ({"sequence": 100, "days": 10**5}, OUT_OF_RANGE),
+            ({"sequence": 100, "days": NAN}, NOT_WHOLE),
+        ):
+            with self.subTest(values=values):
+                self.assertRefused(
+                    lambda _rec, v=values: Level.create(
+                        {"name": "Extra", "company_id": self.company.id, **v}
+                    ),
+                    self.level,
+                    ["days", "sequence"],
+                    expected,
+                )
+        added = Level.create(
+            {"name": "Extra", "company_id": self.company.id, "sequence": 100, "days": 90}
+        )
+        self.assertEqual(added.days, 90, "a later level at the end is fine")
 
     def test_reference_rates(self):
         self._sweep(
@@ -226,21 +304,19 @@ class TestBadInput(FreelanceDunningCommon):
                     r"^Reference rates start on 1 January or 1 July\.$": [
                         date(2025, 3, 5)
                     ],
-                    NOT_A_DATE: ["2025-13-01", "yesterday"],
-                    REQUIRED: [False],
+                    NOT_A_DATE: ["2025-13-01", "yesterday", 12, [2025]],
+                    DATE_RANGE: [date(1999, 1, 1), date(9999, 1, 1), "9999-07-01"],
+                    DATE_REQUIRED: [False, None],
                 },
                 "ecb_rate": {
-                    NEGATIVE_RATE: [-6],
-                    OVER_100: [101],
-                    # Odoo rounds a float field's value: neither can be rounded.
-                    r"^cannot convert float infinity to integer$": [INF],
-                    r"^cannot convert float NaN to integer$": [NAN],
-                    NOT_A_FLOAT: ["low"],
+                    OUT_OF_RANGE: [-6, 101, 1e308],
+                    NOT_FINITE: UNBOUNDED,
+                    NOT_A_NUMBER: ["low"],
                 },
                 "legal_rate": {
-                    NEGATIVE_RATE: [-0.01],
-                    OVER_100: [1e9],
-                    NOT_A_FLOAT: ["low"],
+                    OUT_OF_RANGE: [-0.01, 1e9],
+                    NOT_FINITE: UNBOUNDED,
+                    NOT_A_NUMBER: ["low"],
                 },
             },
         )
@@ -252,6 +328,14 @@ class TestBadInput(FreelanceDunningCommon):
             self.rate,
             ["date_from"],
             r"A half-year can only have one rate\.$",
+        )
+        self.assertRefused(
+            lambda rec: rec.create(
+                {"date_from": "2031-01-01", "ecb_rate": NAN, "legal_rate": 1}
+            ),
+            self.rate,
+            ["date_from"],
+            NOT_FINITE,
         )
 
     def test_clients(self):
@@ -289,28 +373,79 @@ class TestBadInput(FreelanceDunningCommon):
         )
 
     def test_dates_and_runs(self):
-        """Pauses in the past, runs for far or future dates, wrong dates."""
+        """Pauses in the past or beyond ten years, runs for far or future
+        dates, wrong dates; the level an invoice reached is the run's."""
         today = date(2025, 7, 1)
         with freeze_time(today):
-            for until in (date(2025, 6, 30), today):
+            for until, expected in (
+                (date(2025, 6, 30), r"^A pause needs an end date in the future\.$"),
+                (today, r"^A pause needs an end date in the future\.$"),
+                (date(9999, 12, 31), DATE_RANGE),
+                (date(2035, 7, 2), DATE_RANGE),
+            ):
                 with self.subTest(until=until):
                     self.assertRefused(
                         lambda rec, u=until: rec._pause_dunning("disputed", u),
                         self.invoice,
                         ["dunning_pause_until"],
-                        r"^A pause needs an end date in the future\.$",
+                        expected,
                         what=f"pause until {until}",
                     )
             self._sweep(
                 self.invoice,
                 {
                     "dunning_pause_until": {
-                        NOT_A_DATE: ["tomorrow"],
-                        NOT_A_DATE_STRING: [12],
+                        NOT_A_DATE: ["tomorrow", 12, [2025, 8, 1], 2025.5],
+                        DATE_RANGE: [
+                            date(9999, 12, 31),
+                            "9999-12-31",
+                            date(1999, 12, 31),
+                            datetime(3000, 1, 1),
+                        ],
                     },
                     "dunning_pause_reason": {WRONG_CHOICE: ["x"]},
+                    "dunning_level_id": {LEVEL_REACHED: [self.level.id, False]},
+                    "dunning_last_date": {LEVEL_REACHED: ["2025-06-01"]},
                 },
             )
+            self.assertRefused(
+                lambda rec: rec.write({"dunning_level_id": self.level.id}),
+                self.invoice,
+                ["dunning_level_id"],
+                LEVEL_REACHED,
+                user=self.manager,
+                what="a dunning manager writes the level reached",
+            )
+            Pause = self.env["freelance.dunning.pause.wizard"]
+            for until in (date(9999, 1, 1), "0001-01-01", "soon"):
+                with self.subTest(until=until):
+                    self.assertRefused(
+                        lambda _rec, u=until: Pause.create(
+                            {"move_ids": self.invoice.ids, "until": u}
+                        ).action_pause(),
+                        self.invoice,
+                        ["dunning_pause_until"],
+                        NOT_A_DATE if until == "soon" else DATE_RANGE,
+                        what=f"pause wizard until {until!r}",
+                    )
+            order = self._create_order()
+            SignedCopy = self.env["freelance.signed.copy.wizard"]
+            for day in (date(1900, 1, 1), 20250101):
+                with self.subTest(signed_on=day):
+                    self.assertRefused(
+                        lambda _rec, d=day: SignedCopy.create(
+                            {
+                                "order_id": order.id,
+                                "signed_by": "Client",
+                                "signed_on": d,
+                                "signed_file": "JVBERi0=",
+                            }
+                        ).action_record(),
+                        order,
+                        ["signature", "signed_on", "signed_by"],
+                        DATE_RANGE if isinstance(day, date) else NOT_A_DATE,
+                        what=f"signed on {day!r}",
+                    )
             Wizard = self.env["freelance.dunning.run.wizard"]
             for day in (date(9999, 12, 31), date(1, 1, 1), date(2040, 1, 1)):
                 with self.subTest(day=day):
@@ -318,8 +453,30 @@ class TestBadInput(FreelanceDunningCommon):
                         lambda rec, d=day: Wizard.create({"date": d}).line_ids,
                         self.invoice,
                         ["dunning_level_id"],
-                        r"^Choose a date within ten years of today\.$",
+                        DATE_RANGE,
                         what=f"run on {day}",
+                    )
+            self.assertRefused(
+                lambda rec: Wizard.create({"date": date(2010, 1, 1)}).line_ids,
+                self.invoice,
+                ["dunning_level_id"],
+                r"^Choose a date within ten years of today\.$",
+                what="run fifteen years back",
+            )
+            Preview = self.env["freelance.dunning.run.wizard.line"]
+            for fname, value, expected in (
+                ("interest", NAN, NOT_FINITE),
+                ("amount_residual", INF, NOT_FINITE),
+                ("indemnity", 1e300, OUT_OF_RANGE),
+                ("days_late", 1.5, NOT_WHOLE),
+            ):
+                with self.subTest(field=fname, value=value):
+                    self.assertRefused(
+                        lambda _rec, f=fname, v=value: Preview.create({f: v}),
+                        Preview,
+                        [],
+                        expected,
+                        what=f"preview line {fname} = {value!r}",
                     )
             future = Wizard.create({"date": date(2025, 7, 20)})
             self.assertTrue(future.line_ids, "a preview of the future is fine")

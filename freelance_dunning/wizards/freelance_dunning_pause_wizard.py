@@ -1,5 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from ..models.value_checks import check_values
+
+UNTIL_BOUNDS = {"until": {}}
 
 class FreelanceDunningPause(models.TransientModel):
     """Mark invoices disputed or record a promise to pay: reminders wait a while.
@@ -24,6 +27,16 @@ class FreelanceDunningPause(models.TransientModel):
         help="Reminders resume by themselves the day after.",
     )
     note = fields.Text()
+
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, UNTIL_BOUNDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals, UNTIL_BOUNDS)
+        return super().write(vals)
 
     def action_pause(self):
         self.ensure_one()

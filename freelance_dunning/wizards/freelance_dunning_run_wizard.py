@@ -1,6 +1,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.value_checks import check_values
+
+RUN_BOUNDS = {"date": {}}
+# The preview's figures, computed: a line created by hand gets finite ones.
+PREVIEW_BOUNDS = {
+    "days_late": {},
+    "amount_residual": {},
+    "interest": {},
+    "indemnity": {},
+}
+
 
 class FreelanceDunningRunWizard(models.TransientModel):
     """Preview exactly what a run would send, then send it (accountants)."""
@@ -25,6 +36,15 @@ class FreelanceDunningRunWizard(models.TransientModel):
         string="Preview",
     )
     reminder_count = fields.Integer(compute="_compute_line_ids", string="Reminders")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, RUN_BOUNDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals, RUN_BOUNDS)
+        return super().write(vals)
 
     @api.model
     def _default_partners(self):
@@ -98,3 +118,12 @@ class FreelanceDunningRunWizardLine(models.TransientModel):
     amount_residual = fields.Monetary(string="Amount Due")
     interest = fields.Monetary(string="Late Interest")
     indemnity = fields.Monetary(string="Recovery Indemnity")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, PREVIEW_BOUNDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals, PREVIEW_BOUNDS)
+        return super().write(vals)

@@ -1,5 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from ..models.value_checks import check_values
+
+SIGNED_ON_BOUNDS = {"signed_on": {}}
 
 class FreelanceSignedCopy(models.TransientModel):
     """Record the copy of a quotation that the client signed on paper or by email.
@@ -19,6 +22,16 @@ class FreelanceSignedCopy(models.TransientModel):
     signed_filename = fields.Char()
     signed_by = fields.Char(required=True)
     signed_on = fields.Date(required=True, default=fields.Date.context_today)
+
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(self, vals_list, SIGNED_ON_BOUNDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals, SIGNED_ON_BOUNDS)
+        return super().write(vals)
 
     def action_record(self):
         self.ensure_one()
