@@ -255,9 +255,11 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         )
 
     def test_a_translated_text_cannot_inject_html(self):
-        """Odoo stores a translation written through update_field_translations
-        unsanitized: a script or an event handler in the French text reaches
-        neither the email nor the letter, the text's own markup stays."""
+        """A translation written through update_field_translations is stored
+        sanitized, like the source text (Odoo stores it as given): a script or
+        an event handler in the French text is neither stored nor shown, and
+        reaches neither the email nor the letter; the text's own markup
+        stays."""
         self.env["res.lang"]._activate_lang("fr_FR")
         level = self._level("Friendly reminder").with_user(self.manager)
         level.channel_letter = True
@@ -287,9 +289,22 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
                 }
             },
         )
-        stored = level.with_context(lang="fr_FR").email_intro
-        self.assertIn("<script>", stored, "Odoo stores the translation as given")
-        self.assertIn("onerror", stored)
+        level.invalidate_recordset()
+        french = level.with_context(lang="fr_FR")
+        stored = french.sudo().read(["email_intro", "letter_intro"])[0]
+        self.env.cr.execute(
+            "SELECT email_intro->>'fr_FR', letter_intro->>'fr_FR' "
+            "FROM freelance_dunning_level WHERE id = %s",
+            [level.id],
+        )
+        in_database = self.env.cr.fetchone()
+        self.assertIn("Bonjour <b>{client}</b>,", in_database[0])
+        self.assertIn("Expéditeur : <strong>{company}</strong>", in_database[1])
+        for html in (*in_database, stored["email_intro"], stored["letter_intro"]):
+            self.assertNotIn("<script", html, "stored sanitized")
+            self.assertNotIn("alert(", html)
+            self.assertNotIn("onerror", html)
+            self.assertNotIn("onmouseover", html)
         self.client.lang = "fr_FR"
         self._invoice(1000.0)
         with freeze_time("2025-06-21"):

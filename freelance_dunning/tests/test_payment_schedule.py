@@ -20,7 +20,7 @@ class TestPaymentSchedule(FreelanceDunningCommon):
                 self.subTest(percent=percent),
                 self.assertRaisesText(
                     ValidationError,
-                    f"must be a percentage between 0 and 100, not {percent}",
+                    f"Default Deposit (%) must be between 0 and 100, not {percent}.",
                 ),
             ):
                 self.env["res.config.settings"].create(
@@ -75,7 +75,7 @@ class TestPaymentSchedule(FreelanceDunningCommon):
                 self.subTest(percent=percent),
                 self.assertRaisesText(
                     ValidationError,
-                    "An installment must be a percentage above 0 and up to 100",
+                    f"Percentage must be above 0 and at most 100, not {percent}.",
                 ),
             ):
                 self._create_schedule(

@@ -122,7 +122,45 @@ class TestRuleFields(FreelanceDunningCommon):
         with self.assertRaisesText(AccessError, message):
             attacker.write({"work_suspension_reason": False})
         self.assertEqual(self._gate_snapshot(order), before, "nothing changed")
-        order._resume_work("Paid")
+        order.with_user(self.manager)._resume_work("Paid")
+        self.assertEqual(order.work_gate_state, "overridden")
+
+    def test_suspending_and_resuming_work_check_the_group(self):
+        """The methods owning the suspension check who calls them, like the
+        other rule methods: suspending is a dunning user's, resuming a
+        dunning manager's (the reminder run's level actions run as the
+        system)."""
+        order = self._confirm(self._create_order(user=self.salesman))
+        order.with_user(self.manager)._open_work_gate_early("Trusted client")
+        employee = self._create_user("fd_plain_employee", "base.group_user")
+        before = self._gate_snapshot(order)
+        for user, method, message in (
+            (
+                employee,
+                "_suspend_work",
+                "Only a dunning user may suspend the work on an order.",
+            ),
+            (
+                self.salesman,
+                "_resume_work",
+                "Only a dunning manager may resume suspended work.",
+            ),
+        ):
+            with (
+                self.subTest(user=user.login, method=method),
+                self.assertRaisesText(AccessError, message),
+            ):
+                getattr(order.with_user(user), method)("Because")
+        self.assertEqual(self._gate_snapshot(order), before, "nothing changed")
+        order.with_user(self.salesman)._suspend_work("Invoice 3 months late")
+        self.assertEqual(order.work_gate_state, "suspended")
+        before = self._gate_snapshot(order)
+        with self.assertRaisesText(
+            AccessError, "Only a dunning manager may resume suspended work."
+        ):
+            order.with_user(self.salesman)._resume_work("Paid, says the client")
+        self.assertEqual(self._gate_snapshot(order), before, "nothing changed")
+        order.with_user(self.manager)._resume_work("Paid")
         self.assertEqual(order.work_gate_state, "overridden")
 
     def test_salesperson_cannot_sign_in_the_clients_place(self):
@@ -377,6 +415,41 @@ class TestOnlinePaymentOfBlacklistedClients(FreelanceDunningCommon):
         rest._post_process()
         self.assertFalse(order._has_to_be_paid())
         self.assertFalse(order._blacklist_error_message(), "paid in full upfront")
+
+    def test_prepayment_fields_do_not_lower_the_deposit(self):
+        """Odoo's prepayment fields are the salesperson's to write: the client
+        still pays the whole deposit online before the quotation confirms."""
+        order = self._sign(self._create_order(quantity=2, user=self.salesman))
+        order.with_user(self.salesman).write(
+            {"require_payment": True, "prepayment_percent": 0.01}
+        )
+        self.assertEqual(order.deposit_amount, 600.0)
+        self.assertEqual(order._get_prepayment_required_amount(), 600.0)
+        self.assertEqual(order._get_default_payment_link_values()["amount"], 600.0)
+        self.assertTrue(order._has_to_be_paid())
+        self.currency = order.currency_id
+        cent = self._create_transaction(
+            flow="redirect",
+            amount=12.0,
+            sale_order_ids=[order.id],
+            state="done",
+            partner_id=self.client.id,
+            reference="ONE-PERCENT",
+        )
+        cent._post_process()
+        self.assertIn(order.state, ("draft", "sent"), "1% confirms nothing")
+        self.assertTrue(order._has_to_be_paid())
+        rest = self._create_transaction(
+            flow="redirect",
+            amount=588.0,
+            sale_order_ids=[order.id],
+            state="done",
+            partner_id=self.client.id,
+            reference="THE-REST",
+        )
+        rest._post_process()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.deposit_state, "paid")
 
     def test_payment_of_a_client_in_good_standing(self):
         order = self._sign(self._create_order(quantity=2))

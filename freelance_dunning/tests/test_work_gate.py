@@ -1,5 +1,6 @@
 import base64
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
@@ -81,6 +82,10 @@ class TestWorkGate(FreelanceDunningCommon):
     def test_signed_copy_bad_input(self):
         order = self._create_order()
         with self.assertRaisesText(UserError, "future"):
+            self._record_signed_copy(
+                order, signed_on=fields.Date.add(fields.Date.today(), days=30)
+            )
+        with self.assertRaisesText(ValidationError, "Signed On must be a date from"):
             self._record_signed_copy(order, signed_on="2999-01-01")
         self.assertFalse(order.signed_copy_id, "nothing changed")
         self._record_signed_copy(order)
