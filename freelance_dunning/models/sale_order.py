@@ -923,9 +923,11 @@ class SaleOrder(models.Model):
         # The deposit itself, whatever Odoo's prepayment fields say: a
         # salesperson may write those (prepayment_percent, require_payment),
         # never lower what the client pays online to confirm.
-        if self.deposit_required and self.currency_id.compare_amounts(
-            self.deposit_amount, 0.0
-        ) > 0 and self.state in ("draft", "sent"):
+        if (
+            self.deposit_required
+            and self.currency_id.compare_amounts(self.deposit_amount, 0.0) > 0
+            and self.state in ("draft", "sent")
+        ):
             return self.deposit_amount
         return super()._get_prepayment_required_amount()
 

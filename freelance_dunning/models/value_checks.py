@@ -83,9 +83,7 @@ def check_number(records, fname, value, minimum=None, maximum=None, above=False)
                 value=_shown(value),
             )
         )
-    too_low = minimum is not None and (
-        value <= minimum if above else value < minimum
-    )
+    too_low = minimum is not None and (value <= minimum if above else value < minimum)
     too_high = maximum is not None and value > maximum
     if too_low or too_high:
         if above:
@@ -106,8 +104,7 @@ def check_number(records, fname, value, minimum=None, maximum=None, above=False)
             )
         else:
             message = env._(
-                "%(field)s must be between %(minimum)s and %(maximum)s, "
-                "not %(value)s.",
+                "%(field)s must be between %(minimum)s and %(maximum)s, not %(value)s.",
                 field=label,
                 minimum=minimum,
                 maximum=maximum,

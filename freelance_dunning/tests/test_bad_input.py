@@ -292,7 +292,12 @@ class TestBadInput(FreelanceDunningCommon):
                     expected,
                 )
         added = Level.create(
-            {"name": "Extra", "company_id": self.company.id, "sequence": 100, "days": 90}
+            {
+                "name": "Extra",
+                "company_id": self.company.id,
+                "sequence": 100,
+                "days": 90,
+            }
         )
         self.assertEqual(added.days, 90, "a later level at the end is fine")
 

@@ -4,6 +4,7 @@ from ..models.value_checks import check_values
 
 UNTIL_BOUNDS = {"until": {}}
 
+
 class FreelanceDunningPause(models.TransientModel):
     """Mark invoices disputed or record a promise to pay: reminders wait a while.
 
@@ -27,7 +28,6 @@ class FreelanceDunningPause(models.TransientModel):
         help="Reminders resume by themselves the day after.",
     )
     note = fields.Text()
-
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -4,6 +4,7 @@ from ..models.value_checks import check_values
 
 SIGNED_ON_BOUNDS = {"signed_on": {}}
 
+
 class FreelanceSignedCopy(models.TransientModel):
     """Record the copy of a quotation that the client signed on paper or by email.
 
@@ -22,7 +23,6 @@ class FreelanceSignedCopy(models.TransientModel):
     signed_filename = fields.Char()
     signed_by = fields.Char(required=True)
     signed_on = fields.Date(required=True, default=fields.Date.context_today)
-
 
     @api.model_create_multi
     def create(self, vals_list):
