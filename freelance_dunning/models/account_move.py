@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
 from .res_partner import is_dunning_user
 
 
@@ -84,6 +85,29 @@ class AccountMove(models.Model):
         inverse_name="move_id",
         string="Reminders",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get("dunning_penalty_move_id") for vals in vals_list):
+            self._check_penalty_writing("create")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "dunning_penalty_move_id" in vals:
+            self._check_penalty_writing("write")
+        return super().write(vals)
+
+    def _check_penalty_writing(self, operation):
+        """The penalty invoice is linked by the reminder that issued it (see
+        ``addon_writes``): linked by hand, the level would never issue it."""
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.check_access(operation)
+            raise AccessError(
+                self.env._(
+                    "The penalty invoice of an invoice is issued and linked by its "
+                    "payment reminders only: it cannot be written by hand."
+                )
+            )
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_partner_blacklisted(self):
