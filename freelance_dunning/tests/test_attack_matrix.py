@@ -1422,6 +1422,54 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             get_public_method(self.env["sale.order"], "_open_work_gate_early")
         self.assertTrue(get_public_method(self.env["sale.order"], "write"))
 
+    def test_holes_found_by_the_matrix(self):
+        """The refusals added for the holes the matrix found, word for word."""
+        manager = self.roles["dunning_manager"]
+        # A penalty invoice linked by hand would stop the level issuing one.
+        with self.assertRaisesText(
+            AccessError,
+            "The penalty invoice of an invoice is issued and linked by its "
+            "payment reminders only: it cannot be written by hand.",
+        ):
+            self.inv_a.with_user(manager).dunning_penalty_move_id = self.paid_b
+        self.assertFalse(self.inv_a.dunning_penalty_move_id)
+        # A schedule's installment added or deleted on its own.
+        Installment = self.env["freelance.payment.schedule.installment"]
+        milestone = self.schedule_50_25_25.installment_ids.filtered(
+            lambda i: i.trigger == "milestone"
+        )
+        total = "The installments of the payment schedule 50/25/25 add up to %s%%; "
+        total += "they must add up to exactly 100%%."
+        with self.assertRaisesText(ValidationError, total % "110.0"):
+            Installment.with_user(manager).create(
+                {"schedule_id": self.schedule_50_25_25.id, "percent": 10.0}
+            )
+        with self.assertRaisesText(ValidationError, total % "75.0"):
+            milestone.with_user(manager).unlink()
+        self.assertEqual(self.schedule_50_25_25.summary, "50/25/25")
+        # Through the schedule, several lines at once stay possible.
+        self.schedule_50_25_25.with_user(manager).write(
+            {
+                "installment_ids": [
+                    Command.delete(milestone.id),
+                    Command.create({"percent": 25.0, "trigger": "delivery"}),
+                ]
+            }
+        )
+        self.assertEqual(
+            self.schedule_50_25_25.installment_ids.mapped("trigger"),
+            ["signature", "delivery", "delivery"],
+        )
+        # A client making itself a contact learns nothing of its blacklist.
+        with self.assertRaisesText(
+            AccessError, "You are not allowed to modify 'Contact'"
+        ) as refused:
+            self.client_b.with_user(self.portal_b).write(
+                {"parent_id": self.client.id, "is_company": False}
+            )
+        self.assertNotIn("blacklist", str(refused.exception))
+        self.assertFalse(self.client_b.parent_id)
+
     def test_attack_matrix(self):
         self.assertEqual(set(self.operations), set(MATRIX), "every row is played")
         for key, expected_row in MATRIX.items():
