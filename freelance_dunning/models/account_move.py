@@ -5,11 +5,17 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .account_move_line import LEVEL_REACHED_FIELDS, check_level_reached_writing
+from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
+from .cursor_permission import cursor_permission, has_cursor_permission
 from .res_partner import is_dunning_user
 from .value_checks import check_values
 
 # What an invoice's reminder fields accept (see value_checks).
 PAUSE_BOUNDS = {"dunning_pause_until": {}}
+# The pause of an invoice's reminders, written by _pause_dunning and
+# _resume_dunning only (they check the caller's rights and log it).
+PAUSE_FIELDS = ("dunning_pause_until", "dunning_pause_reason")
+DUNNING_PAUSING = "freelance_dunning.dunning_pausing"
 
 
 class AccountMove(models.Model):
@@ -95,6 +101,10 @@ class AccountMove(models.Model):
         check_values(self, vals_list, PAUSE_BOUNDS)
         if any(vals.get(fname) for vals in vals_list for fname in LEVEL_REACHED_FIELDS):
             check_level_reached_writing(self, "create")
+        if any(vals.get("dunning_penalty_move_id") for vals in vals_list):
+            self._check_penalty_writing("create")
+        if any(vals.get(fname) for vals in vals_list for fname in PAUSE_FIELDS):
+            self._check_pause_writing("create")
         return super().create(vals_list)
 
     def write(self, vals):
@@ -103,7 +113,38 @@ class AccountMove(models.Model):
             # Computed from the lines' levels, which the engine alone writes:
             # written here, it would silence or hasten the reminders.
             check_level_reached_writing(self, "write")
+        if "dunning_penalty_move_id" in vals:
+            self._check_penalty_writing("write")
+        if vals.keys() & set(PAUSE_FIELDS) and not has_cursor_permission(
+            self.env, DUNNING_PAUSING, self.ids
+        ):
+            self._check_pause_writing("write")
         return super().write(vals)
+
+    def _check_penalty_writing(self, operation):
+        """The penalty invoice is linked by the reminder that issued it (see
+        ``addon_writes``): linked by hand, the level would never issue it."""
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.check_access(operation)
+            raise AccessError(
+                self.env._(
+                    "The penalty invoice of an invoice is issued and linked by its "
+                    "payment reminders only: it cannot be written by hand."
+                )
+            )
+
+    def _check_pause_writing(self, operation):
+        """A pause silences the reminders: it is set and ended by
+        ``_pause_dunning`` / ``_resume_dunning``, which check the caller's
+        rights and log who paused, until when and why."""
+        self.check_access(operation)
+        raise AccessError(
+            self.env._(
+                "The reminders of an invoice are paused with its Mark Disputed or "
+                "Promise to Pay button only: the pause fields cannot be written by "
+                "hand."
+            )
+        )
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_partner_blacklisted(self):
@@ -215,7 +256,8 @@ class AccountMove(models.Model):
         until = fields.Date.to_date(until)
         if not until or until <= fields.Date.context_today(self):
             raise UserError(self.env._("A pause needs an end date in the future."))
-        self.write({"dunning_pause_until": until, "dunning_pause_reason": reason})
+        with cursor_permission(self.env, DUNNING_PAUSING, self.ids):
+            self.write({"dunning_pause_until": until, "dunning_pause_reason": reason})
         for move in self:
             move.message_post(
                 body=self.env._(
@@ -231,7 +273,8 @@ class AccountMove(models.Model):
     def _resume_dunning(self):
         """Resume the reminders of these invoices now (the pause ends)."""
         self._check_dunning_pause_rights()
-        self.write({"dunning_pause_until": False, "dunning_pause_reason": False})
+        with cursor_permission(self.env, DUNNING_PAUSING, self.ids):
+            self.write({"dunning_pause_until": False, "dunning_pause_reason": False})
         return True
 
     # ------------------------------------------------------------------

@@ -959,6 +959,7 @@ class FreelanceDunningReminder(models.Model):
             }
         )
         penalty.action_post()
-        for event, _kind, _amount in lines:
-            event.move_id.dunning_penalty_move_id = penalty
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            for event, _kind, _amount in lines:
+                event.move_id.dunning_penalty_move_id = penalty
         return penalty

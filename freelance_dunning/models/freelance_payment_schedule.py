@@ -4,11 +4,14 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .cursor_permission import cursor_permission
 from .value_checks import check_values
 
 # Schedules whose own write() is editing their installments (see
 # _editing_installments).
 SCHEDULES_EDITING = "freelance_dunning.schedules_editing_installments"
+# Open while schedules are created with their installments (see create()).
+SCHEDULES_CREATING = "freelance_dunning.schedules_creating"
 
 
 class FreelancePaymentSchedule(models.Model):
@@ -90,7 +93,9 @@ class FreelancePaymentSchedule(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_values(self, vals_list, {"sequence": {}})
-        schedules = super().create(vals_list)
+        # Its installments are checked once, on the new schedule.
+        with cursor_permission(self.env, SCHEDULES_CREATING, ["create"]):
+            schedules = super().create(vals_list)
         # A schedule created without any installment line is refused too.
         schedules._check_installments()
         return schedules

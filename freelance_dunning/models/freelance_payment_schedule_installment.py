@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .freelance_payment_schedule import SCHEDULES_EDITING
+from .cursor_permission import has_cursor_permission
+from .freelance_payment_schedule import SCHEDULES_CREATING, SCHEDULES_EDITING
 from .value_checks import check_values
 
 INSTALLMENT_TRIGGERS = [
@@ -56,19 +57,32 @@ class FreelancePaymentScheduleInstallment(models.Model):
                     )
                 )
 
+    def _check_schedules_total(self, schedules):
+        """An installment created, edited or deleted on its own keeps its
+        schedule at 100%; the edits made through the schedule (its create and
+        write) are checked once, on the schedule."""
+        if has_cursor_permission(self.env, SCHEDULES_CREATING, ["create"]):
+            return
+        editing = self.env.cr.cache.get(SCHEDULES_EDITING, ())
+        schedules.filtered(lambda s: s.id not in editing)._check_installments()
+
     @api.model_create_multi
     def create(self, vals_list):
         check_values(self, vals_list, INSTALLMENT_BOUNDS)
-        return super().create(vals_list)
+        installments = super().create(vals_list)
+        self._check_schedules_total(installments.schedule_id)
+        return installments
 
     def write(self, vals):
         check_values(self, vals, INSTALLMENT_BOUNDS)
-        # An installment edited on its own must keep its schedule at 100%; edits
-        # made through the schedule are checked once, on the schedule.
+        schedules = self.schedule_id
         result = super().write(vals)
         if {"percent", "schedule_id"} & set(vals):
-            editing = self.env.cr.cache.get(SCHEDULES_EDITING, ())
-            self.schedule_id.filtered(
-                lambda s: s.id not in editing
-            )._check_installments()
+            self._check_schedules_total(schedules | self.schedule_id)
+        return result
+
+    def unlink(self):
+        schedules = self.schedule_id
+        result = super().unlink()
+        self._check_schedules_total(schedules.exists())
         return result

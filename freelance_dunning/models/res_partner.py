@@ -194,6 +194,9 @@ class ResPartner(models.Model):
         ):
             self._raise_blacklist_write()
         if {"parent_id", "is_company"} & set(vals):
+            # Odoo's refusal first: the blacklist's is no answer to give a
+            # user who may not edit the contact (a portal client about itself).
+            self.check_access("write")
             self._check_blacklist_stays(vals)
         result = super().write(vals)
         if {"deposit_policy", "payment_schedule_id"} & set(vals):

@@ -408,7 +408,6 @@ class TestBadInput(FreelanceDunningCommon):
                             datetime(3000, 1, 1),
                         ],
                     },
-                    "dunning_pause_reason": {WRONG_CHOICE: ["x"]},
                     "dunning_level_id": {LEVEL_REACHED: [self.level.id, False]},
                     "dunning_last_date": {LEVEL_REACHED: ["2025-06-01"]},
                 },
