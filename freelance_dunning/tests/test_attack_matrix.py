@@ -655,7 +655,12 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         # Levels
         ops["freelance.dunning.level", "create"] = _create_op(
             "freelance.dunning.level",
-            {"name": "Phone call", "days": 20, "company_id": cls.company.id},
+            {
+                "name": "Phone call",
+                "days": 400,
+                "sequence": 1000,
+                "company_id": cls.company.id,
+            },
         )
         ops["freelance.dunning.level", "write name"] = _write_op(
             "freelance.dunning.level", v.level, {"name": "Gentle nudge"}
