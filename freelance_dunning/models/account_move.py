@@ -15,6 +15,7 @@ class AccountMove(models.Model):
         inverse_name="invoice_id",
         string="Order Installments",
         readonly=True,
+        check_company=True,
         help="The installments of a sales order's payment schedule this invoice bills.",
     )
 
@@ -50,6 +51,7 @@ class AccountMove(models.Model):
         string="Reminder Level",
         compute="_compute_dunning_level",
         store=True,
+        check_company=True,
         help="The highest reminder level reached by the invoice's installments.",
     )
     dunning_last_date = fields.Date(
@@ -72,6 +74,7 @@ class AccountMove(models.Model):
         string="Penalty Invoice",
         copy=False,
         readonly=True,
+        check_company=True,
         help="The invoice of the late interest and recovery indemnity of this invoice.",
     )
     dunning_next_date = fields.Date(
@@ -83,6 +86,7 @@ class AccountMove(models.Model):
         comodel_name="freelance.dunning.reminder.line",
         inverse_name="move_id",
         string="Reminders",
+        check_company=True,
     )
 
     @api.depends("commercial_partner_id", "company_id")
