@@ -15,7 +15,6 @@ class AccountMove(models.Model):
         inverse_name="invoice_id",
         string="Order Installments",
         readonly=True,
-        check_company=True,
         help="The installments of a sales order's payment schedule this invoice bills.",
     )
 
@@ -86,7 +85,6 @@ class AccountMove(models.Model):
         comodel_name="freelance.dunning.reminder.line",
         inverse_name="move_id",
         string="Reminders",
-        check_company=True,
     )
 
     @api.depends("commercial_partner_id", "company_id")

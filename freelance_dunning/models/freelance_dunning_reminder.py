@@ -52,7 +52,6 @@ class FreelanceDunningReminder(models.Model):
         comodel_name="freelance.dunning.reminder.line",
         inverse_name="reminder_id",
         string="History",
-        check_company=True,
     )
     move_line_ids = fields.Many2many(
         comodel_name="account.move.line",
@@ -793,7 +792,8 @@ class FreelanceDunningReminder(models.Model):
 
     def _undo_level_actions(self, reason):
         """The client was not told after all (the email bounced, or failed
-        after the level's actions ran): undo what these actions did.
+        after the level's actions ran, for every recipient): undo what these
+        actions did. An email one of its recipients received keeps them.
 
         The work the level suspended resumes and the blacklist it set is
         lifted, through their owning methods and with the reason; the
@@ -807,7 +807,7 @@ class FreelanceDunningReminder(models.Model):
         :return: what could not be undone, for the reminder's error
         """
         self.ensure_one()
-        if not self.actions_done:
+        if not self.actions_done or self.sudo()._reached_a_recipient():
             return []
         reminder = self.sudo()
         _logger.info("Level actions of %s undone: %s", reminder.display_name, reason)
@@ -863,6 +863,17 @@ class FreelanceDunningReminder(models.Model):
             }
         )
         return notes
+
+    def _reached_a_recipient(self):
+        """Whether the email reached, or may still reach, one of its
+        recipients: the client was told, what its level did stands."""
+        self.ensure_one()
+        return any(
+            notification.notification_type == "email"
+            and notification.notification_status
+            not in ("bounce", "exception", "canceled")
+            for notification in self.mail_message_id.notification_ids
+        )
 
     def _get_dunning_manager(self):
         """Who reverses what a level did by hand: the accountant who sent the

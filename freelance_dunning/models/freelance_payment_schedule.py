@@ -36,7 +36,6 @@ class FreelancePaymentSchedule(models.Model):
         inverse_name="schedule_id",
         string="Installments",
         copy=True,
-        check_company=True,
     )
     deposit_percent = fields.Float(
         string="Deposit (%)",

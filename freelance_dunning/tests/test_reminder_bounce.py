@@ -241,3 +241,33 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
         retry = self._run("2025-08-21", validate=True)
         self.assertEqual(retry.penalty_move_id.state, "posted", "issued again")
         self.assertEqual(self.invoice.dunning_penalty_move_id, retry.penalty_move_id)
+
+    def test_bounce_from_one_recipient_of_two_keeps_the_actions(self):
+        """The invoice's contact got the email, the client's old address
+        bounced: the client was told, the suspension and the call stand (the
+        reminder is sent again all the same, as any failed one)."""
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Accounts payable",
+                "parent_id": self.client.id,
+                "type": "invoice",
+                "email": "ap@brightside.example.com",
+            }
+        )
+        second = self._create_invoice(partner=contact, amount=300.0, due="2025-06-20")
+        self.assertEqual(second.commercial_partner_id, self.client)
+        order = self._confirm(self._create_order())
+        self._climb_to("Firm reminder")
+        reminder = self._run("2025-07-20")
+        self.assertEqual(reminder.mail_message_id.partner_ids, self.client | contact)
+        self.assertTrue(reminder.actions_done)
+        self._bounce(reminder)
+        statuses = {
+            n.res_partner_id: n.notification_status
+            for n in reminder.mail_message_id.notification_ids
+        }
+        self.assertEqual(statuses, {self.client: "bounce", contact: "sent"})
+        self.assertEqual(reminder.state, "failed")
+        self.assertTrue(reminder.actions_done, "the contact was told")
+        self.assertTrue(order.work_suspended)
+        self.assertEqual(len(self._activities("mail.mail_activity_data_call")), 1)
