@@ -8,8 +8,16 @@ from odoo.tests import tagged
 
 from .common import LEVEL_MOVE, FreelanceDunningCommon
 
-# Odoo's refusal of a link to another company's record (check_company).
-FOREIGN = r"^Incompatible companies on records:\n- .* belongs to another company\.$"
+
+def foreign(fname):
+    """Odoo's refusal of a link to another company's record (check_company)
+    in the field ``fname``."""
+    return (
+        r"^Incompatible companies on records:\n- .*company “[^”]+” and "
+        rf"“[^”]+” \({fname}: .*\) belongs to another company\.$"
+    )
+
+
 REMINDER_MOVE = (
     r"^A payment reminder stays in the company that sent it, with its history: "
     r"run the reminders of the other company instead\.$"
@@ -110,7 +118,7 @@ class TestCompaniesApart(FreelanceDunningCommon):
             ):
                 with self.subTest(wrong=wrong):
                     with (
-                        self.assertRaisesRegex(UserError, FOREIGN),
+                        self.assertRaisesRegex(UserError, foreign(next(iter(wrong)))),
                         self.env.cr.savepoint(),
                     ):
                         History.create({**values, **wrong})
@@ -119,19 +127,19 @@ class TestCompaniesApart(FreelanceDunningCommon):
                 lambda: reminder.write({"level_id": self.levels_b[-1].id}),
                 reminder,
                 ["level_id"],
-                FOREIGN,
+                foreign("level_id"),
             )
             self.assertRefusedUnchanged(
                 lambda: history.write({"level_id": self.levels_b[-1].id}),
                 history,
                 ["level_id"],
-                FOREIGN,
+                foreign("level_id"),
             )
             self.assertRefusedUnchanged(
                 lambda: line_b.write({"dunning_level_id": self.levels[-1].id}),
                 line_b,
                 ["dunning_level_id"],
-                FOREIGN,
+                foreign("dunning_level_id"),
             )
 
     def test_installment_never_bills_another_companys_invoice(self):
@@ -143,7 +151,7 @@ class TestCompaniesApart(FreelanceDunningCommon):
                 lambda: deposit.write({"invoice_id": self.invoice_b.id}),
                 deposit,
                 ["invoice_id", "state"],
-                FOREIGN,
+                foreign("invoice_id"),
             )
 
     def test_schedules_and_levels_stay_with_their_company(self):
@@ -154,7 +162,7 @@ class TestCompaniesApart(FreelanceDunningCommon):
             lambda: order.write({"payment_schedule_id": self.schedule_b.id}),
             order,
             ["payment_schedule_id"],
-            FOREIGN,
+            foreign("payment_schedule_id"),
         )
         for fname, value in (
             ("payment_schedule_id", self.schedule_b),
@@ -165,7 +173,7 @@ class TestCompaniesApart(FreelanceDunningCommon):
                     lambda f=fname, v=value: self.company.write({f: v.id}),
                     self.company,
                     [fname],
-                    FOREIGN,
+                    foreign(fname),
                 )
         self.company.write(
             {
@@ -180,13 +188,13 @@ class TestCompaniesApart(FreelanceDunningCommon):
             ),
             self.client.with_company(self.company),
             ["payment_schedule_id"],
-            FOREIGN,
+            foreign("payment_schedule_id"),
         )
 
     def test_wizards_stay_in_their_company(self):
         """The run preview of one company never takes another's clients."""
         client_b = self._create_client("B's own", self.company_b)
-        with self.assertRaisesRegex(UserError, FOREIGN):
+        with self.assertRaisesRegex(UserError, foreign("partner_ids")):
             self.env["freelance.dunning.run.wizard"].create(
                 {
                     "company_id": self.company.id,
@@ -300,7 +308,7 @@ class TestCompaniesApart(FreelanceDunningCommon):
             lambda: draft.write({"dunning_penalty_move_id": self.invoice_b.id}),
             draft,
             ["dunning_penalty_move_id"],
-            FOREIGN,
+            foreign("dunning_penalty_move_id"),
         )
 
     def test_a_suspension_level_suspends_its_own_companys_orders(self):
