@@ -1,3 +1,4 @@
+from . import freelance_company_bound_mixin
 from . import res_company
 from . import res_config_settings
 from . import freelance_payment_schedule
@@ -21,4 +22,5 @@ from . import account_payment_term
 from . import sale_order_line
 from . import freelance_dunning_dashboard
 from . import mail_mail
+from . import mail_thread
 from . import freelance_dunning_mail_batch

@@ -61,6 +61,7 @@ class AccountMove(models.Model):
         string="Reminder Level",
         compute="_compute_dunning_level",
         store=True,
+        check_company=True,
         help="The highest reminder level reached by the invoice's installments.",
     )
     dunning_last_date = fields.Date(
@@ -83,6 +84,7 @@ class AccountMove(models.Model):
         string="Penalty Invoice",
         copy=False,
         readonly=True,
+        check_company=True,
         help="The invoice of the late interest and recovery indemnity of this invoice.",
     )
     dunning_next_date = fields.Date(

@@ -29,6 +29,7 @@ class AccountMoveLine(models.Model):
         string="Reminder Level",
         copy=False,
         index="btree_not_null",
+        check_company=True,
         help="The last reminder level sent for this receivable line.",
     )
     dunning_last_date = fields.Date(string="Last Reminder", copy=False)

@@ -73,6 +73,7 @@ class FreelanceDunningLevel(models.Model):
     """
 
     _name = "freelance.dunning.level"
+    _inherit = ["freelance.company.bound.mixin"]
     _description = "Dunning Level"
     _order = "company_id, sequence, days, id"
     _check_company_auto = True
@@ -173,20 +174,17 @@ class FreelanceDunningLevel(models.Model):
         "notice: 8 to 15 days).",
     )
 
+    def _get_company_move_refusal(self):
+        # The ladder, the history and the invoices reached are the company's:
+        # a level moved would leave them with another's ladder. Always, even
+        # unused: the company's settings and the next run count on it.
+        return self.env._(
+            "A reminder level cannot move to another company: create the level "
+            "in the other company's ladder instead."
+        )
+
     def write(self, vals):
         check_values(self, vals, LEVEL_BOUNDS)
-        if "company_id" in vals and any(
-            level.company_id.id != vals["company_id"] for level in self
-        ):
-            # The ladder, the history and the invoices reached are the
-            # company's: a level moved would leave them with another's ladder.
-            self.check_access("write")
-            raise ValidationError(
-                self.env._(
-                    "A reminder level cannot move to another company: create "
-                    "the level in the other company's ladder instead."
-                )
-            )
         return super().write(vals)
 
     @api.model_create_multi

@@ -10,7 +10,7 @@ from odoo.tools import format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .freelance_dunning_reminder_line import REMINDER_STATES
-from .res_partner import is_dunning_user
+from .res_partner import MANAGER_GROUP, is_dunning_user
 
 _logger = logging.getLogger(__name__)
 
@@ -26,13 +26,18 @@ class FreelanceDunningReminder(models.Model):
     """
 
     _name = "freelance.dunning.reminder"
+    _inherit = ["freelance.company.bound.mixin"]
     _description = "Payment Reminder"
     _order = "date desc, id desc"
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name")
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Client", required=True, index=True
+        comodel_name="res.partner",
+        string="Client",
+        required=True,
+        index=True,
+        check_company=True,
     )
     company_id = fields.Many2one(comodel_name="res.company", required=True, index=True)
     currency_id = fields.Many2one(comodel_name="res.currency", required=True)
@@ -40,6 +45,7 @@ class FreelanceDunningReminder(models.Model):
     level_id = fields.Many2one(
         comodel_name="freelance.dunning.level",
         required=True,
+        check_company=True,
         help="The highest level among the invoices of the reminder.",
     )
     line_ids = fields.One2many(
@@ -76,6 +82,33 @@ class FreelanceDunningReminder(models.Model):
         readonly=True,
         help="The level's actions (suspension, activities, blacklist, penalty "
         "invoice) ran: once the email was delivered, or at once without email.",
+    )
+    # What the level's actions did, so that a bounce undoes exactly that.
+    suspended_order_ids = fields.Many2many(
+        comodel_name="sale.order",
+        relation="freelance_dunning_reminder_suspended_order_rel",
+        string="Orders Suspended",
+        readonly=True,
+        check_company=True,
+        help="The orders whose work the level suspended.",
+    )
+    action_activity_ids = fields.Many2many(
+        comodel_name="mail.activity",
+        relation="freelance_dunning_reminder_activity_rel",
+        string="Activities Planned",
+        readonly=True,
+        help="The phone calls and other activities the level planned.",
+    )
+    penalty_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Penalty Invoice",
+        readonly=True,
+        check_company=True,
+        help="The penalty invoice the level issued.",
+    )
+    client_blacklisted = fields.Boolean(
+        readonly=True,
+        help="The level blacklisted the client.",
     )
     payment_deadline = fields.Date(compute="_compute_payment_deadline")
     mail_message_id = fields.Many2one(
@@ -284,6 +317,12 @@ class FreelanceDunningReminder(models.Model):
                     "dunning history: it cannot be deleted."
                 )
             )
+
+    def _get_company_move_refusal(self):
+        return self.env._(
+            "A payment reminder stays in the company that sent it, with its "
+            "history: run the reminders of the other company instead."
+        )
 
     def _write_history(self, values):
         """Write these reminders and their history lines (the engine's
@@ -731,10 +770,12 @@ class FreelanceDunningReminder(models.Model):
             self.line_ids.write({"state": "failed", "error": error})
 
     def _undo_delivery(self, error):
-        """The email of sent reminders failed: mark them failed and put their
-        lines back at the level they had, so the next run sends it again."""
+        """The email of sent reminders failed: undo their level's actions,
+        mark them failed and put their lines back at the level they had, so
+        the next run sends it again."""
         for message in self:
-            message._mark_failed(error)
+            notes = message._undo_level_actions(error)
+            message._mark_failed("\n".join([error, *notes]))
             for line in message.line_ids.move_line_id:
                 previous = self.env["freelance.dunning.reminder.line"].search(
                     [("move_line_id", "=", line.id), ("state", "=", "sent")],
@@ -748,6 +789,106 @@ class FreelanceDunningReminder(models.Model):
                             "dunning_last_date": previous.date,
                         }
                     )
+
+    def _undo_level_actions(self, reason):
+        """The client was not told after all (the email bounced, or failed
+        after the level's actions ran, for every recipient): undo what these
+        actions did. An email one of its recipients received keeps them.
+
+        The work the level suspended resumes and the blacklist it set is
+        lifted, through their owning methods and with the reason; the
+        activities it planned and still open are cancelled. A penalty invoice
+        still in draft is deleted; a posted one is an accounting document and
+        is never deleted here: the client's chatter says it must be reversed
+        and a dunning manager gets an activity to do it. The next delivery of
+        the level runs the actions again (``actions_done``).
+
+        :param reason: why (the delivery failure), logged with each undo
+        :return: what could not be undone, for the reminder's error
+        """
+        self.ensure_one()
+        if not self.actions_done or self.sudo()._reached_a_recipient():
+            return []
+        reminder = self.sudo()
+        _logger.info("Level actions of %s undone: %s", reminder.display_name, reason)
+        why = self.env._(
+            "%(reminder)s was not delivered (%(reason)s)",
+            reminder=reminder.display_name,
+            reason=reason,
+        )
+        reminder.suspended_order_ids.filtered("work_suspended")._resume_work(why)
+        reminder.action_activity_ids.filtered("active").unlink()
+        if reminder.client_blacklisted:
+            reminder.partner_id._lift_client_blacklist(
+                why, companies=reminder.company_id
+            )
+        notes = []
+        penalty = reminder.penalty_move_id
+        if penalty.state == "draft":
+            # Its invoices get a penalty again when the level is delivered.
+            reminder.env["account.move"].search(
+                [("dunning_penalty_move_id", "=", penalty.id)]
+            ).dunning_penalty_move_id = False
+            try:
+                with self.env.cr.savepoint():
+                    penalty.unlink()
+            except UserError:
+                # A draft that consumed a number in its journal's sequence
+                # cannot be deleted: cancelled instead, as Odoo allows.
+                penalty.button_cancel()
+        elif penalty.state == "posted":
+            note = self.env._(
+                "The penalty invoice %(invoice)s was posted before the email "
+                "bounced: reverse it by hand with a credit note if the client "
+                "is not to pay it.",
+                invoice=penalty.name,
+            )
+            notes.append(note)
+            reminder.partner_id.commercial_partner_id.message_post(
+                body=self.env._("%(why)s. %(note)s", why=why, note=note),
+                subtype_xmlid="mail.mt_note",
+            )
+            penalty.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Reverse the penalty invoice"),
+                note=note,
+                user_id=reminder._get_dunning_manager().id,
+            )
+        reminder._record_level_actions(
+            {
+                "actions_done": False,
+                "suspended_order_ids": [fields.Command.clear()],
+                "action_activity_ids": [fields.Command.clear()],
+                "client_blacklisted": False,
+            }
+        )
+        return notes
+
+    def _reached_a_recipient(self):
+        """Whether the email reached, or may still reach, one of its
+        recipients: the client was told, what its level did stands."""
+        self.ensure_one()
+        return any(
+            notification.notification_type == "email"
+            and notification.notification_status
+            not in ("bounce", "exception", "canceled")
+            for notification in self.mail_message_id.notification_ids
+        )
+
+    def _get_dunning_manager(self):
+        """Who reverses what a level did by hand: the accountant who sent the
+        reminder if a dunning manager, else a dunning manager of its company."""
+        self.ensure_one()
+        managers = (
+            self.env.ref(MANAGER_GROUP)
+            .sudo()
+            .users.filtered(
+                lambda user: not user.share and self.company_id in user.company_ids
+            )
+        )
+        if self.user_id in managers:
+            return self.user_id
+        return managers.sorted("id")[:1] or self.env.user
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
@@ -773,9 +914,10 @@ class FreelanceDunningReminder(models.Model):
         Suspending orders, scheduling activities, blacklisting and issuing the
         penalty invoice are the company's actions, whoever sends the reminders:
         they run as superuser, for what the engine planned. A reminder runs
-        them once (``actions_done``); a retry of a level whose actions already
-        ran for the same invoices (an email that bounced after it left) does
-        not run them again.
+        them once (``actions_done``); a level whose actions another reminder
+        ran for the same invoices does not run them again. An email that
+        bounces or fails afterwards undoes them (``_undo_level_actions``): the
+        retry that reaches the client runs them again, once.
         """
         todo = self.filtered(lambda m: m.state == "sent" and not m.actions_done)
         if not todo:
@@ -827,13 +969,14 @@ class FreelanceDunningReminder(models.Model):
                 )
 
     def _schedule_activities(self, act_type_xmlid, activities):
-        """Schedule activities on the clients, through Odoo's ``activity_schedule``.
+        """Schedule activities on the clients, through Odoo's ``activity_schedule``;
+        each reminder keeps those it planned (``action_activity_ids``).
 
         :param activities: [(reminder, summary, note)]
         """
         scheduled = self.env["mail.activity"]
         for message, summary, note in activities:
-            scheduled |= (
+            activity = (
                 message.partner_id.activity_schedule(
                     act_type_xmlid,
                     summary=summary,
@@ -842,31 +985,56 @@ class FreelanceDunningReminder(models.Model):
                 )
                 or self.env["mail.activity"]
             )
+            message._record_level_actions(
+                {"action_activity_ids": [fields.Command.link(a.id) for a in activity]}
+            )
+            scheduled |= activity
         return scheduled
+
+    def _record_level_actions(self, values):
+        """Keep on these reminders what their level's actions did (the
+        engine's private path): a bounce undoes exactly that."""
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.sudo().write(values)
 
     # Level actions --------------------------------------------------------
 
     def _dunning_action_suspend_work(self, level):
-        # The running orders of all the clients, found in one search.
+        # The running orders of all the clients, found in one search; only
+        # those of the reminder's company are its to suspend.
         orders = defaultdict(lambda: self.env["sale.order"])
         for order in self.partner_id._get_running_orders():
-            orders[order.partner_id.commercial_partner_id] |= order
+            orders[(order.partner_id.commercial_partner_id, order.company_id)] |= order
         for message in self:
-            client_orders = orders[message.partner_id.commercial_partner_id]
+            client_orders = orders[
+                (message.partner_id.commercial_partner_id, message.company_id)
+            ]
             if client_orders:
                 invoices = ", ".join(message.line_ids.move_id.mapped("name"))
-                client_orders._suspend_work(
+                suspended = client_orders._suspend_work(
                     self.env._(
                         "%(level)s for %(invoices)s",
                         level=level.name,
                         invoices=invoices,
                     )
                 )
+                message._record_level_actions(
+                    {
+                        "suspended_order_ids": [
+                            fields.Command.link(order.id) for order in suspended
+                        ]
+                    }
+                )
 
     def _dunning_action_blacklist(self, level):
         for message in self:
-            if hasattr(message.partner_id, "_dunning_blacklist"):
-                message.partner_id._dunning_blacklist(level)
+            partner = message.partner_id
+            if hasattr(partner, "_dunning_blacklist"):
+                client = partner.commercial_partner_id.with_company(level.company_id)
+                before = client.client_blacklisted
+                partner._dunning_blacklist(level)
+                if not before and client.client_blacklisted:
+                    message._record_level_actions({"client_blacklisted": True})
         self._schedule_activities(
             "mail.mail_activity_data_todo",
             [
@@ -903,7 +1071,9 @@ class FreelanceDunningReminder(models.Model):
     def _dunning_action_penalty_invoice(self, level):
         """Invoice late interest and indemnity, without VAT, once per invoice."""
         for message in self:
-            message._issue_penalty_invoice(level)
+            penalty = message._issue_penalty_invoice(level)
+            if penalty:
+                message._record_level_actions({"penalty_move_id": penalty.id})
 
     def _issue_penalty_invoice(self, level):
         self.ensure_one()

@@ -23,12 +23,16 @@ class FreelanceDunningReminderLine(models.Model):
     """
 
     _name = "freelance.dunning.reminder.line"
+    _inherit = ["freelance.company.bound.mixin"]
     _description = "Dunning History"
     _order = "date desc, id desc"
     _check_company_auto = True
 
     reminder_id = fields.Many2one(
-        comodel_name="freelance.dunning.reminder", ondelete="cascade", index=True
+        comodel_name="freelance.dunning.reminder",
+        ondelete="cascade",
+        index=True,
+        check_company=True,
     )
     move_line_id = fields.Many2one(
         comodel_name="account.move.line",
@@ -36,17 +40,21 @@ class FreelanceDunningReminderLine(models.Model):
         required=True,
         ondelete="cascade",
         index=True,
+        check_company=True,
     )
     move_id = fields.Many2one(
         related="move_line_id.move_id", string="Invoice", store=True, index=True
     )
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Client", index=True
+        comodel_name="res.partner", string="Client", index=True, check_company=True
     )
     company_id = fields.Many2one(comodel_name="res.company", required=True, index=True)
     currency_id = fields.Many2one(comodel_name="res.currency", required=True)
     level_id = fields.Many2one(
-        comodel_name="freelance.dunning.level", required=True, ondelete="restrict"
+        comodel_name="freelance.dunning.level",
+        required=True,
+        ondelete="restrict",
+        check_company=True,
     )
     channel = fields.Selection(
         selection=[
@@ -91,6 +99,12 @@ class FreelanceDunningReminderLine(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_engine(self):
         self._check_history_writing("unlink")
+
+    def _get_company_move_refusal(self):
+        return self.env._(
+            "The dunning history stays in the company of its invoices: it "
+            "cannot move to another company."
+        )
 
     def _check_history_writing(self, operation):
         """The history is the engine's: refuse anyone else, whatever the

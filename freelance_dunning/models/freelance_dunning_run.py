@@ -5,6 +5,7 @@ class FreelanceDunningRun(models.Model):
     """The scheduled run of one company on one day: where it stands, what failed."""
 
     _name = "freelance.dunning.run"
+    _inherit = ["freelance.company.bound.mixin"]
     _description = "Dunning Run"
     _order = "date desc, id desc"
     _rec_name = "date"
@@ -26,3 +27,10 @@ class FreelanceDunningRun(models.Model):
             "One run per company and day.",
         ),
     ]
+
+    def _get_company_move_refusal(self):
+        # The run's progress (last client, counts) is that company's day.
+        return self.env._(
+            "A reminder run records one company's day: it cannot move to another "
+            "company."
+        )

@@ -23,6 +23,7 @@ class FreelanceOrderInstallment(models.Model):
     _name = "freelance.order.installment"
     _description = "Sales Order Installment"
     _order = "order_id, sequence, id"
+    _check_company_auto = True
 
     order_id = fields.Many2one(
         comodel_name="sale.order",
@@ -60,6 +61,7 @@ class FreelanceOrderInstallment(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        check_company=True,
     )
     amount_paid = fields.Monetary(compute="_compute_payment", store=True)
     state = fields.Selection(

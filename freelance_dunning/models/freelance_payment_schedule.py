@@ -22,6 +22,7 @@ class FreelancePaymentSchedule(models.Model):
     """
 
     _name = "freelance.payment.schedule"
+    _inherit = ["freelance.company.bound.mixin"]
     _description = "Payment Schedule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -106,6 +107,37 @@ class FreelancePaymentSchedule(models.Model):
         check_values(self, vals, {"sequence": {}})
         with self._editing_installments():
             return super().write(vals)
+
+    def _get_company_move_refusal(self):
+        """A schedule some quotation, client or company setting uses stays in
+        its company: they would keep another company's terms."""
+        users = []
+        for schedule in self:
+            orders = (
+                self.env["sale.order"]
+                .with_context(active_test=False)
+                .search_count([("payment_schedule_id", "=", schedule.id)], limit=1)
+            )
+            # The client's schedule is a value per company: the schedule's own.
+            clients = (
+                self.env["res.partner"]
+                .with_company(schedule.company_id)
+                .with_context(active_test=False)
+                .search_count([("payment_schedule_id", "=", schedule.id)], limit=1)
+            )
+            companies = self.env["res.company"].search_count(
+                [("payment_schedule_id", "=", schedule.id)], limit=1
+            )
+            if orders or clients or companies:
+                users.append(schedule.name)
+        if not users:
+            return False
+        return self.env._(
+            "The payment schedule %(schedules)s is used by quotations, clients or "
+            "the company's settings: it cannot move to another company. Create "
+            "a schedule in the other company instead.",
+            schedules=", ".join(users),
+        )
 
     @contextmanager
     def _editing_installments(self):

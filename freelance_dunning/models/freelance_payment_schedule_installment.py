@@ -24,6 +24,7 @@ class FreelancePaymentScheduleInstallment(models.Model):
     _name = "freelance.payment.schedule.installment"
     _description = "Payment Schedule Installment"
     _order = "schedule_id, sequence, id"
+    _check_company_auto = True
 
     schedule_id = fields.Many2one(
         comodel_name="freelance.payment.schedule",

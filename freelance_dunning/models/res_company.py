@@ -105,6 +105,13 @@ class ResCompany(models.Model):
         check_values(self, vals, SETTINGS_BOUNDS)
         return super().write(vals)
 
+    @api.constrains("blacklist_proposal_level_id", "payment_schedule_id")
+    def _check_dunning_company(self):
+        """The company's level and schedule are its own. Odoo checks the
+        companies of ``check_company`` fields only on models with
+        ``_check_company_auto``, which res.company is not."""
+        self._check_company(["blacklist_proposal_level_id", "payment_schedule_id"])
+
     @api.constrains("contractual_interest_rate")
     def _check_contractual_interest_rate(self):
         today = fields.Date.context_today(self)

@@ -44,7 +44,8 @@ RULE_FIELDS = {
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "freelance.company.bound.mixin"]
 
     payment_schedule_id = fields.Many2one(
         comodel_name="freelance.payment.schedule",
@@ -604,6 +605,19 @@ class SaleOrder(models.Model):
         if "partner_id" in vals:
             self._check_blacklist()
         return result
+
+    def _get_company_move_refusal(self):
+        """An order whose installments were invoiced stays in its company:
+        the invoices, the deposit and the gate are that company's."""
+        invoiced = self.filtered(lambda order: order.installment_ids.invoice_id)
+        if not invoiced:
+            return False
+        return self.env._(
+            "%(orders)s already has installment invoices in its company: it "
+            "cannot move to another company. Cancel it and create the quotation "
+            "in the other company instead.",
+            orders=", ".join(invoiced.mapped("name")),
+        )
 
     # ------------------------------------------------------------------
     # Confirmation and invoicing of installments

@@ -24,3 +24,5 @@ from . import test_dunning_locks
 from . import test_rule_fields
 from . import test_test_discovery
 from . import test_attack_matrix
+from . import test_companies
+from . import test_reminder_bounce

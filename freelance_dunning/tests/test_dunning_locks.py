@@ -346,8 +346,8 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
 
     def test_mail_server_down_no_action_until_delivery(self):
         """Suspension notice while the mail server is down: no suspension, no
-        call, until the email leaves; the retry runs them once, and a retry
-        after a bounce does not run them again."""
+        call, until the email leaves; the retry runs them once, and a bounce
+        found by the next run undoes them before its retry runs them again."""
         order = self._confirm(self._create_order())
         self._run("2025-06-21")
         self._run("2025-07-05")
@@ -379,8 +379,8 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
         self.assertTrue(retry.actions_done)
         self.assertEqual(order.work_gate_state, "suspended")
         self.assertEqual(len(self._calls(self.client)), 1)
-        # The email bounces after it left: the level is sent again, its
-        # actions are not run again.
+        # The email bounces after it left: the next run undoes the level's
+        # actions and sends it again; its delivery runs them once more.
         retry.mail_message_id.notification_ids.sudo().write(
             {"notification_status": "bounce"}
         )

@@ -18,6 +18,7 @@ class FreelanceDunningRunWizard(models.TransientModel):
 
     _name = "freelance.dunning.run.wizard"
     _description = "Run the Payment Reminders"
+    _check_company_auto = True
 
     company_id = fields.Many2one(
         comodel_name="res.company", required=True, default=lambda self: self.env.company
@@ -26,6 +27,7 @@ class FreelanceDunningRunWizard(models.TransientModel):
     partner_ids = fields.Many2many(
         comodel_name="res.partner",
         string="Clients",
+        check_company=True,
         help="Leave empty to run for every client.",
         default=lambda self: self._default_partners(),
     )
