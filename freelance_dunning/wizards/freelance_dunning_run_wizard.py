@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.value_checks import check_values
 
@@ -42,11 +42,30 @@ class FreelanceDunningRunWizard(models.TransientModel):
     @api.model_create_multi
     def create(self, vals_list):
         check_values(self, vals_list, RUN_BOUNDS)
+        self._check_run_company(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
         check_values(self, vals, RUN_BOUNDS)
+        self._check_run_company([vals])
         return super().write(vals)
+
+    def _check_run_company(self, vals_list):
+        """A run sends in a company's name: only in a company the user works in
+        (the run itself reads the invoices as the system)."""
+        if self.env.su:
+            return
+        allowed = set(self.env.user.company_ids.ids)
+        if any(
+            vals.get("company_id") and vals["company_id"] not in allowed
+            for vals in vals_list
+        ):
+            raise AccessError(
+                self.env._(
+                    "You can run the payment reminders only of the companies you "
+                    "work in."
+                )
+            )
 
     @api.model
     def _default_partners(self):
