@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+"""Odoo's own test suites as a regression check of the addons (README, For integrators).
+
+Runs the tests of Odoo's sale flows (and of OCA's credit-control addons when
+they are on the addons path) with Odoo's own runner on three databases:
+
+  base  the suites' modules, without our addons
+  off   the same with freelance_dunning and its bridges, the deposit and work
+        gate rules switched off for every company, including the companies
+        the tests create (a global default on res.company, see rules_off())
+  on    the same with the rules on (what the addon does out of the box)
+
+and prints, for each suite, passed/failed per configuration, the failures of
+`on` grouped by their error's first line (each marked as one of the addon's
+refusals, a failed assertion of Odoo's test, or another traceback), and the
+tests that fail with the rules off but pass without the addon.
+
+Exit status: 0; 1 when a test fails with the rules off and passes without the
+addon (the rules off must leave Odoo's flows alone); 2 when a database could
+not be built or a run executed no test.
+
+The databases are built once (install log in .run/suites/) and reused; pass
+--rebuild after changing the addons' code or data. It is CPU heavy (the seven
+suites take about an hour per configuration): while developing, narrow it with
+--suites and --test-tags, e.g.
+
+  tools/odoo_suites.py --suites sale --test-tags /sale:TestSaleOnchanges
+"""
+
+import argparse
+import collections
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RUN_DIR = REPO / ".run"
+LOG_DIR = RUN_DIR / "suites"
+PY = sys.executable
+
+SUITES = (
+    "sale",
+    "sale_management",
+    "account_payment",
+    "sale_project",
+    "sale_timesheet",
+    "sale_stock",
+    "website_sale",
+)
+# OCA's credit-control addons: tested too when found on the addons path
+# (pip install --no-deps --target DIR odoo-addon-account_credit_control ...,
+# then --extra-addons DIR/odoo/addons).
+OCA_SUITES = ("account_credit_control", "account_invoice_overdue_reminder")
+OUR_ADDONS = (
+    "freelance_dunning",
+    "freelance_dunning_project",
+    "freelance_dunning_stock",
+    "freelance_dunning_timesheet",
+)
+# The company settings switching the addon's sale rules on or off.
+RULE_FIELDS = ("deposit_required", "work_gate_required")
+CONFIGS = ("base", "off", "on")
+
+# "2025-01-31 12:34:56,789 4242 ERROR db odoo.addons.sale.tests.test_x: msg"
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \d+ (?P<level>[A-Z]+) \S+ "
+    r"(?P<logger>[\w.]+): (?P<msg>.*)$"
+)
+TEST_LOGGER = re.compile(r"^odoo\.addons\.(?P<module>\w+)\.tests\b")
+TEST_IN_TEXT = re.compile(r"odoo\.addons\.(?P<module>\w+)\.tests\.[\w.]*?(?P<cls>\w+)\)")
+STARTING = re.compile(r"^Starting (?P<test>[\w.]+) \.\.\.$")
+SKIPPED = re.compile(r"^skipped (?P<test>[\w.]+) :")
+FAILURE = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<desc>.*)$")
+SUBTEST = re.compile(r"^Subtest (?P<test>[\w.]+) ")
+# The exception line closing a traceback: "odoo.exceptions.UserError: msg".
+EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: (?P<msg>.*))?$")
+FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line \d+')
+REFUSALS = {
+    "odoo.exceptions.UserError",
+    "odoo.exceptions.ValidationError",
+    "odoo.exceptions.AccessError",
+    "odoo.exceptions.RedirectWarning",
+}
+
+
+def say(msg):
+    print(f"==> {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Odoo:
+    """The Odoo command line, with the repository's config and addons path."""
+
+    def __init__(self, conf, extra_addons, demo):
+        self.conf = conf
+        self.demo = demo
+        self.addons_path = None
+        if extra_addons:
+            text = Path(conf).read_text()
+            path = re.search(r"^addons_path\s*=\s*(.*)$", text, re.M).group(1).strip()
+            self.addons_path = ",".join([path, *extra_addons])
+
+    def cmd(self, *args):
+        cmd = [PY, "-m", "odoo", *args[:1], "-c", self.conf]
+        if self.addons_path:
+            cmd.append(f"--addons-path={self.addons_path}")
+        return cmd + list(args[1:])
+
+    def server(self, db, *args):
+        return [
+            *self.cmd(),
+            "-d",
+            db,
+            f"--http-port={free_port()}",
+            "--stop-after-init",
+            *([] if self.demo else ["--without-demo=all"]),
+            *args,
+        ]
+
+    def available(self, module):
+        paths = (self.addons_path or "").split(",")
+        if not self.addons_path:
+            text = Path(self.conf).read_text()
+            paths = re.search(r"^addons_path\s*=\s*(.*)$", text, re.M).group(1)
+            paths = paths.split(",")
+        return any((Path(p.strip()) / module / "__manifest__.py").exists() for p in paths)
+
+
+def run_logged(cmd, log_path):
+    with open(log_path, "w") as log:
+        return subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
+
+
+def db_exists(db):
+    out = subprocess.run(
+        ["psql", "-d", "postgres", "-Atc", "SELECT datname FROM pg_database"],
+        capture_output=True,
+        text=True,
+        env=pg_env(),
+    )
+    return db in out.stdout.split()
+
+
+def pg_env():
+    """psql's connection from the Odoo config (the server dev.sh set up)."""
+    env = dict(os.environ)
+    text = Path(ARGS.config).read_text()
+    for key, var in (("db_host", "PGHOST"), ("db_port", "PGPORT"), ("db_user", "PGUSER")):
+        match = re.search(rf"^{key}\s*=\s*(.*)$", text, re.M)
+        if match and match.group(1).strip() not in ("", "False"):
+            env[var] = match.group(1).strip()
+    return env
+
+
+def build(odoo, dbs, modules, rebuild):
+    """The three databases: base has the suites' modules, off/on add ours."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    base = dbs["base"]
+    if rebuild or not db_exists(base):
+        for db in dbs.values():
+            subprocess.run(odoo.cmd("db", "drop", db), capture_output=True)
+        say(f"Installing {', '.join(modules)} into {base} (log: .run/suites/)")
+        log = LOG_DIR / f"{base}_install.log"
+        if run_logged(odoo.server(base, "-i", ",".join(modules)), log):
+            sys.exit(f"ERROR: install of {base} failed, see {log}")
+    for config in ("off", "on"):
+        db = dbs[config]
+        if not rebuild and db_exists(db):
+            continue
+        subprocess.run(odoo.cmd("db", "drop", db), capture_output=True)
+        say(f"Copying {base} to {db}, installing {', '.join(OUR_ADDONS)}")
+        copy = subprocess.run(
+            odoo.cmd("db", "duplicate", base, db), capture_output=True, text=True
+        )
+        if copy.returncode:
+            print(copy.stdout, copy.stderr, file=sys.stderr)
+            sys.exit(f"ERROR: could not copy {base} to {db}")
+        log = LOG_DIR / f"{db}_install.log"
+        if run_logged(odoo.server(db, "-i", ",".join(OUR_ADDONS)), log):
+            sys.exit(f"ERROR: install of our addons into {db} failed, see {log}")
+
+
+# Run in `odoo shell`: the rules of every company, and of the companies
+# created later (a global ir.default on res.company, which default_get reads
+# before the field's own default).
+RULES_SCRIPT = """
+fields = {fields!r}
+on = {on!r}
+companies = env["res.company"].with_context(active_test=False).search([])
+companies.write(dict.fromkeys(fields, on))
+defaults = env["ir.default"].search(
+    [("field_id.model", "=", "res.company"), ("field_id.name", "in", fields)]
+)
+defaults.unlink()
+if not on:
+    for fname in fields:
+        env["ir.default"].set("res.company", fname, False)
+env.cr.commit()
+print("rules", "on" if on else "off", "for", len(companies), "companies")
+"""
+
+
+def set_rules(odoo, db, on):
+    script = RULES_SCRIPT.format(fields=RULE_FIELDS, on=on)
+    result = subprocess.run(
+        [*odoo.cmd("shell"), "-d", db, "--no-http", "--log-level=warn"],
+        input=script,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode or "rules" not in result.stdout:
+        sys.exit(f"ERROR: could not switch the rules in {db}:\n{result.stderr}")
+
+
+def run_tests(odoo, db, tags, config):
+    log = LOG_DIR / f"{db}_tests.log"
+    say(f"Running {tags} on {db} ({config}), log: {log.relative_to(REPO)}")
+    run_logged(odoo.server(db, "--test-enable", f"--test-tags={tags}"), log)
+    return parse_log(log)
+
+
+class Report:
+    """What a test run's log says, per suite (Odoo module of the tests)."""
+
+    def __init__(self):
+        self.run = collections.defaultdict(set)
+        self.skipped = collections.defaultdict(set)
+        # suite -> test -> (kind, first line of the error, raised in our code)
+        self.failed = collections.defaultdict(dict)
+
+    def passed(self, suite):
+        return self.run[suite] - self.skipped[suite] - set(self.failed[suite])
+
+
+def parse_log(path):
+    report = Report()
+    lines = path.read_text(errors="replace").splitlines()
+    i = 0
+    while i < len(lines):
+        match = LOG_LINE.match(lines[i])
+        i += 1
+        if not match:
+            continue
+        msg, logger = match["msg"].rstrip(), match["logger"]
+        suite = TEST_LOGGER.match(logger)
+        if match["level"] == "INFO" and suite:
+            if started := STARTING.match(msg):
+                report.run[suite["module"]].add(started["test"])
+            elif skipped := SKIPPED.match(msg):
+                report.skipped[suite["module"]].add(skipped["test"])
+            continue
+        failure = FAILURE.match(msg) if match["level"] == "ERROR" else None
+        if not failure:
+            continue
+        block = []
+        while i < len(lines) and not LOG_LINE.match(lines[i]):
+            block.append(lines[i])
+            i += 1
+        desc = failure["desc"]
+        if sub := SUBTEST.match(desc):
+            desc = sub["test"]
+        elif holder := TEST_IN_TEXT.search(desc):
+            # setUpClass (odoo.addons.sale.tests.test_x.TestX): no test ran
+            suite, desc = holder, f"{holder['cls']} ({desc.split(' ')[0]})"
+        if not suite:
+            continue
+        kind, message, ours = classify(failure["kind"], block)
+        report.failed[suite["module"]].setdefault(desc, (kind, message, ours))
+    return report
+
+
+def classify(flavour, block):
+    """(kind, first line of the error, raised by our addons) of a traceback."""
+    last_frame, exception = None, None
+    for line in block:
+        if frame := FRAME.match(line):
+            last_frame, exception = frame["file"], None
+        elif exception is None and last_frame and line and not line.startswith(" "):
+            exception = EXCEPTION.match(line)
+    if exception is None:
+        return ("traceback", (block[-1] if block else "?").strip(), False)
+    ours = "/freelance_dunning" in (last_frame or "")
+    message = (exception["msg"] or "").strip() or exception["type"]
+    if flavour == "FAIL":
+        kind = "assertion"
+    elif exception["type"] in REFUSALS and ours:
+        kind = "refusal"
+    else:
+        kind = "traceback"
+    return kind, f"{exception['type'].rsplit('.', 1)[-1]}: {message}", ours
+
+
+def print_report(reports, suites, configs):
+    width = max(len(s) for s in suites)
+    print()
+    print(f"{'suite':<{width}}  " + "  ".join(f"{c:>14}" for c in configs))
+    for suite in suites:
+        cells = []
+        for config in configs:
+            rep = reports[config]
+            cells.append(f"{len(rep.passed(suite))}/{len(rep.failed[suite])}".rjust(14))
+        print(f"{suite:<{width}}  " + "  ".join(cells))
+    print(f"{'':<{width}}  (passed/failed per configuration)")
+
+    regressions = []
+    if "base" in reports and "off" in reports:
+        for suite in suites:
+            base_ok = reports["base"].passed(suite)
+            for test, (kind, message, _ours) in sorted(reports["off"].failed[suite].items()):
+                if test in base_ok or test.split(" (")[0] in {
+                    t.rsplit(".", 1)[0] for t in base_ok
+                }:
+                    regressions.append((suite, test, kind, message))
+        print()
+        if regressions:
+            print(f"Rules off: {len(regressions)} test(s) fail that pass without the addon:")
+            for suite, test, kind, message in regressions:
+                print(f"  {suite}: {test} [{kind}] {message}")
+        else:
+            print("Rules off: no test fails that passes without the addon.")
+
+    if "on" in reports:
+        groups = collections.defaultdict(list)
+        base_failed = reports["base"].failed if "base" in reports else {}
+        for suite in suites:
+            for test, (kind, message, _ours) in reports["on"].failed[suite].items():
+                if test in base_failed.get(suite, {}):
+                    continue  # fails without the addon too
+                groups[(kind, message)].append(f"{suite}: {test}")
+        print()
+        total = sum(len(tests) for tests in groups.values())
+        print(f"Rules on: {total} failure(s) not seen without the addon, by message:")
+        order = {"refusal": 0, "assertion": 1, "traceback": 2}
+        for (kind, message), tests in sorted(
+            groups.items(), key=lambda g: (order[g[0][0]], -len(g[1]))
+        ):
+            flag = "" if kind == "refusal" else "  <-- not one of the addon's refusals"
+            print(f"  {len(tests):4}  [{kind}] {message[:160]}{flag}")
+            for test in sorted(tests)[:3]:
+                print(f"          {test}")
+            if len(tests) > 3:
+                print(f"          ... and {len(tests) - 3} more")
+    return regressions
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-c", "--config", default=str(RUN_DIR / "odoo.conf"))
+    parser.add_argument(
+        "--prefix", default=os.environ.get("FD_SUITES_DB", "fd_suites"),
+        help="database names: PREFIX_base, PREFIX_off, PREFIX_on (default fd_suites, "
+        "or $FD_SUITES_DB)",
+    )
+    parser.add_argument(
+        "--suites", help=f"comma-separated Odoo modules (default: {','.join(SUITES)}, "
+        "plus OCA's credit-control addons when found)",
+    )
+    parser.add_argument(
+        "--test-tags", help="Odoo --test-tags (default: /suite for each suite)"
+    )
+    parser.add_argument(
+        "--extra-addons", action="append", default=[],
+        help="a folder added to the addons path (e.g. where OCA's addons are)",
+    )
+    parser.add_argument(
+        "--configs", default=",".join(CONFIGS), help="which of base,off,on to run"
+    )
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="build the databases with demo data (default: without, as a live "
+        "database; applies when a database is built)",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="drop and rebuild the three databases"
+    )
+    ARGS = args = parser.parse_args()
+    odoo = Odoo(args.config, args.extra_addons, args.demo)
+    if not Path(args.config).exists():
+        sys.exit("ERROR: no Odoo config: run `tools/dev.sh setup` first")
+    if args.suites:
+        suites = args.suites.split(",")
+    else:
+        suites = list(SUITES) + [m for m in OCA_SUITES if odoo.available(m)]
+    configs = args.configs.split(",")
+    dbs = {config: f"{args.prefix}_{config}" for config in CONFIGS}
+    # Same databases whichever suites run: Odoo's and OCA's found.
+    modules = sorted(
+        {*SUITES, *suites, *(m for m in OCA_SUITES if odoo.available(m))}
+    )
+    build(odoo, dbs, modules, args.rebuild)
+    tags = args.test_tags or ",".join(f"/{suite}" for suite in suites)
+
+    reports = {}
+    for config in configs:
+        if config != "base":
+            set_rules(odoo, dbs[config], on=config == "on")
+        reports[config] = run_tests(odoo, dbs[config], tags, config)
+        if not any(reports[config].run.values()):
+            sys.exit(f"ERROR: no test ran on {dbs[config]}, see {LOG_DIR}")
+    regressions = print_report(reports, suites, configs)
+    return 1 if regressions else 0
+
+
+ARGS = None
+
+if __name__ == "__main__":
+    sys.exit(main())
