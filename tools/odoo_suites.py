@@ -19,16 +19,17 @@ Exit status: 0; 1 when a test fails with the rules off and passes without the
 addon (the rules off must leave Odoo's flows alone); 2 when a database could
 not be built or a run executed no test.
 
-The databases are built once (install log in .run/suites/) and reused; pass
---rebuild after changing the addons' code or data. It is CPU heavy (the seven
-suites take about an hour per configuration): while developing, narrow it with
---suites and --test-tags, e.g.
+The databases are built once (install logs in .run/suites/) and reused: pass
+--rebuild after changing the addons' data or fields (their Python code is read
+afresh by each run). It is CPU heavy: while developing, narrow it with --suites
+and --test-tags, e.g.
 
   tools/odoo_suites.py --suites sale --test-tags /sale:TestSaleOnchanges
 """
 
 import argparse
 import collections
+import configparser
 import os
 import re
 import socket
@@ -70,7 +71,9 @@ LOG_LINE = re.compile(
     r"(?P<logger>[\w.]+): (?P<msg>.*)$"
 )
 TEST_LOGGER = re.compile(r"^odoo\.addons\.(?P<module>\w+)\.tests\b")
-TEST_IN_TEXT = re.compile(r"odoo\.addons\.(?P<module>\w+)\.tests\.[\w.]*?(?P<cls>\w+)\)")
+TEST_IN_TEXT = re.compile(
+    r"odoo\.addons\.(?P<module>\w+)\.tests\.[\w.]*?(?P<cls>\w+)\)"
+)
 STARTING = re.compile(r"^Starting (?P<test>[\w.]+) \.\.\.$")
 SKIPPED = re.compile(r"^skipped (?P<test>[\w.]+) :")
 FAILURE = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<desc>.*)$")
@@ -102,17 +105,25 @@ class Odoo:
     def __init__(self, conf, extra_addons, demo):
         self.conf = conf
         self.demo = demo
-        self.addons_path = None
-        if extra_addons:
-            text = Path(conf).read_text()
-            path = re.search(r"^addons_path\s*=\s*(.*)$", text, re.M).group(1).strip()
-            self.addons_path = ",".join([path, *extra_addons])
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(conf)
+        self.options = parser["options"]
+        self.addons_paths = [
+            path.strip() for path in self.options["addons_path"].split(",")
+        ] + list(extra_addons)
 
     def cmd(self, *args):
-        cmd = [PY, "-m", "odoo", *args[:1], "-c", self.conf]
-        if self.addons_path:
-            cmd.append(f"--addons-path={self.addons_path}")
-        return cmd + list(args[1:])
+        """odoo [subcommand] -c CONF --addons-path=... [args]"""
+        return [
+            PY,
+            "-m",
+            "odoo",
+            *args[:1],
+            "-c",
+            self.conf,
+            f"--addons-path={','.join(self.addons_paths)}",
+            *args[1:],
+        ]
 
     def server(self, db, *args):
         return [
@@ -126,12 +137,26 @@ class Odoo:
         ]
 
     def available(self, module):
-        paths = (self.addons_path or "").split(",")
-        if not self.addons_path:
-            text = Path(self.conf).read_text()
-            paths = re.search(r"^addons_path\s*=\s*(.*)$", text, re.M).group(1)
-            paths = paths.split(",")
-        return any((Path(p.strip()) / module / "__manifest__.py").exists() for p in paths)
+        return any(
+            (Path(path) / module / "__manifest__.py").exists()
+            for path in self.addons_paths
+        )
+
+    def db_exists(self, db):
+        """Whether the database exists, asked with psql to Odoo's server."""
+        env = dict(os.environ)
+        for key, var in (("db_host", "PGHOST"), ("db_port", "PGPORT")):
+            if self.options.get(key, "False") not in ("", "False"):
+                env[var] = self.options[key]
+        env["PGUSER"] = self.options.get("db_user", "odoo")
+        out = subprocess.run(
+            ["psql", "-d", "postgres", "-Atc", "SELECT datname FROM pg_database"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        return db in out.stdout.split()
 
 
 def run_logged(cmd, log_path):
@@ -139,32 +164,11 @@ def run_logged(cmd, log_path):
         return subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
 
 
-def db_exists(db):
-    out = subprocess.run(
-        ["psql", "-d", "postgres", "-Atc", "SELECT datname FROM pg_database"],
-        capture_output=True,
-        text=True,
-        env=pg_env(),
-    )
-    return db in out.stdout.split()
-
-
-def pg_env():
-    """psql's connection from the Odoo config (the server dev.sh set up)."""
-    env = dict(os.environ)
-    text = Path(ARGS.config).read_text()
-    for key, var in (("db_host", "PGHOST"), ("db_port", "PGPORT"), ("db_user", "PGUSER")):
-        match = re.search(rf"^{key}\s*=\s*(.*)$", text, re.M)
-        if match and match.group(1).strip() not in ("", "False"):
-            env[var] = match.group(1).strip()
-    return env
-
-
 def build(odoo, dbs, modules, rebuild):
     """The three databases: base has the suites' modules, off/on add ours."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     base = dbs["base"]
-    if rebuild or not db_exists(base):
+    if rebuild or not odoo.db_exists(base):
         for db in dbs.values():
             subprocess.run(odoo.cmd("db", "drop", db), capture_output=True)
         say(f"Installing {', '.join(modules)} into {base} (log: .run/suites/)")
@@ -173,7 +177,7 @@ def build(odoo, dbs, modules, rebuild):
             sys.exit(f"ERROR: install of {base} failed, see {log}")
     for config in ("off", "on"):
         db = dbs[config]
-        if not rebuild and db_exists(db):
+        if not rebuild and odoo.db_exists(db):
             continue
         subprocess.run(odoo.cmd("db", "drop", db), capture_output=True)
         say(f"Copying {base} to {db}, installing {', '.join(OUR_ADDONS)}")
@@ -314,14 +318,17 @@ def print_report(reports, suites, configs):
     if "base" in reports and "off" in reports:
         for suite in suites:
             base_ok = reports["base"].passed(suite)
-            for test, (kind, message, _ours) in sorted(reports["off"].failed[suite].items()):
+            for test, (kind, message, _ours) in sorted(
+                reports["off"].failed[suite].items()
+            ):
                 if test in base_ok or test.split(" (")[0] in {
                     t.rsplit(".", 1)[0] for t in base_ok
                 }:
                     regressions.append((suite, test, kind, message))
         print()
         if regressions:
-            print(f"Rules off: {len(regressions)} test(s) fail that pass without the addon:")
+            count = len(regressions)
+            print(f"Rules off: {count} test(s) fail that pass without the addon:")
             for suite, test, kind, message in regressions:
                 print(f"  {suite}: {test} [{kind}] {message}")
         else:
@@ -352,42 +359,46 @@ def print_report(reports, suites, configs):
 
 
 def main():
-    global ARGS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-c", "--config", default=str(RUN_DIR / "odoo.conf"))
     parser.add_argument(
-        "--prefix", default=os.environ.get("FD_SUITES_DB", "fd_suites"),
+        "--prefix",
+        default=os.environ.get("FD_SUITES_DB", "fd_suites"),
         help="database names: PREFIX_base, PREFIX_off, PREFIX_on (default fd_suites, "
         "or $FD_SUITES_DB)",
     )
     parser.add_argument(
-        "--suites", help=f"comma-separated Odoo modules (default: {','.join(SUITES)}, "
+        "--suites",
+        help=f"comma-separated Odoo modules (default: {','.join(SUITES)}, "
         "plus OCA's credit-control addons when found)",
     )
     parser.add_argument(
         "--test-tags", help="Odoo --test-tags (default: /suite for each suite)"
     )
     parser.add_argument(
-        "--extra-addons", action="append", default=[],
+        "--extra-addons",
+        action="append",
+        default=[],
         help="a folder added to the addons path (e.g. where OCA's addons are)",
     )
     parser.add_argument(
         "--configs", default=",".join(CONFIGS), help="which of base,off,on to run"
     )
     parser.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help="build the databases with demo data (default: without, as a live "
         "database; applies when a database is built)",
     )
     parser.add_argument(
         "--rebuild", action="store_true", help="drop and rebuild the three databases"
     )
-    ARGS = args = parser.parse_args()
-    odoo = Odoo(args.config, args.extra_addons, args.demo)
+    args = parser.parse_args()
     if not Path(args.config).exists():
         sys.exit("ERROR: no Odoo config: run `tools/dev.sh setup` first")
+    odoo = Odoo(args.config, args.extra_addons, args.demo)
     if args.suites:
         suites = args.suites.split(",")
     else:
@@ -395,9 +406,7 @@ def main():
     configs = args.configs.split(",")
     dbs = {config: f"{args.prefix}_{config}" for config in CONFIGS}
     # Same databases whichever suites run: Odoo's and OCA's found.
-    modules = sorted(
-        {*SUITES, *suites, *(m for m in OCA_SUITES if odoo.available(m))}
-    )
+    modules = sorted({*SUITES, *suites, *(m for m in OCA_SUITES if odoo.available(m))})
     build(odoo, dbs, modules, args.rebuild)
     tags = args.test_tags or ",".join(f"/{suite}" for suite in suites)
 
@@ -411,8 +420,6 @@ def main():
     regressions = print_report(reports, suites, configs)
     return 1 if regressions else 0
 
-
-ARGS = None
 
 if __name__ == "__main__":
     sys.exit(main())
