@@ -19,10 +19,9 @@ Exit status: 0; 1 when a test fails with the rules off and passes without the
 addon (the rules off must leave Odoo's flows alone); 2 when a database could
 not be built or a run executed no test.
 
-The databases are built once (install logs in .run/suites/) and reused: pass
---rebuild after changing the addons' data or fields (their Python code is read
-afresh by each run). It is CPU heavy: while developing, narrow it with --suites
-and --test-tags, e.g.
+The databases are built once (install logs in .run/suites/) and reused, our
+addons updated in them at each run (--rebuild builds them afresh). It is CPU
+heavy: while developing, narrow it with --suites and --test-tags, e.g.
 
   tools/odoo_suites.py --suites sale --test-tags /sale:TestSaleOnchanges
 """
@@ -178,6 +177,11 @@ def build(odoo, dbs, modules, rebuild):
     for config in ("off", "on"):
         db = dbs[config]
         if not rebuild and odoo.db_exists(db):
+            # Reused: bring our addons' tables and data up to the code.
+            say(f"Updating {', '.join(OUR_ADDONS)} in {db}")
+            log = LOG_DIR / f"{db}_update.log"
+            if run_logged(odoo.server(db, "-u", ",".join(OUR_ADDONS)), log):
+                sys.exit(f"ERROR: update of our addons in {db} failed, see {log}")
             continue
         subprocess.run(odoo.cmd("db", "drop", db), capture_output=True)
         say(f"Copying {base} to {db}, installing {', '.join(OUR_ADDONS)}")
