@@ -243,6 +243,8 @@ class Report:
         self.skipped = collections.defaultdict(set)
         # suite -> test -> (kind, first line of the error, raised in our code)
         self.failed = collections.defaultdict(dict)
+        # ERROR/CRITICAL lines that are no test's failure (logger: message)
+        self.log_errors = collections.Counter()
 
     def passed(self, suite):
         return self.run[suite] - self.skipped[suite] - set(self.failed[suite])
@@ -267,6 +269,8 @@ def parse_log(path):
             continue
         failure = FAILURE.match(msg) if match["level"] == "ERROR" else None
         if not failure:
+            if match["level"] in ("ERROR", "CRITICAL"):
+                report.log_errors[f"{logger}: {msg[:120]}"] += 1
             continue
         block = []
         while i < len(lines) and not LOG_LINE.match(lines[i]):
@@ -306,59 +310,95 @@ def classify(flavour, block):
     return kind, f"{exception['type'].rsplit('.', 1)[-1]}: {message}", ours
 
 
-def print_report(reports, suites, configs):
+def print_table(reports, suites, configs):
     width = max(len(s) for s in suites)
     print()
-    print(f"{'suite':<{width}}  " + "  ".join(f"{c:>14}" for c in configs))
+    print(f"{'suite':<{width}}  " + "  ".join(f"{c:>10}" for c in configs))
     for suite in suites:
-        cells = []
-        for config in configs:
-            rep = reports[config]
-            cells.append(f"{len(rep.passed(suite))}/{len(rep.failed[suite])}".rjust(14))
-        print(f"{suite:<{width}}  " + "  ".join(cells))
+        cells = [
+            f"{len(reports[c].passed(suite))}/{len(reports[c].failed[suite])}"
+            for c in configs
+        ]
+        print(f"{suite:<{width}}  " + "  ".join(f"{cell:>10}" for cell in cells))
     print(f"{'':<{width}}  (passed/failed per configuration)")
 
+
+def off_regressions(reports, suites):
+    """Tests failing with the rules off that pass without the addon."""
+    regressions = []
+    for suite in suites:
+        base_ok = reports["base"].passed(suite)
+        base_classes = {test.rsplit(".", 1)[0] for test in base_ok}
+        for test, (kind, message, _ours) in sorted(
+            reports["off"].failed[suite].items()
+        ):
+            # "TestX (setUpClass)": no test of the class ran
+            if test in base_ok or test.split(" (")[0] in base_classes:
+                regressions.append((suite, test, kind, message))
+    print()
+    if regressions:
+        print(
+            f"Rules off: {len(regressions)} test(s) fail that pass without the addon:"
+        )
+        for suite, test, kind, message in regressions:
+            print(f"  {suite}: {test} [{kind}] {message}")
+    else:
+        print("Rules off: no test fails that passes without the addon.")
+    return regressions
+
+
+def print_on_failures(reports, suites):
+    """The failures with the rules on that do not happen without the addon,
+    grouped by their error's first line, refusals first."""
+    groups = collections.defaultdict(list)
+    base_failed = reports["base"].failed if "base" in reports else {}
+    for suite in suites:
+        for test, (kind, message, _ours) in reports["on"].failed[suite].items():
+            if test not in base_failed.get(suite, {}):
+                groups[(kind, message)].append(f"{suite}: {test}")
+    print()
+    total = sum(len(tests) for tests in groups.values())
+    print(f"Rules on: {total} failure(s) not seen without the addon, by message:")
+    order = {"refusal": 0, "assertion": 1, "traceback": 2}
+    for (kind, message), tests in sorted(
+        groups.items(), key=lambda g: (order[g[0][0]], -len(g[1]))
+    ):
+        flag = "" if kind == "refusal" else "  <-- not one of the addon's refusals"
+        print(f"  {len(tests):4}  [{kind}] {message[:160]}{flag}")
+        for test in sorted(tests)[:3]:
+            print(f"          {test}")
+        if len(tests) > 3:
+            print(f"          ... and {len(tests) - 3} more")
+
+
+def print_log_errors(reports):
+    """Errors logged outside the tests' own failures (a scheduled action's
+    traceback, a bad query...) that are not logged without the addon."""
+    base_errors = reports["base"].log_errors if "base" in reports else {}
+    for config in ("off", "on"):
+        if config not in reports:
+            continue
+        errors = [
+            (count, line)
+            for line, count in reports[config].log_errors.items()
+            if line not in base_errors
+        ]
+        if errors:
+            print()
+            print(f"Rules {config}: errors logged, not logged without the addon:")
+            for count, line in sorted(errors, reverse=True)[:10]:
+                print(f"  {count:4}  {line}")
+
+
+def print_report(reports, suites, configs):
+    """Print the report; return the regressions of the rules off."""
+    print_table(reports, suites, configs)
     regressions = []
     if "base" in reports and "off" in reports:
-        for suite in suites:
-            base_ok = reports["base"].passed(suite)
-            for test, (kind, message, _ours) in sorted(
-                reports["off"].failed[suite].items()
-            ):
-                if test in base_ok or test.split(" (")[0] in {
-                    t.rsplit(".", 1)[0] for t in base_ok
-                }:
-                    regressions.append((suite, test, kind, message))
-        print()
-        if regressions:
-            count = len(regressions)
-            print(f"Rules off: {count} test(s) fail that pass without the addon:")
-            for suite, test, kind, message in regressions:
-                print(f"  {suite}: {test} [{kind}] {message}")
-        else:
-            print("Rules off: no test fails that passes without the addon.")
-
+        regressions = off_regressions(reports, suites)
     if "on" in reports:
-        groups = collections.defaultdict(list)
-        base_failed = reports["base"].failed if "base" in reports else {}
-        for suite in suites:
-            for test, (kind, message, _ours) in reports["on"].failed[suite].items():
-                if test in base_failed.get(suite, {}):
-                    continue  # fails without the addon too
-                groups[(kind, message)].append(f"{suite}: {test}")
-        print()
-        total = sum(len(tests) for tests in groups.values())
-        print(f"Rules on: {total} failure(s) not seen without the addon, by message:")
-        order = {"refusal": 0, "assertion": 1, "traceback": 2}
-        for (kind, message), tests in sorted(
-            groups.items(), key=lambda g: (order[g[0][0]], -len(g[1]))
-        ):
-            flag = "" if kind == "refusal" else "  <-- not one of the addon's refusals"
-            print(f"  {len(tests):4}  [{kind}] {message[:160]}{flag}")
-            for test in sorted(tests)[:3]:
-                print(f"          {test}")
-            if len(tests) > 3:
-                print(f"          ... and {len(tests) - 3} more")
+        print_on_failures(reports, suites)
+    print_log_errors(reports)
     return regressions
 
 
