@@ -80,6 +80,8 @@ SUBTEST = re.compile(r"^Subtest (?P<test>[\w.]+) ")
 # The exception line closing a traceback: "odoo.exceptions.UserError: msg".
 EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?:: (?P<msg>.*))?$")
 FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line \d+')
+# Loggers of the runner's own counts ("1 failed, 2 error(s) of 190 tests").
+RUN_SUMMARY = {"odoo.tests.result", "odoo.modules.loading"}
 REFUSALS = {
     "odoo.exceptions.UserError",
     "odoo.exceptions.ValidationError",
@@ -269,8 +271,8 @@ def parse_log(path):
             continue
         failure = FAILURE.match(msg) if match["level"] == "ERROR" else None
         if not failure:
-            if match["level"] in ("ERROR", "CRITICAL"):
-                report.log_errors[f"{logger}: {msg[:120]}"] += 1
+            if match["level"] in ("ERROR", "CRITICAL") and logger not in RUN_SUMMARY:
+                report.log_errors[f"{logger}: {message_group(msg)[:120]}"] += 1
             continue
         block = []
         while i < len(lines) and not LOG_LINE.match(lines[i]):
@@ -289,8 +291,31 @@ def parse_log(path):
     return report
 
 
+def our_messages():
+    """Regular expressions matching the first line of each of our addons'
+    translatable messages (from their .pot files), placeholders as wildcards."""
+    patterns = []
+    for pot in sorted(REPO.glob("freelance_dunning*/i18n/*.pot")):
+        entries = re.findall(r'^msgid ((?:".*"\n)+)', pot.read_text(), re.M)
+        for entry in entries:
+            text = "".join(re.findall(r'"(.*)"', entry))
+            text = text.encode().decode("unicode_escape", "ignore")
+            first = text.split("\n", 1)[0].strip()
+            if len(first) < 20:  # a label, not a message
+                continue
+            parts = re.split(r"%\(\w+\)[sdf]|%[sdf]", first.replace("%%", "%"))
+            patterns.append(re.compile(".+?".join(map(re.escape, parts))))
+    return patterns
+
+
+OUR_MESSAGES = []
+
+
 def classify(flavour, block):
-    """(kind, first line of the error, raised by our addons) of a traceback."""
+    """(kind, first line of the error, raised by our addons) of a traceback:
+    a refusal is a UserError/ValidationError/AccessError with one of our
+    addons' messages, whoever raised it (sale's action_confirm raises the
+    message of our _confirmation_error_message hook)."""
     last_frame, exception = None, None
     for line in block:
         if frame := FRAME.match(line):
@@ -299,8 +324,10 @@ def classify(flavour, block):
             exception = EXCEPTION.match(line)
     if exception is None:
         return ("traceback", (block[-1] if block else "?").strip(), False)
-    ours = "/freelance_dunning" in (last_frame or "")
     message = (exception["msg"] or "").strip() or exception["type"]
+    if not OUR_MESSAGES:
+        OUR_MESSAGES.extend(our_messages())
+    ours = any(pattern.fullmatch(message) for pattern in OUR_MESSAGES)
     if flavour == "FAIL":
         kind = "assertion"
     elif exception["type"] in REFUSALS and ours:
@@ -308,6 +335,11 @@ def classify(flavour, block):
     else:
         kind = "traceback"
     return kind, f"{exception['type'].rsplit('.', 1)[-1]}: {message}", ours
+
+
+def message_group(message):
+    """A message without its record names and numbers (S00042, 1200.0)."""
+    return re.sub(r"\b[\w/-]*\d(?:[\w/.,-]*\w)?", "<n>", message)
 
 
 def print_table(reports, suites, configs):
@@ -355,7 +387,7 @@ def print_on_failures(reports, suites):
     for suite in suites:
         for test, (kind, message, _ours) in reports["on"].failed[suite].items():
             if test not in base_failed.get(suite, {}):
-                groups[(kind, message)].append(f"{suite}: {test}")
+                groups[(kind, message_group(message))].append(f"{suite}: {test}")
     print()
     total = sum(len(tests) for tests in groups.values())
     print(f"Rules on: {total} failure(s) not seen without the addon, by message:")
