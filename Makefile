@@ -9,8 +9,11 @@
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
 #   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
+#   make odoo-suites  Odoo's own sale suites (and OCA's credit control) without
+#               the addon, with its rules off, with them on (README, For
+#               integrators); narrow it with ARGS="--suites sale"
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench readme
+.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites
 
 run:
 	tools/dev.sh run
@@ -42,3 +45,14 @@ SIZE ?= 1k
 bench:
 	tools/dev.sh setup
 	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
+
+# OCA's credit-control addons, from PyPI, in a folder outside the repository.
+OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
+OCA_PACKAGES = odoo-addon-account_credit_control==18.0.2.0.2.6 \
+	odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0
+odoo-suites:
+	tools/dev.sh setup
+	test -d $(OCA_ADDONS)/odoo/addons/account_invoice_overdue_reminder || \
+		.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+		--target $(OCA_ADDONS) $(OCA_PACKAGES)
+	.venv/bin/python tools/odoo_suites.py --extra-addons $(OCA_ADDONS)/odoo/addons $(ARGS)

@@ -317,13 +317,22 @@ def step_after_install(env, facts):
     _try(
         facts, "confirm_draft", lambda: order(refs["orders"]["draft"]).action_confirm()
     )
-    # The nightly reminders, on an invoice 40 days late from before the install.
+    # Nothing emails clients by itself at install, in any company...
+    facts["client_sending"] = {
+        company.name: [company.invoice_send_at_once, company.nightly_reminders]
+        for company in companies
+    }
+    # ... so the nightly run leaves the invoice 40 days late from before the
+    # install alone, until a dunning manager switches the reminders on.
     engine = env["freelance.dunning.engine"]
     overdue = invoice(refs["invoices"]["overdue"])
+    reminded = [("move_id", "=", overdue.id)]
+    _try(facts, "dunning_cron_off", lambda: bool(engine._cron_run() or True))
+    reminder_lines = env["freelance.dunning.reminder.line"]
+    facts["reminders_while_off"] = reminder_lines.search_count(reminded)
+    overdue.company_id.nightly_reminders = True
     _try(facts, "dunning_cron", lambda: bool(engine._cron_run() or True))
-    events = env["freelance.dunning.reminder.line"].search(
-        [("move_id", "=", overdue.id)]
-    )
+    events = reminder_lines.search(reminded)
     facts["overdue_reminder_days"] = sorted(set(events.level_id.mapped("days")))
     levels = level_model.search([("company_id", "=", overdue.company_id.id)])
     facts["first_late_level_days"] = min(d for d in levels.mapped("days") if d > 0)

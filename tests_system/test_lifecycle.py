@@ -9,7 +9,8 @@ drops it at the end:
    orders with their project, task and delivery, invoices (open, partly paid,
    40 days overdue), a timesheet (lifecycle_steps.step_seed);
 2. install our four addons: that data keeps its meaning and keeps working, the
-   night's reminders run on the old overdue invoice, every company has its
+   night's run sends nothing until the reminders are switched on, then reminds
+   the client of the old overdue invoice; every company has its
    reminder levels;
 3. ``-u freelance_dunning`` keeps the data and what the user edited;
 4. uninstall: nothing of ours is left (records, columns, tables, indexes,
@@ -224,14 +225,19 @@ def test_existing_work_goes_on_after_install(lifecycle):
     assert _assert_ok(after, "deliver") == "done"
 
 
-def test_reminders_run_on_invoices_overdue_before_install(lifecycle):
+def test_reminders_wait_to_be_switched_on_after_install(lifecycle):
     seed, after = lifecycle.need("seed", "after_install")
     due = date.fromisoformat(
         seed["snapshot"]["invoices"]["overdue"]["invoice_date_due"]
     )
     assert (date.today() - due).days >= 30
+    # Off at install in every company: the night's run sends nothing.
+    assert len(after["client_sending"]) >= 2
+    assert not any(sum(after["client_sending"].values(), [])), after["client_sending"]
+    _assert_ok(after, "dunning_cron_off")
+    assert after["reminders_while_off"] == 0
+    # Switched on: one reminder, at the first level after the due date.
     _assert_ok(after, "dunning_cron")
-    # One reminder, at the first level after the due date.
     assert after["overdue_reminder_days"] == [after["first_late_level_days"]]
     assert len(after["levels"]) >= 2
     assert all(after["levels"].values()), after["levels"]

@@ -447,7 +447,8 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _cron_run(self, batch_size=200):
-        """Daily run, every company, a batch of clients per call.
+        """Daily run, every company with nightly reminders, a batch of clients
+        per call.
 
         Odoo's cron runner commits after each call and calls again while work
         remains. Clients are taken in id order after the run's cursor, so a
@@ -457,7 +458,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         today = fields.Date.context_today(self)
         done = remaining = 0
-        groups = self.env["freelance.dunning.level"]._read_group([], ["company_id"])
+        # Companies whose dunning manager switched the nightly reminders on.
+        groups = self.env["freelance.dunning.level"]._read_group(
+            [("company_id.nightly_reminders", "=", True)], ["company_id"]
+        )
         for (company,) in sorted(groups, key=lambda group: group[0].id):
             levels = self._get_levels(company)
             if not levels:

@@ -1,7 +1,11 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
+from .res_partner import is_dunning_manager
 from .value_checks import check_values
+
+# Company settings that email clients without anyone's action.
+CLIENT_SENDING = ("invoice_send_at_once", "nightly_reminders")
 
 # What the company's settings accept (see value_checks).
 SETTINGS_BOUNDS = {
@@ -50,11 +54,18 @@ class ResCompany(models.Model):
         default=2,
         help="How many invoices must have reached the level.",
     )
+    # Both off until a dunning manager switches them on: nothing reaches a
+    # client because the addon was installed (the demo company has them on).
     invoice_send_at_once = fields.Boolean(
         string="Send Invoices At Once",
-        default=True,
         help="Every customer invoice is emailed to the client, with its PDF and a "
         "payment link, as soon as it is posted.",
+    )
+    nightly_reminders = fields.Boolean(
+        string="Nightly Payment Reminders",
+        help="Every night, the payment reminders of overdue invoices are sent and "
+        "their levels' actions run. While off, reminders are sent only by hand, "
+        "with Run Reminders.",
     )
     deposit_percent = fields.Float(
         string="Default Deposit (%)",
@@ -96,6 +107,7 @@ class ResCompany(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_values(self, vals_list, SETTINGS_BOUNDS)
+        self._check_client_sending_rights(vals_list)
         companies = super().create(vals_list)
         # A new company starts with the shipped reminder ladder.
         self.env["freelance.dunning.level"].sudo()._create_default_levels(companies)
@@ -103,7 +115,20 @@ class ResCompany(models.Model):
 
     def write(self, vals):
         check_values(self, vals, SETTINGS_BOUNDS)
+        self._check_client_sending_rights([vals])
         return super().write(vals)
+
+    def _check_client_sending_rights(self, vals_list):
+        """Only a dunning manager switches on what emails clients by itself."""
+        if is_dunning_manager(self.env):
+            return
+        if any(vals.get(fname) for vals in vals_list for fname in CLIENT_SENDING):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning manager may switch on emailing invoices at once "
+                    "or the nightly payment reminders."
+                )
+            )
 
     @api.constrains("blacklist_proposal_level_id", "payment_schedule_id")
     def _check_dunning_company(self):

@@ -14,6 +14,9 @@ class ResConfigSettings(models.TransientModel):
     invoice_send_at_once = fields.Boolean(
         related="company_id.invoice_send_at_once", readonly=False
     )
+    nightly_reminders = fields.Boolean(
+        related="company_id.nightly_reminders", readonly=False
+    )
     blacklist_policy = fields.Selection(
         related="company_id.blacklist_policy", readonly=False
     )

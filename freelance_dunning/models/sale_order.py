@@ -342,7 +342,10 @@ class SaleOrder(models.Model):
     @api.depends("payment_schedule_id", "deposit_required", "company_id")
     def _compute_installment_ids(self):
         for order in self:
-            if not order._is_deposit_editable():
+            # Odoo's warning onchange blanks the client of a saved quotation
+            # (sale_warn "block"): replacing the installments now would flush
+            # an order without a client. They follow the next client set.
+            if not order._is_deposit_editable() or not order.partner_id:
                 continue
             commands = [Command.clear()]
             if order.deposit_required:

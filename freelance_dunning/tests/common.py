@@ -38,8 +38,16 @@ class FreelanceDunningCommon(AccountPaymentCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        cls.company.write({"deposit_required": True, "deposit_percent": 50.0})
         cls.env.user.groups_id |= cls.env.ref("freelance_dunning.group_dunning_manager")
+        # A freelancer who switched on what emails clients by itself.
+        cls.company.write(
+            {
+                "deposit_required": True,
+                "deposit_percent": 50.0,
+                "invoice_send_at_once": True,
+                "nightly_reminders": True,
+            }
+        )
         cls.tax_20 = cls.env["account.tax"].create(
             {
                 "name": "VAT 20%",

@@ -207,6 +207,26 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(order.deposit_state, "not_required")
         self.assertFalse(order.installment_ids)
 
+    def test_client_blanked_by_warning_onchange(self):
+        """Odoo's warning onchange blanks a blocked client on a saved quotation
+        (sale's TestSaleOnchanges.test_sale_warnings): the installments wait
+        for the next client instead of flushing an order without one."""
+        order = self._create_order(quantity=1)  # 600 incl. VAT
+        blocked = self._create_client(
+            "Blocked client", sale_warn="block", sale_warn_msg="Unpaid since May"
+        )
+        order.partner_id = blocked
+        warning = order._onchange_partner_id_warning()
+        self.assertEqual(warning["warning"]["message"], "Unpaid since May")
+        self.assertFalse(order.partner_id)
+        self.assertEqual(order.installment_ids.mapped("amount"), [300.0, 300.0])
+        other = self._create_client("Other client")
+        order.partner_id = other
+        order.order_line.product_uom_qty = 2
+        self.env.flush_all()
+        self.assertEqual(order.partner_id, other)
+        self.assertEqual(order.installment_ids.mapped("amount"), [600.0, 600.0])
+
     def test_duplicate_gets_fresh_installments(self):
         order = self._create_order()
         self._confirm(order)

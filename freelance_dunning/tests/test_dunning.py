@@ -409,6 +409,24 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(other_message.company_id, other)
         self.assertEqual(other_message.level_id.company_id, other)
 
+    def test_scheduled_action_only_where_switched_on(self):
+        """The nightly run reminds the clients of a company only once a dunning
+        manager has switched its nightly reminders on."""
+        invoice = self._invoice(100.0, due="2025-06-20")
+        self.company.nightly_reminders = False
+        engine = self.engine.with_context(ir_cron_progress_id=False)
+        reminders = self.env["freelance.dunning.reminder"]
+        domain = [("company_id", "=", self.company.id)]
+        with freeze_time("2025-06-21"):
+            engine._cron_run()
+            self.assertFalse(reminders.search(domain))
+            self.assertFalse(
+                self.env["freelance.dunning.run"].search(domain), "no run either"
+            )
+            self.company.nightly_reminders = True
+            engine._cron_run()
+        self.assertEqual(reminders.search(domain).line_ids.move_id, invoice)
+
     def test_scheduled_action_in_batches(self):
         clients = self.env["res.partner"].create(
             [

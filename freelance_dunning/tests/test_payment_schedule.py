@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
 
@@ -13,6 +13,42 @@ class TestPaymentSchedule(FreelanceDunningCommon):
         self.assertEqual(company.deposit_percent, 50.0)
         self.assertEqual(company.late_interest_margin, 10.0)
         self.assertEqual(company.recovery_indemnity_amount, 40.0)
+        self.assertFalse(company.invoice_send_at_once, "nothing emailed by itself")
+        self.assertFalse(company.nightly_reminders)
+
+    def test_only_a_dunning_manager_switches_client_emails_on(self):
+        """Emailing invoices at once and the nightly reminders are switched on
+        by a dunning manager only: not by an administrator who is none, through
+        the company or the settings."""
+        company = self.env["res.company"].create({"name": "Fresh freelancer"})
+        admin = self._create_user(
+            "fd_admin_not_dunning_manager",
+            "base.group_system,sales_team.group_sale_salesman",
+            company=company,
+        )
+        self.assertFalse(admin.has_group("freelance_dunning.group_dunning_manager"))
+        message = (
+            "Only a dunning manager may switch on emailing invoices at once or the "
+            "nightly payment reminders."
+        )
+        for fname in ("invoice_send_at_once", "nightly_reminders"):
+            with self.subTest(fname=fname):
+                with self.assertRaisesRegex(AccessError, f"^{message}$"):
+                    company.with_user(admin).write({fname: True})
+                with self.assertRaisesRegex(AccessError, f"^{message}$"):
+                    self.env["res.config.settings"].with_user(admin).with_company(
+                        company
+                    ).create({fname: True}).execute()
+                with self.assertRaisesRegex(AccessError, f"^{message}$"):
+                    self.env["res.company"].with_user(admin).create(
+                        {"name": "Other", fname: True}
+                    )
+                self.assertFalse(company[fname], "nothing changed")
+                company.with_user(admin).write({fname: False})  # off: anyone
+        self.env["res.config.settings"].with_company(company).create(
+            {"invoice_send_at_once": True, "nightly_reminders": True}
+        ).execute()
+        self.assertTrue(company.invoice_send_at_once and company.nightly_reminders)
 
     def test_settings_percent_out_of_range(self):
         for percent in (-1, 100.5, 150):
