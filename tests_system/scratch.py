@@ -27,6 +27,8 @@ from datetime import date
 from email import message_from_bytes
 from pathlib import Path
 
+from dateutil.relativedelta import relativedelta
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
@@ -241,8 +243,11 @@ class ScratchDatabaseCase(BaseCase):
     def _put_aside(cls, scenario):
         """Pause the scenario's invoices for good: later tests never see them."""
         with cls.env() as env:
-            env["account.move"].browse([inv for _p, inv, _e in scenario]).write(
-                {"dunning_pause_until": date(2099, 12, 31)}
+            # The latest pause the invoices accept (ten years ahead at most).
+            env["account.move"].browse(
+                [inv for _p, inv, _e in scenario]
+            )._pause_dunning(
+                "disputed", date.today().replace(day=1) + relativedelta(years=9)
             )
 
     def _planned_clients(self, day):

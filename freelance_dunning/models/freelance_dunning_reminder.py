@@ -826,9 +826,10 @@ class FreelanceDunningReminder(models.Model):
         penalty = reminder.penalty_move_id
         if penalty.state == "draft":
             # Its invoices get a penalty again when the level is delivered.
-            reminder.env["account.move"].search(
-                [("dunning_penalty_move_id", "=", penalty.id)]
-            ).dunning_penalty_move_id = False
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                reminder.env["account.move"].search(
+                    [("dunning_penalty_move_id", "=", penalty.id)]
+                ).dunning_penalty_move_id = False
             try:
                 with self.env.cr.savepoint():
                     penalty.unlink()

@@ -4,7 +4,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.models import check_method_name
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -253,14 +253,21 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         changed, no sudo() in the engine lets it through."""
         before = self.env["freelance.dunning.reminder"].search_count([])
         with freeze_time("2025-07-10"):
-            wizard = (
-                self.env["freelance.dunning.run.wizard"]
-                .with_user(self.user_b)
-                .create({"company_id": self.company.id, "date": date(2025, 7, 10)})
-            )
-            self.assertFalse(wizard.line_ids, "nothing of company A in the preview")
-            with self.assertRaisesText(UserError, "Nothing to send on this date."):
-                wizard.action_send()
+            Wizard = self.env["freelance.dunning.run.wizard"].with_user(self.user_b)
+            with self.assertRaisesText(
+                AccessError,
+                "You can run the payment reminders only of the companies you work in.",
+            ):
+                Wizard.create(
+                    {"company_id": self.company.id, "date": date(2025, 7, 10)}
+                )
+            # Nor by moving a run of its own company to company A.
+            wizard = Wizard.create({"date": date(2025, 7, 10)})
+            with self.assertRaisesText(
+                AccessError,
+                "You can run the payment reminders only of the companies you work in.",
+            ):
+                wizard.write({"company_id": self.company.id})
         self.assertEqual(
             self.env["freelance.dunning.reminder"].search_count([]), before
         )

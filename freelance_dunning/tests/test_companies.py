@@ -6,6 +6,11 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.freelance_dunning.models.addon_writes import (
+    DUNNING_HISTORY_WRITING,
+    addon_writing,
+)
+
 from .common import LEVEL_MOVE, FreelanceDunningCommon
 
 
@@ -303,9 +308,16 @@ class TestCompaniesApart(FreelanceDunningCommon):
         self.assertEqual(order.installment_ids.company_id, self.company)
 
     def test_penalty_invoice_of_the_same_company(self):
+        """Even the reminder that links a penalty invoice (the only writer of
+        the field) cannot link one of another company."""
         draft = self._create_invoice(amount=100.0, due="2025-06-20", post=False)
+
+        def link_as_the_reminder():
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                draft.write({"dunning_penalty_move_id": self.invoice_b.id})
+
         self.assertRefusedUnchanged(
-            lambda: draft.write({"dunning_penalty_move_id": self.invoice_b.id}),
+            link_as_the_reminder,
             draft,
             ["dunning_penalty_move_id"],
             foreign("dunning_penalty_move_id"),
