@@ -20,15 +20,24 @@ from datetime import timedelta
 
 def chasers(env, company, client, invoice):
     """Which tools would remind the client of the invoice today."""
+    from odoo.exceptions import UserError
+
     today = env.cr.now().date()
     preview = env["freelance.dunning.run.wizard"].create({"company_id": company.id})
+    # Read before the night's run: the preview is computed when read.
+    preview_names = sorted(preview.line_ids.move_id.mapped("name"))
+    preview_notice = preview.other_tool_notice or ""
     engine = env["freelance.dunning.engine"].with_context(ir_cron_progress_id=False)
     engine._cron_run()
     ours = env["freelance.dunning.reminder"].search(
         [("company_id", "=", company.id), ("partner_id", "=", client.id)]
     )
     overdue = env["overdue.reminder.start"].with_company(company).create({})
-    overdue.run()
+    try:
+        overdue.run()
+    except UserError as error:
+        # What OCA's wizard says when it finds no invoice to remind.
+        assert str(error) == "There are no overdue reminders.", error
     steps = env["overdue.reminder.step"].search(
         [("commercial_partner_id", "=", client.id)]
     )
@@ -38,8 +47,8 @@ def chasers(env, company, client, invoice):
     )
     return {
         "freelance_dunning": sorted(ours.line_ids.move_id.mapped("name")),
-        "preview": sorted(preview.line_ids.move_id.mapped("name")),
-        "preview_notice": preview.other_tool_notice or "",
+        "preview": preview_names,
+        "preview_notice": preview_notice,
         "account_invoice_overdue_reminder": sorted(steps.invoice_ids.mapped("name")),
         "account_credit_control": sorted(credit_lines.invoice_id.mapped("name")),
     }

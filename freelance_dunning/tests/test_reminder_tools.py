@@ -13,8 +13,9 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -261,3 +262,27 @@ class TestReminderTools(FreelanceDunningCommon, MockEmail):
                 self.admin_manager
             ).payment_reminders_by = "account_credit_control"
         self.assertFalse(self.company.payment_reminders_by, "nothing changed")
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestSwitchOnTour(FreelanceDunningCommon, HttpCase):
+    """A dunning manager switches the nightly reminders on in a real browser."""
+
+    def test_switch_on_from_the_settings_preview(self):
+        self.env["freelance.dunning.level"]._create_default_levels(self.company)
+        # Saving the settings (as any button there does) must not trip over
+        # Odoo's test taxes: the test company has cash-basis ones.
+        self.company.write({"invoice_send_at_once": False, "nightly_reminders": False})
+        self.company.tax_exigibility = True
+        manager = self._create_user(
+            "fd_tour_admin_manager",
+            "base.group_system,base.group_erp_manager,account.group_account_manager,"
+            "sales_team.group_sale_manager,freelance_dunning.group_dunning_manager",
+        )
+        self._create_invoice(due=fields.Date.subtract(fields.Date.today(), days=1))
+        self.start_tour(
+            "/odoo/action-sale.action_sale_config_settings",
+            "freelance_dunning_switch_on_nightly",
+            login=manager.login,
+        )
+        self.assertTrue(self.company.nightly_reminders)
