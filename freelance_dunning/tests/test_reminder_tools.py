@@ -15,6 +15,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.models import check_method_name
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -166,6 +167,13 @@ class TestReminderTools(FreelanceDunningCommon, MockEmail):
         with self.assertRaisesText(UserError, SWITCH_ON_FROM_PREVIEW):
             company.write({"nightly_reminders": True})
         self.assertFalse(self.company.nightly_reminders)
+        # The method that switches them on is not callable over RPC.
+        with self.assertRaisesText(
+            AccessError,
+            "Private methods (such as _switch_on_nightly_reminders) cannot be "
+            "called remotely.",
+        ):
+            check_method_name("_switch_on_nightly_reminders")
 
     # ------------------------------------------------------------------
     # Another reminder tool installed
