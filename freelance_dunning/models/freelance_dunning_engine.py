@@ -188,7 +188,8 @@ class FreelanceDunningEngine(models.AbstractModel):
         :return: {(client, currency): [(line, level, figures)]}
         """
         levels = self._get_levels(company)
-        if not levels:
+        # Another reminder tool chases this company's invoices (coexistence).
+        if not levels or not company._reminders_by_this_addon():
             return {}
         domain = self._get_line_domain(company, today, levels)
         if partners is not None:
@@ -329,6 +330,9 @@ class FreelanceDunningEngine(models.AbstractModel):
         a validation waiting in the queue.
         """
         today = today or fields.Date.context_today(self)
+        if not company._reminders_by_this_addon():
+            # Another reminder tool chases this company's invoices.
+            return self.env["freelance.dunning.reminder"]
         self._retry_failed_deliveries(company)
         plan = self._plan(company, today, partners)
         locked = self._lock_lines(
@@ -447,8 +451,8 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _cron_run(self, batch_size=200):
-        """Daily run, every company with nightly reminders, a batch of clients
-        per call.
+        """Daily run, every company with nightly reminders (and no other tool
+        chasing its invoices), a batch of clients per call.
 
         Odoo's cron runner commits after each call and calls again while work
         remains. Clients are taken in id order after the run's cursor, so a
@@ -462,9 +466,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         groups = self.env["freelance.dunning.level"]._read_group(
             [("company_id.nightly_reminders", "=", True)], ["company_id"]
         )
+        installed = self.env["res.company"]._installed_reminder_tools()
         for (company,) in sorted(groups, key=lambda group: group[0].id):
             levels = self._get_levels(company)
-            if not levels:
+            if not levels or not company._reminders_by_this_addon(installed):
                 continue
             run = self._lock_run(company, today)
             if run is None:

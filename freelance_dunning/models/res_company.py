@@ -1,11 +1,24 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .cursor_permission import cursor_permission, has_cursor_permission
 from .res_partner import is_dunning_manager
 from .value_checks import check_values
 
 # Company settings that email clients without anyone's action.
 CLIENT_SENDING = ("invoice_send_at_once", "nightly_reminders")
+
+# The company whose nightly reminders are switched on from their preview.
+NIGHTLY_SWITCH_ON = "freelance_dunning.nightly_reminders_switch_on"
+
+# Other addons that send payment reminders (module name: what users call it).
+OTHER_REMINDER_TOOLS = {
+    "account_followup": "Odoo follow-up reports (account_followup)",
+    "account_credit_control": "OCA Account Credit Control (account_credit_control)",
+    "account_invoice_overdue_reminder": (
+        "OCA Overdue Invoice Reminder (account_invoice_overdue_reminder)"
+    ),
+}
 
 # What the company's settings accept (see value_checks).
 SETTINGS_BOUNDS = {
@@ -67,6 +80,15 @@ class ResCompany(models.Model):
         "their levels' actions run. While off, reminders are sent only by hand, "
         "with Run Reminders.",
     )
+    payment_reminders_by = fields.Selection(
+        selection=[
+            ("freelance_dunning", "This addon (Run Reminders, nightly reminders)"),
+            *OTHER_REMINDER_TOOLS.items(),
+        ],
+        help="When another addon that sends payment reminders is installed, the "
+        "tool that reminds this company's clients. This addon reminds no client "
+        "of a company that chose another tool, nor of one that has not chosen yet.",
+    )
     deposit_percent = fields.Float(
         string="Default Deposit (%)",
         default=50.0,
@@ -116,12 +138,33 @@ class ResCompany(models.Model):
     def write(self, vals):
         check_values(self, vals, SETTINGS_BOUNDS)
         self._check_client_sending_rights([vals])
+        if vals.get("nightly_reminders"):
+            self._check_nightly_reminders_switch_on()
         return super().write(vals)
 
     def _check_client_sending_rights(self, vals_list):
         """Only a dunning manager switches on what emails clients by itself."""
         if is_dunning_manager(self.env):
             return
+        # Choosing the tool that reminds the clients is a manager's too.
+        choosing = any(
+            "payment_reminders_by" in vals
+            and (
+                any(
+                    vals["payment_reminders_by"] != c.payment_reminders_by for c in self
+                )
+                if self
+                else vals["payment_reminders_by"]
+            )
+            for vals in vals_list
+        )
+        if choosing:
+            raise AccessError(
+                self.env._(
+                    "Only a dunning manager may choose the tool that sends the "
+                    "payment reminders."
+                )
+            )
         if any(vals.get(fname) for vals in vals_list for fname in CLIENT_SENDING):
             raise AccessError(
                 self.env._(
@@ -130,12 +173,105 @@ class ResCompany(models.Model):
                 )
             )
 
+    def _check_nightly_reminders_switch_on(self):
+        """Nightly reminders are switched on from the preview of what the next
+        run sends (``_switch_on_nightly_reminders``), so the first night is a
+        reviewed one. The superuser (data files, demo, migrations) is not
+        asked: no caller over RPC is the superuser."""
+        if self.env.su:
+            return
+        switching = self.filtered(lambda company: not company.nightly_reminders)
+        if not has_cursor_permission(self.env, NIGHTLY_SWITCH_ON, switching.ids):
+            raise UserError(
+                self.env._(
+                    "Switch the nightly payment reminders on from their preview "
+                    "(Settings, Sales, Nightly Payment Reminders, Preview and "
+                    "Switch On): it shows what the next run sends to each client."
+                )
+            )
+
+    def _switch_on_nightly_reminders(self):
+        """Switch the nightly reminders on; called by the preview's button
+        (``freelance.dunning.run.wizard.action_switch_on_nightly_reminders``)
+        once it has computed the run of the day."""
+        for company in self:
+            if not company._reminders_by_this_addon():
+                raise UserError(company._reminders_by_other_tool_message())
+        with cursor_permission(self.env, NIGHTLY_SWITCH_ON, self.ids):
+            self.write({"nightly_reminders": True})
+
+    # ------------------------------------------------------------------
+    # Other reminder tools
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _installed_reminder_tools(self):
+        """The other payment reminder addons installed, by module name."""
+        modules = (
+            self.env["ir.module.module"]
+            .sudo()
+            .search(
+                [
+                    ("name", "in", list(OTHER_REMINDER_TOOLS)),
+                    ("state", "=", "installed"),
+                ]
+            )
+        )
+        return [name for name in OTHER_REMINDER_TOOLS if name in modules.mapped("name")]
+
+    def _reminders_by_this_addon(self, installed=None):
+        """Whether this addon reminds the company's clients: always when no
+        other reminder tool is installed; otherwise only when the company chose
+        this addon (a company that has not chosen is reminded by none of ours,
+        so no invoice is chased twice). Override to decide otherwise."""
+        self.ensure_one()
+        if installed is None:
+            installed = self._installed_reminder_tools()
+        return not installed or self.payment_reminders_by == "freelance_dunning"
+
+    def _reminders_by_other_tool_message(self):
+        self.ensure_one()
+        installed = self._installed_reminder_tools()
+        field = self._fields["payment_reminders_by"]
+        labels = dict(field._description_selection(self.env))
+        if self.payment_reminders_by in installed:
+            return self.env._(
+                "%(company)s reminds its clients with %(tool)s: this addon sends "
+                "them no payment reminder. To change, choose this addon in "
+                "Settings, Sales, Payment Reminders By.",
+                company=self.name,
+                tool=labels[self.payment_reminders_by],
+            )
+        return self.env._(
+            "%(tools)s also sends payment reminders: choose in Settings, Sales, "
+            "Payment Reminders By which tool reminds the clients of %(company)s. "
+            "Until then, this addon sends them none.",
+            tools=", ".join(labels[name] for name in installed),
+            company=self.name,
+        )
+
     @api.constrains("blacklist_proposal_level_id", "payment_schedule_id")
     def _check_dunning_company(self):
         """The company's level and schedule are its own. Odoo checks the
         companies of ``check_company`` fields only on models with
         ``_check_company_auto``, which res.company is not."""
         self._check_company(["blacklist_proposal_level_id", "payment_schedule_id"])
+
+    @api.constrains("payment_reminders_by")
+    def _check_payment_reminders_by(self):
+        installed = self._installed_reminder_tools()
+        field = self._fields["payment_reminders_by"]
+        labels = dict(field._description_selection(self.env))
+        for company in self:
+            tool = company.payment_reminders_by
+            if tool and tool != "freelance_dunning" and tool not in installed:
+                raise ValidationError(
+                    self.env._(
+                        "%(tool)s is not installed: choose this addon or an "
+                        "installed tool to send the payment reminders.",
+                        tool=labels[tool],
+                    )
+                )
 
     @api.constrains("contractual_interest_rate")
     def _check_contractual_interest_rate(self):

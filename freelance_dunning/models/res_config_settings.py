@@ -17,6 +17,13 @@ class ResConfigSettings(models.TransientModel):
     nightly_reminders = fields.Boolean(
         related="company_id.nightly_reminders", readonly=False
     )
+    payment_reminders_by = fields.Selection(
+        related="company_id.payment_reminders_by", readonly=False
+    )
+    other_reminder_tools = fields.Char(
+        compute="_compute_other_reminder_tools",
+        help="The other addons installed that send payment reminders.",
+    )
     blacklist_policy = fields.Selection(
         related="company_id.blacklist_policy", readonly=False
     )
@@ -44,6 +51,27 @@ class ResConfigSettings(models.TransientModel):
     suspend_work_on_nonpayment = fields.Boolean(
         related="company_id.suspend_work_on_nonpayment", readonly=False
     )
+
+    @api.depends("company_id")
+    def _compute_other_reminder_tools(self):
+        installed = self.env["res.company"]._installed_reminder_tools()
+        field = self.env["res.company"]._fields["payment_reminders_by"]
+        labels = dict(field._description_selection(self.env))
+        for settings in self:
+            settings.other_reminder_tools = ", ".join(
+                labels[name] for name in installed
+            )
+
+    def action_preview_nightly_reminders(self):
+        """The run of the day in the company, from which a dunning manager
+        switches the nightly reminders on (``Switch On Nightly Reminders``)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "freelance_dunning.freelance_dunning_run_wizard_action"
+        )
+        action["name"] = self.env._("Preview of the Nightly Reminders")
+        action["context"] = {"default_company_id": self.company_id.id}
+        return action
 
     @api.model_create_multi
     def create(self, vals_list):

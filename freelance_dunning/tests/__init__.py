@@ -26,3 +26,4 @@ from . import test_test_discovery
 from . import test_attack_matrix
 from . import test_companies
 from . import test_reminder_bounce
+from . import test_reminder_tools

@@ -39,15 +39,16 @@ class FreelanceDunningCommon(AccountPaymentCommon):
         super().setUpClass()
         cls.company = cls.company_data["company"]
         cls.env.user.groups_id |= cls.env.ref("freelance_dunning.group_dunning_manager")
-        # A freelancer who switched on what emails clients by itself.
+        # A freelancer who switched on what emails clients by itself (the
+        # nightly reminders from their preview).
         cls.company.write(
             {
                 "deposit_required": True,
                 "deposit_percent": 50.0,
                 "invoice_send_at_once": True,
-                "nightly_reminders": True,
             }
         )
+        cls.company._switch_on_nightly_reminders()
         cls.tax_20 = cls.env["account.tax"].create(
             {
                 "name": "VAT 20%",

@@ -423,7 +423,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             self.assertFalse(
                 self.env["freelance.dunning.run"].search(domain), "no run either"
             )
-            self.company.nightly_reminders = True
+            self.company._switch_on_nightly_reminders()
             engine._cron_run()
         self.assertEqual(reminders.search(domain).line_ids.move_id, invoice)
 

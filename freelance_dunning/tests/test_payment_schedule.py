@@ -46,8 +46,10 @@ class TestPaymentSchedule(FreelanceDunningCommon):
                 self.assertFalse(company[fname], "nothing changed")
                 company.with_user(admin).write({fname: False})  # off: anyone
         self.env["res.config.settings"].with_company(company).create(
-            {"invoice_send_at_once": True, "nightly_reminders": True}
+            {"invoice_send_at_once": True}
         ).execute()
+        # The nightly reminders from their preview (tests/test_reminder_tools.py).
+        company._switch_on_nightly_reminders()
         self.assertTrue(company.invoice_send_at_once and company.nightly_reminders)
 
     def test_settings_percent_out_of_range(self):

@@ -38,6 +38,11 @@ class FreelanceDunningRunWizard(models.TransientModel):
         string="Preview",
     )
     reminder_count = fields.Integer(compute="_compute_line_ids", string="Reminders")
+    nightly_reminders = fields.Boolean(related="company_id.nightly_reminders")
+    other_tool_notice = fields.Char(
+        compute="_compute_other_tool_notice",
+        help="Another addon reminds this company's clients: this addon sends none.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -100,6 +105,60 @@ class FreelanceDunningRunWizard(models.TransientModel):
                     )
             wizard.line_ids = commands
             wizard.reminder_count = len(plan)
+
+    @api.depends("company_id")
+    def _compute_other_tool_notice(self):
+        installed = self.env["res.company"]._installed_reminder_tools()
+        for wizard in self:
+            company = wizard.company_id
+            wizard.other_tool_notice = (
+                company
+                and not company._reminders_by_this_addon(installed)
+                and company._reminders_by_other_tool_message()
+            )
+
+    def action_switch_on_nightly_reminders(self):
+        """Switch the company's nightly reminders on from this preview: the
+        first night sends what the preview of today's run for every client
+        shows (what a later day adds comes from later due dates)."""
+        self.ensure_one()
+        company = self.company_id
+        company._check_client_sending_rights([{"nightly_reminders": True}])
+        if company.nightly_reminders:
+            raise UserError(
+                self.env._(
+                    "The nightly payment reminders of %(company)s are already on.",
+                    company=company.name,
+                )
+            )
+        if self.date != fields.Date.context_today(self) or self.partner_ids:
+            raise UserError(
+                self.env._(
+                    "Switch the nightly reminders on from the preview of today's "
+                    "run for every client: set the date to today and remove the "
+                    "clients."
+                )
+            )
+        # The plan of the run is computed here, in the same call that switches
+        # the reminders on: what was shown is what the night starts from.
+        self._compute_line_ids()
+        company.sudo()._switch_on_nightly_reminders()
+        company_name = company.name
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Nightly payment reminders are on for %(company)s: tonight's "
+                    "run sends the %(count)s reminders of the preview, and those "
+                    "of invoices falling due by then.",
+                    company=company_name,
+                    count=self.reminder_count,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def action_send(self):
         self.ensure_one()

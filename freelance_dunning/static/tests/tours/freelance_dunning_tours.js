@@ -257,3 +257,33 @@ registry.category("web_tour.tours").add("freelance_dunning_dashboard", {
         },
     ],
 });
+
+// A dunning manager switches the nightly reminders on from the preview of the
+// day's run, opened from the settings.
+registry.category("web_tour.tours").add("freelance_dunning_switch_on_nightly", {
+    steps: () => [
+        {
+            content: "The settings offer the preview, the checkbox is off",
+            trigger: "#freelance_nightly_reminders button[name=action_preview_nightly_reminders]",
+            run: "click",
+        },
+        {
+            content: "The preview lists the client's overdue invoice",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains('Friendly reminder')",
+        },
+        {
+            content: "Switch the nightly reminders on from the preview",
+            trigger: ".modal button[name=action_switch_on_nightly_reminders]",
+            run: "click",
+        },
+        {
+            content: "Confirm: the clients will be emailed every night",
+            trigger: ".modal:not(.o_inactive_modal) .modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            content: "They are on",
+            trigger: ".o_notification:contains('Nightly payment reminders are on')",
+        },
+    ],
+});
