@@ -182,6 +182,8 @@ class ResCompany(models.Model):
             return
         switching = self.filtered(lambda company: not company.nightly_reminders)
         if not has_cursor_permission(self.env, NIGHTLY_SWITCH_ON, switching.ids):
+            # Who may not edit the company at all is told so by Odoo first.
+            self.check_access("write")
             raise UserError(
                 self.env._(
                     "Switch the nightly payment reminders on from their preview "

@@ -378,6 +378,13 @@ MATRIX = {
     ("res.company", "write contractual_interest_rate"): NOBODY,
     ("res.company", "write recovery_indemnity_amount"): NOBODY,
     ("res.company", "write suspend_work_on_nonpayment"): NOBODY,
+    # nothing reaches a client before a dunning manager switched it on from
+    # the run's preview; which tool chases the company's invoices
+    ("res.company", "write nightly_reminders"): NOBODY,
+    ("res.company", "write payment_reminders_by"): NOBODY,
+    ("freelance.dunning.run.wizard", "action_switch_on_nightly_reminders"): (
+        (AE, AE, AE, AE, AE, AE, AE, OK, AE)
+    ),
     ("res.config.settings", "create"): NOBODY,
 }
 
@@ -1284,6 +1291,25 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         ops["res.config.settings", "create"] = _create_op(
             "res.config.settings", {"deposit_percent": 0.0}
         )
+        ops["res.company", "write nightly_reminders"] = {
+            **_write_op("res.company", cls.company, {"nightly_reminders": True}),
+            "before": lambda self: self._switch_off_nightly_reminders(),
+        }
+        ops["res.company", "write payment_reminders_by"] = _write_op(
+            "res.company", cls.company, {"payment_reminders_by": "account_followup"}
+        )
+        ops["freelance.dunning.run.wizard", "action_switch_on_nightly_reminders"] = {
+            **_wizard_op(
+                "freelance.dunning.run.wizard",
+                {"company_id": cls.company.id},
+                "action_switch_on_nightly_reminders",
+                lambda self, result, user: self.assertTrue(
+                    self.company.nightly_reminders
+                ),
+                watch=(cls.company, ["nightly_reminders"]),
+            ),
+            "before": lambda self: self._switch_off_nightly_reminders(),
+        }
 
     @classmethod
     def _computed_operations(cls, ops, v):
@@ -1365,6 +1391,10 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             records.with_company(company).read(fnames)
             for company in (self.company, self.company_b)
         ]
+
+    def _switch_off_nightly_reminders(self):
+        """Company A's nightly reminders off, as at install."""
+        self.company.sudo().nightly_reminders = False
 
     def _play(self, role, key):
         """Play one cell as ``role``: return its outcome (OK or the exception
