@@ -15,7 +15,7 @@ def _pre_init_hook(env):
 
 def _post_init_hook(env):
     """Every existing company gets the shipped reminder ladder; quotations that
-    existed before get the terms of _apply_terms_to_existing_quotations."""
+    existed before keep Odoo's behaviour (_apply_terms_to_existing_quotations)."""
     env["freelance.dunning.level"]._create_default_levels(env["res.company"].search([]))
     params = env["ir.config_parameter"].sudo()
     ids = json.loads(params.get_param(EXISTING_QUOTES_PARAM) or "[]")
@@ -24,32 +24,13 @@ def _post_init_hook(env):
 
 
 def _apply_terms_to_existing_quotations(orders):
-    """Quotations that exist when the addon is installed (README, For integrators).
-
-    - Drafts were never shown to the client: they get the deposit, schedule and
-      work gate a new quotation would get, with their installments.
-    - Quotations already sent keep the terms the client saw: no deposit, no work
-      gate, and the signature setting they had. A salesperson can still ask for
-      a deposit on one by hand.
-    - Confirmed and cancelled orders are left as they are (never gated).
+    """Quotations that exist when the addon is installed (README, For integrators)
+    keep Odoo's behaviour: no deposit, no installments, no work gate, and the
+    signature setting they had (exemption "before_install"). A new quotation,
+    a duplicate of an old one included, gets the rules. Confirmed and cancelled
+    orders are left as they are (never gated).
     """
-    orders = orders.with_context(tracking_disable=True, mail_notrack=True)
-    sent = orders.filtered(lambda order: order.state == "sent")
-    for signature in (True, False):
-        quotes = sent.filtered(lambda o, s=signature: o.require_signature == s)
-        with quotes._writing_rule_fields():
-            quotes.write(
-                {
-                    "deposit_required": False,
-                    "work_gate_required": False,
-                    "require_signature": signature,
-                }
-            )
-    drafts = orders - sent
-    # Stored computed fields added by the install are computed for existing
-    # rows, but the installments (a one2many) and the signature are not.
-    drafts._compute_installment_ids()
-    drafts.filtered("work_gate_required").require_signature = True
+    orders._exempt_from_freelance_rules("before_install")
 
 
 def _uninstall_hook(env):

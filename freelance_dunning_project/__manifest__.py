@@ -1,7 +1,7 @@
 {
     "name": "Freelance Dunning - Projects",
     "summary": "No project or task from a sales order before its deposit is paid",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Project",
     "author": "Freelance Dunning",
     "maintainers": ["freelance-dunning"],

@@ -202,17 +202,19 @@ def test_sent_quote_keeps_the_terms_the_client_saw(lifecycle):
     assert set(confirmed["invoices"].values()) <= set(PAID)
 
 
-def test_draft_quote_gets_the_new_terms(lifecycle):
+def test_draft_quote_keeps_odoo_behaviour(lifecycle):
+    """Issue 17: quotations existing at install, drafts included, keep Odoo's
+    behaviour (exemption "before_install"); new quotations get the rules."""
     after = lifecycle.need("after_install")
-    gate = after["gate"]["draft"]
-    assert gate["deposit_required"]
-    assert gate["work_gate_required"]
-    assert gate["installments"] >= 1
-    assert gate["deposit_state"] == "to_pay"
-    assert gate["work_gate_state"] == "waiting_signature"
-    # Not sent yet: it now needs the client's signature, like a new quote.
-    assert not after["confirm_draft"]["ok"]
-    assert "signed" in after["confirm_draft"]["error"]
+    assert after["gate"]["draft"] == {
+        "deposit_required": False,
+        "work_gate_required": False,
+        "work_gate_state": "cleared",
+        "deposit_state": "not_required",
+        "installments": 0,
+    }
+    # Confirmed as before the install, unsigned.
+    assert after["confirm_draft"]["ok"], after["confirm_draft"]
 
 
 def test_existing_work_goes_on_after_install(lifecycle):

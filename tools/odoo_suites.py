@@ -59,6 +59,7 @@ OUR_ADDONS = (
     "freelance_dunning_project",
     "freelance_dunning_stock",
     "freelance_dunning_timesheet",
+    "freelance_dunning_website_sale",
 )
 # The company settings switching the addon's sale rules on or off.
 RULE_FIELDS = ("deposit_required", "work_gate_required")

@@ -40,7 +40,13 @@ RULE_FIELDS = {
     "work_gate_override_date": "override",
     "work_suspended": "suspension",
     "work_suspension_reason": "suspension",
+    "freelance_rules_exemption": "exemption",
 }
+# The orders another flow owns (see _freelance_rules_apply): the quotations
+# existing when the addon was installed; the bridges add their flows.
+RULES_EXEMPTIONS = [
+    ("before_install", "Quotation existing before the install"),
+]
 
 
 class SaleOrder(models.Model):
@@ -153,6 +159,15 @@ class SaleOrder(models.Model):
     work_gate_override_date = fields.Datetime(
         string="Gate Opened On", copy=False, readonly=True, groups="base.group_user"
     )
+    freelance_rules_exemption = fields.Selection(
+        selection=RULES_EXEMPTIONS,
+        string="Deposit and Gate Exemption",
+        copy=False,
+        readonly=True,
+        help="Set by the addon alone when another flow owns the sale (web shop, "
+        "project or task, quotation existing before the install): the deposit "
+        "and the work gate do not apply, Odoo's behaviour is kept.",
+    )
     work_suspended = fields.Boolean(copy=False, readonly=True, tracking=True)
     work_suspension_reason = fields.Char(
         copy=False, readonly=True, groups="base.group_user"
@@ -249,6 +264,65 @@ class SaleOrder(models.Model):
             )
         )
 
+    def _freelance_rules_apply(self):
+        """Whether the deposit and the work gate apply to this order.
+
+        The rules are for the quotations the freelancer's team makes and sends
+        (backend and portal). Another flow owning the sale keeps Odoo's
+        behaviour: the orders the addon marked exempt at their creation
+        (``freelance_rules_exemption``: web shop, project or task, quotations
+        existing before the install) and sample orders of other addons' data
+        files. Each rule can also be switched off per company.
+
+        Read when the order's rule fields are computed (at its creation, and
+        when its client or company changes); every rule (deposit and its
+        installments, the amount paid online, the signature asked before
+        confirmation, invoicing and work held by the gate) follows those
+        fields. Override it to exempt an integrator's own flow, from what the
+        order stores, never from the context or a field a salesperson writes:
+        ``super()`` first, then turn a value off.
+
+        :return: ``{"deposit": bool, "work_gate": bool}``
+        """
+        self.ensure_one()
+        if self.freelance_rules_exemption or self._is_loaded_by_other_module():
+            return {"deposit": False, "work_gate": False}
+        return {
+            "deposit": bool(self.company_id.deposit_required),
+            "work_gate": bool(self.company_id.work_gate_required),
+        }
+
+    @api.model
+    def _freelance_rules_exemption_at_creation(self, vals):
+        """The exemption of an order created now with ``vals``, or False.
+
+        Hook for the bridges: the flow creating the order is known only while
+        it creates it (the web shop's cart, sale_project's order created from
+        a task). The caller's ``vals`` never carry it (see create()).
+        """
+        return False
+
+    def _exempt_from_freelance_rules(self, exemption):
+        """Give these quotations Odoo's behaviour back: no deposit, no
+        installments, no work gate (quotations existing before the install).
+        The signature setting they had is kept. The addon's decision, not a
+        user's (no deposit waiver by a manager): written as the system."""
+        quotes = self.sudo().filtered(lambda o: o.state in ("draft", "sent"))
+        quotes = quotes.with_context(tracking_disable=True, mail_notrack=True)
+        for signature in (True, False):
+            orders = quotes.filtered(lambda o, s=signature: o.require_signature == s)
+            # The installments follow deposit_required (recomputed).
+            with orders._writing_rule_fields():
+                orders.write(
+                    {
+                        "freelance_rules_exemption": exemption,
+                        "deposit_required": False,
+                        "work_gate_required": False,
+                        "require_signature": signature,
+                    }
+                )
+        return self.browse(quotes.ids)
+
     @api.depends(
         "order_line.is_offered", "order_line.price_unit", "order_line.product_uom_qty"
     )
@@ -331,8 +405,7 @@ class SaleOrder(models.Model):
             # addon was installed never get a deposit after the fact.
             if order._is_deposit_editable():
                 order.deposit_required = order._blacklist_requires_full_upfront() or (
-                    not order._is_loaded_by_other_module()
-                    and order.company_id.deposit_required
+                    order._freelance_rules_apply()["deposit"]
                     and order.partner_id._get_client_terms(
                         order.company_id
                     ).deposit_policy
@@ -539,6 +612,13 @@ class SaleOrder(models.Model):
                 "recorded with the Record Signed Copy action.",
                 order=order,
             )
+        if "exemption" in kinds:
+            return self.env._(
+                "Whether the deposit and the work gate apply to %(order)s follows "
+                "the flow that created it (web shop, project or task, quotation "
+                "existing before the install): it cannot be written.",
+                order=order,
+            )
         if "suspension" in kinds:
             return self.env._(
                 "The work on %(order)s is suspended and resumed by the dunning "
@@ -586,6 +666,12 @@ class SaleOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self.browse()._check_rule_fields_write(vals, creating=True)
+        vals_list = [
+            dict(vals, freelance_rules_exemption=exemption)
+            if (exemption := self._freelance_rules_exemption_at_creation(vals))
+            else vals
+            for vals in vals_list
+        ]
         orders = super().create(vals_list)
         if not self.env.su:
             orders.filtered(
@@ -639,17 +725,6 @@ class SaleOrder(models.Model):
                 "sign it online, or record the copy the client signed.",
                 order=self.name,
             )
-        if (
-            self.installment_ids.filtered("is_deposit")
-            and self.currency_id.compare_amounts(self.amount_total, 0.0) <= 0
-        ):
-            return self.env._(
-                "The quotation %(order)s has a total of zero: no deposit can be "
-                "asked on "
-                "it. Add its priced lines first, or have a dunning manager waive the "
-                "deposit.",
-                order=self.name,
-            )
         return False
 
     def _action_confirm(self):
@@ -659,6 +734,17 @@ class SaleOrder(models.Model):
         confirmation, portal signature and payment-link transactions.
         """
         result = super()._action_confirm()
+        # A zero-total order has no deposit to ask (nor anything to invoice):
+        # it keeps Odoo's behaviour, its signature follows the company's rule.
+        free = self.filtered(
+            lambda o: (
+                o.installment_ids
+                and not o.installment_ids.invoice_id
+                and o.currency_id.compare_amounts(o.amount_total, 0.0) <= 0
+            )
+        )
+        with free._writing_installments(), free._writing_rule_fields():
+            free.installment_ids = [Command.clear()]
         for order in self:
             deposits = order.installment_ids.filtered(
                 lambda i: i.is_deposit and not i.invoice_id
@@ -891,10 +977,7 @@ class SaleOrder(models.Model):
         for order in self:
             # Orders confirmed before the addon was installed stay open.
             if order._is_deposit_editable():
-                order.work_gate_required = (
-                    order.company_id.work_gate_required
-                    and not order._is_loaded_by_other_module()
-                )
+                order.work_gate_required = order._freelance_rules_apply()["work_gate"]
 
     @api.depends("work_gate_required")
     def _compute_require_signature(self):

@@ -22,6 +22,7 @@ from . import test_access
 from . import test_performance
 from . import test_dunning_locks
 from . import test_rule_fields
+from . import test_rules_scope
 from . import test_test_discovery
 from . import test_attack_matrix
 from . import test_companies

@@ -258,6 +258,10 @@ MATRIX = {
     ("sale.order", "write work_gate_override_date"): NOBODY,
     ("sale.order", "write work_suspended"): NOBODY,
     ("sale.order", "write work_suspension_reason"): NOBODY,
+    # attack: an order made exempt from the rules (issue 17: set by the addon
+    # alone, from the flow creating the order)
+    ("sale.order", "write freelance_rules_exemption"): NOBODY,
+    ("sale.order", "create exempt from the rules"): NOBODY,
     ("sale.order", "write payment_schedule_id higher"): (
         (AE, AE, AE, OK, AE, OK, AE, OK, AE)
     ),
@@ -1035,6 +1039,13 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
                 "work_gate_override_reason": "Trusted",
             },
         )
+        ops["sale.order", "create exempt from the rules"] = _create_op(
+            "sale.order",
+            {
+                "partner_id": cls.client.id,
+                "freelance_rules_exemption": "before_install",
+            },
+        )
         rule_writes = {
             "deposit_required": (cls.quote, False),
             "installment_ids": (cls.quote, [Command.clear()]),
@@ -1052,6 +1063,7 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             "work_gate_override_date": (cls.order, "2025-06-02 00:00:00"),
             "work_suspended": (cls.suspended, False),
             "work_suspension_reason": (cls.suspended, False),
+            "freelance_rules_exemption": (cls.quote, "before_install"),
         }
         for fname, (order, value) in rule_writes.items():
             ops["sale.order", f"write {fname}"] = _write_op(
@@ -1066,6 +1078,7 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
                     "work_gate_override_reason",
                     "work_suspended",
                     "signature",
+                    "freelance_rules_exemption",
                 ],
             )
         ops["sale.order", "write payment_schedule_id higher"] = _write_op(

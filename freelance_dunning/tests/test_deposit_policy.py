@@ -187,14 +187,17 @@ class TestDepositPolicy(FreelanceDunningCommon):
         self.assertEqual(invoice.currency_id, currency)
         self.assertEqual(invoice.amount_total, 600.0)
 
-    def test_zero_amount_quote_refused(self):
+    def test_zero_amount_quote_has_no_deposit(self):
+        """Nothing to pay, no deposit to ask: signed, it confirms without a
+        deposit invoice and its work is open (test_rules_scope.py)."""
         order = self._create_order(quantity=1)
         order.order_line.price_unit = 0.0
-        self._sign(order)
-        with self.assertRaisesText(UserError, "total of zero"):
-            order.action_confirm()
-        self.assertEqual(order.state, "draft", "nothing changed")
+        self._confirm(order)
+        self.assertEqual(order.state, "sale")
         self.assertFalse(order.invoice_ids)
+        self.assertFalse(order.installment_ids)
+        self.assertEqual(order.deposit_state, "not_required")
+        self.assertEqual(order.work_gate_state, "cleared")
 
     def test_confirmed_orders_keep_their_terms(self):
         """Orders confirmed under no deposit rule never get one afterwards."""

@@ -19,6 +19,7 @@ ADDONS = (
     "freelance_dunning_project",
     "freelance_dunning_timesheet",
     "freelance_dunning_stock",
+    "freelance_dunning_website_sale",
 )
 
 

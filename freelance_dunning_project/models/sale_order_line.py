@@ -1,8 +1,26 @@
-from odoo import models
+from odoo import api, models
+
+from odoo.addons.freelance_dunning.models.cursor_permission import cursor_permission
+
+# sale_project creating an order from a task or a project (see default_get).
+ORDER_FROM_PROJECT = "freelance_dunning_project.order_from_project"
+# sale_project's form for an order line created from a task or a project.
+INLINE_LINE_FORM = "sale_project.sale_order_line_view_form_editable"
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
+
+    @api.model
+    def default_get(self, fields):
+        """sale_project creates the order of a line added from a task or a
+        project here; it confirms it when the task or project is saved. That
+        order is for work already under way: the deposit and the work gate do
+        not apply (sale.order._freelance_rules_exemption_at_creation)."""
+        if self.env.context.get("form_view_ref") != INLINE_LINE_FORM:
+            return super().default_get(fields)
+        with cursor_permission(self.env, ORDER_FROM_PROJECT, [self.env.uid]):
+            return super().default_get(fields)
 
     def _timesheet_service_generation(self):
         """Generate projects and tasks only for orders whose work gate is open.

@@ -30,3 +30,37 @@ class TestProjectTour(FreelanceDunningCommon, HttpCase):
         self.assertTrue(
             order.order_line.task_id, "the task exists once the deposit is paid"
         )
+
+    def test_task_with_inline_order_line_saves(self):
+        """sale_project's flow: a task's Sales Order Item created inline; the
+        task saves and its new order is confirmed as Odoo does."""
+        self.service.write({"service_tracking": "task_in_project"})
+        project = self.env["project.project"].create(
+            {
+                "name": "Brightside retainer",
+                "allow_billable": True,
+                "partner_id": self.client.id,
+                "company_id": self.company.id,
+            }
+        )
+        task = self.env["project.task"].create(
+            {
+                "name": "Fix the contact form",
+                "project_id": project.id,
+                "partner_id": self.client.id,
+            }
+        )
+        freelancer = self._create_user(
+            "fd_freelancer",
+            "sales_team.group_sale_salesman,project.group_project_user",
+        )
+        self.start_tour(
+            f"/odoo/action-project.action_view_all_task/{task.id}",
+            "freelance_dunning_task_inline_order_line",
+            login=freelancer.login,
+        )
+        order = task.sale_line_id.order_id
+        self.assertTrue(order, "the task got its Sales Order Item")
+        self.assertEqual(order.freelance_rules_exemption, "project")
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.invoice_ids, "no deposit invoice")

@@ -53,3 +53,15 @@ class TestDeliveryGate(FreelanceDunningCommon):
         self.client._suspend_work("Formal notice sent")
         with self.assertRaisesText(UserError, "Formal notice sent"):
             self._validate(order.picking_ids)
+
+    def test_order_outside_the_rules_delivers_as_odoo(self):
+        """An order the rules do not apply to (here a quotation existing before
+        the install; web-shop and project orders likewise) is delivered as Odoo
+        does, unsigned and with no deposit."""
+        order = self._create_order(product=self.goods, warehouse_id=self.warehouse.id)
+        order._exempt_from_freelance_rules("before_install")
+        order.action_confirm()
+        self.assertFalse(order.invoice_ids)
+        self._validate(order.picking_ids)
+        self.assertEqual(order.picking_ids.state, "done")
+        self.assertEqual(order.order_line.qty_delivered, 2.0)

@@ -127,3 +127,44 @@ registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
         },
     ],
 });
+
+// Work already under way: a task's Sales Order Item created inline (Odoo's
+// sale_project flow). The task saves and Odoo confirms the new order, with no
+// signature or deposit asked.
+registry.category("web_tour.tours").add("freelance_dunning_task_inline_order_line", {
+    steps: () => [
+        {
+            content: "Type the service as the task's Sales Order Item",
+            trigger: ".o_form_view .o_field_widget[name=sale_line_id] input",
+            run: "fill Website design",
+        },
+        {
+            content: "Create and edit it",
+            trigger:
+                ".o_field_widget[name=sale_line_id] .o-autocomplete--dropdown-menu .o_m2o_dropdown_option_create_edit a",
+            run: "click",
+        },
+        {
+            content: "The service is found by its name",
+            trigger: ".modal .o_field_widget[name=product_id] input:value('Website design (day)')",
+        },
+        {
+            content: "Save the Sales Order Item",
+            trigger: ".modal .o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Save the task",
+            trigger: ".o_form_view .o_form_button_save:enabled",
+            run: "click",
+        },
+        {
+            content: "Saved, no signature dialog",
+            trigger:
+                ".o_form_view .o_form_saved .o_field_widget[name=sale_line_id] input:value('Website design')",
+        },
+    ],
+});

@@ -1,0 +1,105 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
+from odoo.addons.website.tools import MockRequest
+
+
+@tagged("post_install", "-at_install")
+class TestWebShop(FreelanceDunningCommon):
+    """A web-shop checkout keeps Odoo's flow: paid online, the order is
+    confirmed and invoiced with no signature and no deposit (issue 17)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"deposit_required": True, "work_gate_required": True})
+        cls.website = cls.env["website"].create(
+            {"name": "Brightside shop", "company_id": cls.company.id}
+        )
+        cls.service.write({"sale_ok": True, "website_published": True})
+        cls.shopper = cls._create_portal_user("fd_shopper", client=cls.client)
+        cls.currency = cls.company.currency_id
+        cls.partner = cls.shopper.partner_id
+
+    def _checkout(self):
+        """The shopper's cart, created and filled as the shop's routes do."""
+        env = self.env(user=self.shopper)
+        website = self.website.with_env(env)
+        with MockRequest(env, website=website):
+            cart = website.sale_get_order(force_create=True)
+            cart._cart_update(product_id=self.service.id, add_qty=2)
+        return cart.sudo()
+
+    def _pay_online(self, order):
+        """The demo provider's payment, processed as Odoo's payment flow does."""
+        tx = self._create_transaction(
+            flow="redirect",
+            amount=order.amount_total,
+            sale_order_ids=[order.id],
+            state="done",
+            partner_id=order.partner_id.id,
+            currency_id=order.currency_id.id,
+        )
+        with mute_logger("odoo.addons.sale.models.payment_transaction"):
+            tx._post_process()
+        return tx
+
+    def test_cart_keeps_odoo_checkout(self):
+        cart = self._checkout()
+        self.assertEqual(cart.website_id, self.website)
+        self.assertEqual(cart.freelance_rules_exemption, "web_shop")
+        self.assertFalse(cart.deposit_required)
+        self.assertFalse(cart.work_gate_required)
+        self.assertFalse(cart.installment_ids)
+        self.assertEqual(cart.deposit_state, "not_required")
+        self.assertEqual(cart.amount_total, 1200.0)
+        self.assertEqual(
+            cart._get_prepayment_required_amount(), 1200.0, "Odoo's full payment"
+        )
+
+    def test_paid_online_confirmed_and_invoiced(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "sale.automatic_invoice", "True"
+        )
+        cart = self._checkout()
+        tx = self._pay_online(cart)
+        self.assertEqual(cart.state, "sale", "confirmed once paid, unsigned")
+        self.assertFalse(cart.signature)
+        self.assertEqual(cart.work_gate_state, "cleared")
+        self.assertFalse(cart.deposit_invoice_ids)
+        invoice = cart.invoice_ids
+        self.assertEqual(len(invoice), 1, "Odoo's one invoice for the order")
+        self.assertEqual(invoice, tx.invoice_ids)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 1200.0)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(cart.invoice_status, "invoiced")
+
+    def test_paid_online_without_automatic_invoice(self):
+        cart = self._checkout()
+        self._pay_online(cart)
+        self.assertEqual(cart.state, "sale")
+        self.assertFalse(cart.invoice_ids, "Odoo invoices later, as configured")
+        self.assertEqual(cart.invoice_status, "to invoice")
+        self.assertEqual(cart.work_gate_state, "cleared")
+
+    def test_team_quotation_with_a_website_keeps_the_rules(self):
+        """A website set on a quotation by a salesperson exempts nothing: only
+        the shop's own carts are exempt."""
+        order = self._create_order(user=self.salesman, website_id=self.website.id)
+        self.assertEqual(order.website_id, self.website)
+        self.assertFalse(order.freelance_rules_exemption)
+        self.assertTrue(order.deposit_required)
+        self.assertTrue(order.work_gate_required)
+        self.assertEqual(order.deposit_amount, 600.0)
+        with self.assertRaisesText(AccessError, "follows the flow that created it"):
+            order.with_user(self.salesman).freelance_rules_exemption = "web_shop"
+        with self.assertRaisesText(AccessError, "follows the flow that created it"):
+            self._create_order(
+                user=self.salesman,
+                website_id=self.website.id,
+                freelance_rules_exemption="web_shop",
+            )
+        self.assertFalse(order.freelance_rules_exemption)
