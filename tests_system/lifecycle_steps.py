@@ -110,6 +110,9 @@ def _invoice_facts(invoice):
 
 
 def _snapshot(env, refs):
+    # Read from the database: computed fields cached earlier in the step (an
+    # order's tasks before it was confirmed) are not what is stored now.
+    env.invalidate_all()
     orders = {
         role: _order_facts(env["sale.order"].browse(order_id))
         for role, order_id in refs["orders"].items()

@@ -253,7 +253,7 @@ class ScratchDatabaseCase(BaseCase):
     def _planned_clients(self, day):
         with self.env() as env:
             plan = env["freelance.dunning.engine"]._plan(
-                self.company, date.fromisoformat(day)
+                self.company.with_env(env), date.fromisoformat(day)
             )
             return sorted(partner.id for partner, _currency in plan)
 

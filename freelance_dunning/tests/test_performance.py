@@ -204,15 +204,17 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 for _index in range(invoices_each):
                     self._sent(self._overdue_invoice(client))
             self.env.invalidate_all()
-            # 59 for the batch, whatever its invoices (2 of them Odoo's company
-            # check of the reminders and their history), plus one per client:
+            # 61 for the batch, whatever its invoices (2 of them Odoo's company
+            # check of the reminders and their history, 2 whether another
+            # reminder tool is installed, read by the run and by its plan),
+            # plus one per client:
             # the clients' followers are notified as message_post does (their
             # data is read for the whole batch,
             # freelance.dunning.mail.batch._get_recipients_data), and the one
             # who follows in Odoo's inbox (the user who created the clients) is
             # notified by Odoo's own _notify_thread_by_inbox, one message at a
             # time, which reads the message's tracking values.
-            with self.assertQueryCount(59 + count):
+            with self.assertQueryCount(61 + count):
                 messages = engine._run(self.company, partners=clients)
             self.assertEqual(len(messages), count)
             self.assertEqual(set(messages.mapped("state")), {"sent"})
