@@ -521,6 +521,11 @@ STEPS = {
 
 
 def main(conf, database, step, out_path):
+    main_with(STEPS, conf, database, step, out_path)
+
+
+def main_with(steps, conf, database, step, out_path):
+    """Run ``steps[step]`` on the database, commit, write its facts."""
     import odoo
     from odoo.modules.registry import Registry
 
@@ -530,7 +535,7 @@ def main(conf, database, step, out_path):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         facts["_env"] = env
-        STEPS[step](env, facts)
+        steps[step](env, facts)
         if step == "seed":
             params = env["ir.config_parameter"].sudo()
             params.set_param("lifecycle_test.max_ids", json.dumps(facts["max_ids"]))
