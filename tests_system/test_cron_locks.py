@@ -1,5 +1,5 @@
 from contextlib import closing
-from datetime import date
+from datetime import date, datetime
 
 from odoo import SUPERUSER_ID, api
 
@@ -12,9 +12,14 @@ class TestScheduledActionsDoNotCollide(ScratchDatabaseCase):
     """The nightly reminder run and Odoo's sending queue (which emails the
     invoices a company sends at once) on the same invoice, on two database
     connections at the same moment: the queue locks the invoices it sends
-    (``FOR UPDATE SKIP LOCKED``), the run the receivable lines it writes
-    (``_lock_lines``); each leaves what the other holds for its next pass:
-    nobody waits, fails to serialize or sends anything twice."""
+    (Odoo's ``FOR UPDATE SKIP LOCKED``) and those whose sending it retries or
+    records (``account.move._lock_for_sending``), the run the receivable
+    lines it writes (``_lock_lines``); each leaves what the other holds for its
+    next pass: nobody waits, fails to serialize or sends anything twice.
+
+    Without ``_lock_for_sending``, the queue's retry of a failed sending waits
+    for the run's lock on the invoice and then fails to serialize (here, with
+    a short lock timeout, at once)."""
 
     def setUp(self):
         super().setUp()
@@ -27,6 +32,19 @@ class TestScheduledActionsDoNotCollide(ScratchDatabaseCase):
             )
             # Posted in a company that emails its invoices at once: queued.
             env["account.move"].browse(self.invoice_id)._queue_send_at_once()
+
+    def _failed_earlier(self):
+        """The invoice's sending failed an hour ago: the queue retries it."""
+        with self.env() as env:
+            env["account.move"].browse(self.invoice_id).write(
+                {
+                    "send_at_once_state": "failed",
+                    "send_at_once_error": "The mail server was down.",
+                    "send_at_once_attempts": 1,
+                    "send_at_once_retry_at": datetime(2025, 1, 1),
+                    "sending_data": False,
+                }
+            )
 
     def _cursor(self):
         cr = self.registry.cursor()
@@ -92,3 +110,21 @@ class TestScheduledActionsDoNotCollide(ScratchDatabaseCase):
             self._send_queue(env)
             self._remind(env)
         self.assertEqual(self._facts(), (1, False, ["sent"]))
+
+    def test_reminder_run_while_the_queue_retries_a_failed_sending(self):
+        self._failed_earlier()
+        self._race(self._send_queue, self._remind)
+        # The queue retried the invoice; the run left its client for later.
+        self.assertEqual(self._facts(), (2, False, []))
+        with self.env() as env:
+            self._remind(env)
+        self.assertEqual(self._facts(), (2, False, ["sent"]))
+
+    def test_queue_retry_while_the_reminder_run_writes_the_invoice(self):
+        self._failed_earlier()
+        self._race(self._remind, self._send_queue)
+        # The run reminded the client; the queue retries the invoice later.
+        self.assertEqual(self._facts(), (1, False, ["sent"]))
+        with self.env() as env:
+            self._send_queue(env)
+        self.assertEqual(self._facts(), (2, False, ["sent"]))
