@@ -338,7 +338,9 @@ def step_after_install(env, facts):
     facts["first_late_level_days"] = min(d for d in levels.mapped("days") if d > 0)
     # What a user edits, which an upgrade must keep.
     level = level_model.search([("company_id", "=", env.company.id)], limit=1)
-    level.write({"name": "Edited by the user", "days": 5})
+    # Earlier still: the ladder keeps its order (days grow with the sequence).
+    level.write({"name": "Edited by the user", "days": level.days - 2})
+    facts["edited_days"] = level.days
     env.company.deposit_percent = 30.0
     facts["edited_level"] = level.id
     facts["snapshot_end"] = _snapshot(env, refs)

@@ -260,7 +260,8 @@ def test_upgrade_keeps_data_and_user_edits(lifecycle):
     after, upgraded = lifecycle.need("after_install", "after_upgrade")
     assert upgraded["snapshot"] == after["snapshot_end"]
     assert upgraded["levels"] == after["levels"]
-    assert upgraded["edited_levels"] == [{"id": after["edited_level"], "days": 5}]
+    edited = {"id": after["edited_level"], "days": after["edited_days"]}
+    assert upgraded["edited_levels"] == [edited]
     assert upgraded["deposit_percent"] == 30.0
     # Invoices sent at once go through account's own sending queue: 3 of ours.
     assert upgraded["crons"] == 3
