@@ -13,5 +13,6 @@
     "assets": {
         "web.assets_tests": ["freelance_dunning_project/static/tests/tours/*.js"],
     },
+    "uninstall_hook": "_uninstall_hook",
     "auto_install": True,
 }

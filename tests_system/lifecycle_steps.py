@@ -341,7 +341,9 @@ def step_after_install(env, facts):
     facts["first_late_level_days"] = min(d for d in levels.mapped("days") if d > 0)
     # What a user edits, which an upgrade must keep.
     level = level_model.search([("company_id", "=", env.company.id)], limit=1)
-    level.write({"name": "Edited by the user", "days": -2})
+    # Earlier still: the ladder keeps its order (days grow with the sequence).
+    level.write({"name": "Edited by the user", "days": level.days - 2})
+    facts["edited_days"] = level.days
     env.company.deposit_percent = 30.0
     facts["edited_level"] = level.id
     facts["snapshot_end"] = _snapshot(env, refs)
@@ -524,6 +526,11 @@ STEPS = {
 
 
 def main(conf, database, step, out_path):
+    main_with(STEPS, conf, database, step, out_path)
+
+
+def main_with(steps, conf, database, step, out_path):
+    """Run ``steps[step]`` on the database, commit, write its facts."""
     import odoo
     from odoo.modules.registry import Registry
 
@@ -533,7 +540,7 @@ def main(conf, database, step, out_path):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         facts["_env"] = env
-        STEPS[step](env, facts)
+        steps[step](env, facts)
         if step == "seed":
             params = env["ir.config_parameter"].sudo()
             params.set_param("lifecycle_test.max_ids", json.dumps(facts["max_ids"]))

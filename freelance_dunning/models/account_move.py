@@ -1,8 +1,11 @@
 from contextlib import contextmanager
 from datetime import timedelta
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .account_move_line import LEVEL_REACHED_FIELDS, check_level_reached_writing
 from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
@@ -395,6 +398,10 @@ class AccountMove(models.Model):
                 ("sending_data", "=", False),
             ]
         )
+        # Each invoice written here is locked first, as Odoo's queue does;
+        # one that another transaction holds (a reminder run, another worker)
+        # waits for the next pass.
+        failed = failed._lock_for_sending()
         # Sent by hand since it failed: done, never sent twice.
         failed.filtered("is_move_sent").write(
             {
@@ -407,7 +414,8 @@ class AccountMove(models.Model):
         queued = self.search(
             [("send_at_once_state", "=", "pending"), ("sending_data", "!=", False)]
         )
-        for move in queued.filtered(lambda move: not move.partner_id.email):
+        no_email = queued.filtered(lambda move: not move.partner_id.email)
+        for move in no_email._lock_for_sending():
             move._record_send_at_once(
                 self.env._(
                     "%(client)s has no email address.",
@@ -418,13 +426,40 @@ class AccountMove(models.Model):
         done = self.search(
             [("send_at_once_state", "=", "pending"), ("sending_data", "=", False)]
         )
-        for move in done:
+        for move in done._lock_for_sending():
             move._record_send_at_once(
                 False
                 if move.is_move_sent
                 else self.env._("The email could not be prepared.")
             )
         return result
+
+    def _lock_for_sending(self):
+        """The invoices of ``self`` this transaction locks to write their
+        sending state (``FOR NO KEY UPDATE SKIP LOCKED``, as Odoo's sending
+        queue locks the invoices it sends): the others are being written by
+        another transaction (a reminder run, another worker of the queue),
+        and the queue is woken up again in a minute for them."""
+        if not self:
+            return self
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_move WHERE id IN %s "
+                        "FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(self.ids),
+                    )
+                )
+                locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        except errors.SerializationFailure:
+            # Changed by another transaction since this one began.
+            locked = self.browse()
+        if locked != self:
+            self.env.ref("account.ir_cron_account_move_send")._trigger(
+                at=fields.Datetime.now() + timedelta(minutes=1)
+            )
+        return self & locked
 
     def _record_send_at_once(self, error):
         """The result of one sending: sent, or failed with the error shown on

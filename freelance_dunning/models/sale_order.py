@@ -1206,6 +1206,55 @@ class SaleOrder(models.Model):
         """Hook: start what Odoo held back while the gate was closed (bridges)."""
         return True
 
+    def _get_started_work_summary(self):
+        """Hook: what the work of this order is in Odoo (projects, tasks,
+        deliveries), as HTML links for its chatter; bridges add theirs."""
+        self.ensure_one()
+        return []
+
+    @api.model
+    def _open_held_work_gates_at_uninstall(self):
+        """The addon is being uninstalled: every order its gate still holds
+        gets the work Odoo starts when an order is confirmed, and says so.
+
+        Without the addon nothing would ever open these gates: paying the
+        deposit afterwards would start nothing. Run by the uninstall hook,
+        while the addon's models and bridges are still loaded.
+        """
+        held = self.search(
+            [
+                ("state", "=", "sale"),
+                ("work_gate_required", "=", True),
+                ("work_started_on", "=", False),
+            ]
+        )
+        now = fields.Datetime.now()
+        for order in held.with_context(tracking_disable=True):
+            waiting = order.work_gate_reason or self.env._("The work gate was closed.")
+            reason = self.env._("Freelance Dunning was uninstalled.")
+            with order._writing_rule_fields():
+                order.write(
+                    {
+                        "work_gate_override_reason": reason,
+                        "work_gate_override_user_id": self.env.uid,
+                        "work_gate_override_date": now,
+                        "work_suspended": False,
+                        "work_started_on": now,
+                    }
+                )
+            order._start_work()
+            body = self.env._(
+                "Freelance Dunning is uninstalled: the work gate no longer holds "
+                "this order, and the work Odoo starts when an order is confirmed "
+                "has started. Held until now: %(waiting)s",
+                waiting=waiting,
+            )
+            work = order._get_started_work_summary()
+            if work:
+                body = Markup("%s<br/>%s") % (body, Markup("<br/>").join(work))
+            order.message_post(body=body, subtype_xmlid="mail.mt_note")
+        return held
+
     def _open_work_gate_early(self, reason):
         """Open the work gate of this order before its deposit is paid, a dunning
         manager's decision: the work starts now, the reason is kept.

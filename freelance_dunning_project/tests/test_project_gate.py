@@ -84,3 +84,47 @@ class TestProjectGate(FreelanceDunningCommon):
             order.installment_ids.filtered(lambda i: i.trigger == "delivery").state,
             "pending",
         )
+
+    def _notes(self, order, text):
+        return order.message_ids.filtered(lambda m: text in (m.body or ""))
+
+    def test_uninstall_opens_the_held_gates(self):
+        """What freelance_dunning's uninstall hook does: every confirmed order
+        still held gets its project and task, and says so; the others are
+        left as they are."""
+        held = self._confirm(self._create_order())
+        started = self._confirm(self._create_order())
+        self._pay_invoice(started.deposit_invoice_ids)
+        self._open_gates_before_commit()
+        quote = self._create_order()
+        opened = self.env["sale.order"]._open_held_work_gates_at_uninstall()
+        self.assertEqual(opened, held)
+        line = held.order_line.filtered(lambda sol: sol.product_id == self.service)
+        self.assertTrue(line.task_id)
+        self.assertTrue(line.project_id)
+        self.assertTrue(held.work_started_on)
+        notes = self._notes(held, "Freelance Dunning is uninstalled")
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Held until now: Deposit not paid yet:", notes.body)
+        self.assertIn(line.task_id.name, notes.body)
+        self.assertIn(line.project_id.name, notes.body)
+        self.assertFalse(self._notes(started, "uninstalled"))
+        self.assertFalse(quote.order_line.task_id)
+        self.assertFalse(self.env["sale.order"]._open_held_work_gates_at_uninstall())
+
+    def test_uninstalling_the_bridge_alone_creates_the_held_projects(self):
+        """This bridge's uninstall hook, the base addon staying: the held
+        order gets its project and task (Odoo creates them at confirmation
+        without the bridge); its gate still waits for the deposit."""
+        held = self._confirm(self._create_order())
+        released = self.env["sale.order"]._create_held_projects_at_uninstall()
+        self.assertEqual(released, held)
+        self.assertTrue(held.order_line.task_id)
+        self.assertEqual(held.work_gate_state, "waiting_deposit")
+        self.assertFalse(held.work_started_on)
+        notes = self._notes(held, "Freelance Dunning - Projects is uninstalled")
+        self.assertEqual(len(notes), 1)
+        self.assertIn(held.order_line.task_id.name, notes.body)
+        # Outside the hook, the bridge holds the work as before.
+        other = self._confirm(self._create_order())
+        self.assertFalse(other.order_line.task_id)

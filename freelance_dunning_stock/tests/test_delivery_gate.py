@@ -65,3 +65,17 @@ class TestDeliveryGate(FreelanceDunningCommon):
         self._validate(order.picking_ids)
         self.assertEqual(order.picking_ids.state, "done")
         self.assertEqual(order.order_line.qty_delivered, 2.0)
+
+    def test_uninstall_note_lists_the_deliveries_to_validate(self):
+        order = self._order_with_goods()
+        picking = order.picking_ids
+        self.env["sale.order"]._open_held_work_gates_at_uninstall()
+        note = order.message_ids.filtered(
+            lambda m: "Freelance Dunning is uninstalled" in (m.body or "")
+        )
+        self.assertEqual(len(note), 1)
+        self.assertIn("Deliveries to validate:", note.body)
+        self.assertIn(picking.name, note.body)
+        # Nothing holds the delivery any more.
+        self._validate(picking)
+        self.assertEqual(picking.state, "done")
