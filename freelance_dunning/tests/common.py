@@ -2,6 +2,7 @@ from contextlib import contextmanager, nullcontext
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
@@ -252,3 +253,23 @@ class FreelanceDunningCommon(AccountPaymentCommon):
             .create({"amount": amount} if amount else {})
         )
         return wizard._create_payments()
+
+    def _level(self, name):
+        """The level of ``self.levels`` called ``name``."""
+        return self.levels.filtered(lambda level: level.name == name)
+
+    @staticmethod
+    def _receivable(invoice):
+        return invoice.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+
+    def assertRefusedUnchanged(self, call, records, fnames, expected):
+        """``call`` is refused with a message matching ``expected`` and
+        ``records`` keep the values of ``fnames``."""
+        before = records.sudo().read(fnames)
+        with self.assertRaisesRegex(UserError, expected), self.env.cr.savepoint():
+            call()
+            self.env.flush_all()
+        records.invalidate_recordset()
+        self.assertEqual(records.sudo().read(fnames), before, "nothing changed")

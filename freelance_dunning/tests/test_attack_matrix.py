@@ -580,12 +580,6 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             )
         cls.history = cls.sent.line_ids[:1]
 
-    @staticmethod
-    def _receivable(invoice):
-        return invoice.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
-
     def setUp(self):
         super().setUp()
         self.enterContext(self.mock_mail_gateway())

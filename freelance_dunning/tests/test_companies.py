@@ -68,22 +68,6 @@ class TestCompaniesApart(FreelanceDunningCommon):
             "B 100%", [(100, "signature")], company=cls.company_b
         )
 
-    def assertRefusedUnchanged(self, call, records, fnames, expected):
-        """``call`` is refused with a message matching ``expected`` and
-        ``records`` keep the values of ``fnames``."""
-        before = records.sudo().read(fnames)
-        with self.assertRaisesRegex(UserError, expected), self.env.cr.savepoint():
-            call()
-            self.env.flush_all()
-        records.invalidate_recordset()
-        self.assertEqual(records.sudo().read(fnames), before, "nothing changed")
-
-    @staticmethod
-    def _receivable(invoice):
-        return invoice.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
-
     def _run(self, day, company=None):
         company = company or self.company
         with freeze_time(day):

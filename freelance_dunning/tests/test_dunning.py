@@ -48,9 +48,6 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         with freeze_time(day):
             return self.engine._run(self.company, date.fromisoformat(day), **kwargs)
 
-    def _level(self, name):
-        return self.levels.filtered(lambda level: level.name == name)
-
     def test_default_levels(self):
         self.assertEqual(
             [(level.name, level.days) for level in self.levels],

@@ -64,15 +64,6 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
         super().setUp()
         self.enterContext(self.mock_mail_gateway())
 
-    def _level(self, name):
-        return self.levels.filtered(lambda level: level.name == name)
-
-    @staticmethod
-    def _receivable(invoice):
-        return invoice.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
-
     def _reached(self, invoice, name, day):
         """Fixture: the invoice reached a level on a day, as the engine writes it."""
         with self._as_dunning_engine():
@@ -89,16 +80,6 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
             self.env["account.payment.register"].with_context(
                 active_model="account.move", active_ids=invoice.ids
             ).create({"amount": amount, "payment_date": day})._create_payments()
-
-    def assertRefusedUnchanged(self, call, records, fnames, expected):
-        """``call`` is refused with a message matching ``expected`` and
-        ``records`` keep the values of ``fnames``."""
-        before = records.sudo().read(fnames)
-        with self.assertRaisesRegex(UserError, expected), self.env.cr.savepoint():
-            call()
-            self.env.flush_all()
-        records.invalidate_recordset()
-        self.assertEqual(records.sudo().read(fnames), before, "nothing changed")
 
     def _calls(self, partner):
         call = self.env.ref("mail.mail_activity_data_call")

@@ -88,9 +88,6 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         )
         return html.decode()
 
-    def _level(self, name):
-        return self.levels.filtered(lambda level: level.name == name)
-
     def test_a_level_added_by_a_user_sends_its_own_text(self):
         """A seventh level, written by a manager: its email and its letter
         say its words, with the company's indemnity and margin."""

@@ -72,15 +72,6 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
         # Odoo's test SMTP session: the mail server takes every email.
         self.enterContext(self.mock_mail_gateway())
 
-    def _level(self, name):
-        return self.levels.filtered(lambda level: level.name == name)
-
-    @staticmethod
-    def _receivable(invoice):
-        return invoice.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-        )
-
     def _run(self, day, validate=False):
         """The day's run, its reminder validated when ``validate``, and its
         email handed to the mail server."""
