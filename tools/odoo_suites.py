@@ -31,9 +31,11 @@ import collections
 import configparser
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -231,10 +233,60 @@ def set_rules(odoo, db, on):
         sys.exit(f"ERROR: could not switch the rules in {db}:\n{result.stderr}")
 
 
+# Odoo's last words after a test run; the process may then hang in Python's
+# exit, waiting for a request thread a browser tour left behind.
+SHUTDOWN = re.compile(r" odoo\.service\.server: Initiating shutdown")
+SHUTDOWN_GRACE = 60  # seconds to exit on its own after the shutdown line
+
+
+def run_until_shutdown(cmd, log_path):
+    """Run the test server in its own process group (with the browsers its
+    tours start); once it logged its shutdown, give it SHUTDOWN_GRACE seconds
+    to exit, then end the group. The log is complete by then."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    shutdown_at, offset, tail = None, 0, ""
+    while proc.poll() is None:
+        time.sleep(2)
+        if shutdown_at is None:
+            with open(log_path, errors="replace") as log:
+                log.seek(offset)
+                chunk = log.read()
+                offset = log.tell()
+            lines = (tail + chunk).split("\n")
+            tail = lines.pop()
+            if any(SHUTDOWN.search(line) for line in lines):
+                shutdown_at = time.monotonic()
+        elif time.monotonic() - shutdown_at > SHUTDOWN_GRACE:
+            say(
+                f"Odoo logged its shutdown but did not exit: ending it "
+                f"({log_path.name})"
+            )
+            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+                try:
+                    os.killpg(proc.pid, sig)
+                    proc.wait(wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+                except ProcessLookupError:
+                    break
+    # The browsers of the tours, if any outlived the server.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return proc.wait()
+
+
 def run_tests(odoo, db, tags, config):
     log = LOG_DIR / f"{db}_tests.log"
     say(f"Running {tags} on {db} ({config}), log: {log.relative_to(REPO)}")
-    run_logged(odoo.server(db, "--test-enable", f"--test-tags={tags}"), log)
+    started = time.monotonic()
+    run_until_shutdown(odoo.server(db, "--test-enable", f"--test-tags={tags}"), log)
+    say(f"{config}: ran in {(time.monotonic() - started) / 60:.1f} min")
     return parse_log(log)
 
 
@@ -256,6 +308,8 @@ class Report:
 def parse_log(path):
     report = Report()
     lines = path.read_text(errors="replace").splitlines()
+    # What our addons said during the test running (see evidence())
+    current, said = None, collections.defaultdict(list)
     i = 0
     while i < len(lines):
         match = LOG_LINE.match(lines[i])
@@ -267,9 +321,15 @@ def parse_log(path):
         if match["level"] == "INFO" and suite:
             if started := STARTING.match(msg):
                 report.run[suite["module"]].add(started["test"])
+                current = started["test"]
             elif skipped := SKIPPED.match(msg):
                 report.skipped[suite["module"]].add(skipped["test"])
             continue
+        if current and (
+            (logger == "odoo.http" and match["level"] == "WARNING")
+            or (logger.startswith("odoo.addons.freelance_dunning") and HELD.match(msg))
+        ):
+            said[current].append(msg)
         failure = FAILURE.match(msg) if match["level"] == "ERROR" else None
         if not failure:
             if match["level"] in ("ERROR", "CRITICAL") and logger not in RUN_SUMMARY:
@@ -288,8 +348,34 @@ def parse_log(path):
         if not suite:
             continue
         kind, message, ours = classify(failure["kind"], block)
+        if kind != "refusal":
+            kind, message = evidence(said.get(desc, ()), kind, message)
         report.failed[suite["module"]].setdefault(desc, (kind, message, ours))
     return report
+
+
+# "Rule held: S00042 paid online by ... before the client signed it; ..."
+# (logged by our addons where a rule stops Odoo's flow short without raising)
+HELD = re.compile(r"^Rule held: ")
+
+
+def evidence(said, kind, message):
+    """A test that failed on an assertion or in a browser tour, not on an
+    exception of our addons: was it one of the addon's rules?
+
+    - the web client showed one of our refusals (Odoo's HTTP layer logs the
+      UserError a tour's click got as a warning): a refusal;
+    - our addons logged "Rule held: ..." (a payment of an unsigned quotation
+      kept without confirming it): the rule held the flow, as documented.
+    Otherwise the failure stays what it is."""
+    if not OUR_MESSAGES:
+        OUR_MESSAGES.extend(our_messages())
+    for msg in said:
+        if HELD.match(msg):
+            return "held", msg
+        if any(pattern.fullmatch(msg) for pattern in OUR_MESSAGES):
+            return "refusal", f"UserError (in the web client): {msg}"
+    return kind, message
 
 
 def our_messages():
@@ -392,11 +478,13 @@ def print_on_failures(reports, suites):
     print()
     total = sum(len(tests) for tests in groups.values())
     print(f"Rules on: {total} failure(s) not seen without the addon, by message:")
-    order = {"refusal": 0, "assertion": 1, "traceback": 2}
+    order = {"refusal": 0, "held": 1, "assertion": 2, "traceback": 3}
     for (kind, message), tests in sorted(
         groups.items(), key=lambda g: (order[g[0][0]], -len(g[1]))
     ):
-        flag = "" if kind == "refusal" else "  <-- not one of the addon's refusals"
+        flag = (
+            "" if kind in ("refusal", "held") else "  <-- not one of the addon's rules"
+        )
         print(f"  {len(tests):4}  [{kind}] {message[:160]}{flag}")
         for test in sorted(tests)[:3]:
             print(f"          {test}")
@@ -472,6 +560,12 @@ def main():
     parser.add_argument(
         "--rebuild", action="store_true", help="drop and rebuild the three databases"
     )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="run nothing: print the report from the configurations' last logs "
+        "in .run/suites/ (e.g. after running them one at a time with --configs)",
+    )
     args = parser.parse_args()
     if not Path(args.config).exists():
         sys.exit("ERROR: no Odoo config: run `tools/dev.sh setup` first")
@@ -484,10 +578,17 @@ def main():
     dbs = {config: f"{args.prefix}_{config}" for config in CONFIGS}
     # Same databases whichever suites run: Odoo's and OCA's found.
     modules = sorted({*SUITES, *suites, *(m for m in OCA_SUITES if odoo.available(m))})
+    reports = {}
+    if args.report:
+        for config in configs:
+            log = LOG_DIR / f"{dbs[config]}_tests.log"
+            if not log.exists():
+                sys.exit(f"ERROR: no log of {config}: {log} (run it first)")
+            reports[config] = parse_log(log)
+        return 1 if print_report(reports, suites, configs) else 0
+
     build(odoo, dbs, modules, args.rebuild)
     tags = args.test_tags or ",".join(f"/{suite}" for suite in suites)
-
-    reports = {}
     for config in configs:
         if config != "base":
             set_rules(odoo, dbs[config], on=config == "on")

@@ -85,6 +85,14 @@ class PaymentTransaction(models.Model):
             )
         )
         for tx in unsigned:
+            # The same words for an integrator reading the log (and for
+            # tools/odoo_suites.py, which groups Odoo's tests by them).
+            _logger.info(
+                "Rule held: %s paid online by %s before the client signed it; "
+                "not confirmed, the payment is kept",
+                tx.sale_order_ids.name,
+                tx.reference,
+            )
             tx.sale_order_ids.message_post(
                 body=self.env._(
                     "Payment %(reference)s received; the order will be confirmed "

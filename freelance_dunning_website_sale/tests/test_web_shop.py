@@ -77,6 +77,52 @@ class TestWebShop(FreelanceDunningCommon):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(cart.invoice_status, "invoiced")
 
+    def test_goods_paid_online_delivered_and_invoiced(self):
+        """A cart of goods paid online is confirmed, its delivery is ready
+        and can be validated at once (no deposit or signature holds it), and
+        Odoo's automatic invoice is issued and paid. With sale_stock (the
+        stock bridge installs it), the delivery is Odoo's picking; without
+        it, there is nothing to deliver."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "sale.automatic_invoice", "True"
+        )
+        goods = self.env["product.product"].create(
+            {
+                "name": "Printed brand book",
+                "type": "consu",
+                "list_price": 100.0,
+                "sale_ok": True,
+                "website_published": True,
+                "company_id": self.company.id,
+            }
+        )
+        env = self.env(user=self.shopper)
+        with MockRequest(env, website=self.website.with_env(env)):
+            cart = self.website.with_env(env).sale_get_order(force_create=True)
+            cart._cart_update(product_id=goods.id, add_qty=3)
+        cart = cart.sudo()
+        self.assertEqual(cart.freelance_rules_exemption, "web_shop")
+        self._pay_online(cart)
+        self.assertEqual(cart.state, "sale")
+        self.assertEqual(cart.work_gate_state, "cleared")
+        invoice = cart.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        if "picking_ids" not in cart._fields:
+            self.assertEqual(cart.invoice_status, "invoiced")
+            return
+        picking = cart.picking_ids
+        self.assertEqual(len(picking), 1, "Odoo's delivery of the paid cart")
+        self.assertEqual(picking.partner_id, cart.partner_shipping_id)
+        self.assertNotIn(picking.state, ("draft", "cancel"))
+        picking.move_ids.quantity = 3
+        picking.move_ids.picked = True
+        self.assertIs(picking.button_validate(), True)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(cart.order_line.qty_delivered, 3)
+        self.assertEqual(cart.invoice_status, "invoiced")
+
     def test_paid_online_without_automatic_invoice(self):
         cart = self._checkout()
         self._pay_online(cart)
