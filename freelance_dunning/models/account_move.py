@@ -1,16 +1,14 @@
 from contextlib import contextmanager
 from datetime import timedelta
 
-from psycopg2 import errors
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
 
 from .account_move_line import LEVEL_REACHED_FIELDS, check_level_reached_writing
 from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
 from .cursor_permission import cursor_permission, has_cursor_permission
 from .res_partner import is_dunning_user
+from .row_locks import lock_skip_locked
 from .value_checks import check_values
 
 # What an invoice's reminder fields accept (see value_checks).
@@ -442,19 +440,8 @@ class AccountMove(models.Model):
         and the queue is woken up again in a minute for them."""
         if not self:
             return self
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM account_move WHERE id IN %s "
-                        "FOR NO KEY UPDATE SKIP LOCKED",
-                        tuple(self.ids),
-                    )
-                )
-                locked = self.browse([row[0] for row in self.env.cr.fetchall()])
-        except errors.SerializationFailure:
-            # Changed by another transaction since this one began.
-            locked = self.browse()
+        # None: changed by another transaction since this one began.
+        locked = self.browse(lock_skip_locked(self) or ())
         if locked != self:
             self.env.ref("account.ir_cron_account_move_send")._trigger(
                 at=fields.Datetime.now() + timedelta(minutes=1)

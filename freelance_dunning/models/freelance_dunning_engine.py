@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing
 from .late_interest import late_interest
+from .row_locks import lock_skip_locked
 
 _logger = logging.getLogger(__name__)
 
@@ -372,21 +373,11 @@ class FreelanceDunningEngine(models.AbstractModel):
         each client's lines (``by_client``, the plan) are then locked on their
         own, and only that client is left out.
         """
-        if not lines:
+        locked = lock_skip_locked(lines)
+        if locked is not None:
+            return locked
+        if not by_client:
             return set()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM account_move_line WHERE id IN %s "
-                        "FOR NO KEY UPDATE SKIP LOCKED",
-                        tuple(lines.ids),
-                    )
-                )
-                return {row[0] for row in self.env.cr.fetchall()}
-        except errors.SerializationFailure:
-            if not by_client:
-                return set()
         locked = set()
         for items in by_client.values():
             client_lines = self.env["account.move.line"].union(

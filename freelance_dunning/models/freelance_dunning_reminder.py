@@ -402,6 +402,16 @@ class FreelanceDunningReminder(models.Model):
                 exclude_reminders=reminder,
             )
             items = plan.get((reminder.partner_id, reminder.currency_id))
+            if not items and not company._reminders_by_this_addon():
+                # The company's reminders are another tool's now.
+                reminder._skip(
+                    self.env._(
+                        "%(reminder)s was skipped: %(reason)s",
+                        reminder=reminder.display_name,
+                        reason=company._reminders_by_other_tool_message(),
+                    )
+                )
+                continue
             if not items:
                 reminder._skip(
                     self.env._(

@@ -36,6 +36,21 @@ class FreelanceDunningCommon(AccountPaymentCommon):
             self.env["mail.mail"].sudo().process_email_queue()
 
     @classmethod
+    def _set_up_ladder(cls, company=None, ecb_plus_10=False):
+        """The default reminder ladder of ``company`` (the test company):
+        ``cls.engine`` and the company's levels in order, returned. With
+        ``ecb_plus_10``, late interest at the legal floor alone (ECB + 10
+        points, no contractual rate)."""
+        company = company or cls.company
+        if ecb_plus_10:
+            company.write(
+                {"late_interest_margin": 10.0, "contractual_interest_rate": 0.0}
+            )
+        cls.env["freelance.dunning.level"]._create_default_levels(company)
+        cls.engine = cls.env["freelance.dunning.engine"]
+        return cls.engine._get_levels(company)
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]

@@ -53,13 +53,9 @@ class TestCompaniesApart(FreelanceDunningCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Level = cls.env["freelance.dunning.level"]
-        Level._create_default_levels(cls.company)
-        cls.engine = cls.env["freelance.dunning.engine"]
-        cls.levels = cls.engine._get_levels(cls.company)
+        cls.levels = cls._set_up_ladder()
         cls.company_b = cls.setup_other_company(name="Agency B")["company"]
-        Level._create_default_levels(cls.company_b)
-        cls.levels_b = cls.engine._get_levels(cls.company_b)
+        cls.levels_b = cls._set_up_ladder(cls.company_b)
         cls.invoice = cls._create_invoice(amount=1200.0, due="2025-06-20")
         cls.invoice_b = cls._create_invoice(
             amount=700.0, due="2025-06-20", company=cls.company_b

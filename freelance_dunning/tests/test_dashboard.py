@@ -13,8 +13,7 @@ class TestDashboard(FreelanceDunningCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
-        cls.levels = cls.env["freelance.dunning.engine"]._get_levels(cls.company)
+        cls.levels = cls._set_up_ladder()
         cls.dashboard = cls.env["freelance.dunning.dashboard"]
         cls.other_client = cls._create_client("Other client SARL")
 

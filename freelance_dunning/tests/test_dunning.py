@@ -20,16 +20,9 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {"late_interest_margin": 10.0, "contractual_interest_rate": 0.0}
-        )
-        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
-        cls.levels = cls.env["freelance.dunning.level"].search(
-            [("company_id", "=", cls.company.id)], order="sequence"
-        )
+        cls.levels = cls._set_up_ladder(ecb_plus_10=True)
         cls.eur = cls.env.ref("base.EUR")
         cls.eur.active = True
-        cls.engine = cls.env["freelance.dunning.engine"]
 
     def setUp(self):
         super().setUp()
@@ -637,10 +630,9 @@ class TestReminderEmailPaths(FreelanceDunningCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["freelance.dunning.level"]._create_default_levels(cls.company)
+        cls._set_up_ladder()
         cls.eur = cls.env.ref("base.EUR")
         cls.eur.active = True
-        cls.engine = cls.env["freelance.dunning.engine"]
 
     def setUp(self):
         super().setUp()

@@ -33,16 +33,10 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {"late_interest_margin": 10.0, "contractual_interest_rate": 0.0}
-        )
-        Level = cls.env["freelance.dunning.level"]
-        Level._create_default_levels(cls.company)
-        cls.engine = cls.env["freelance.dunning.engine"]
-        cls.levels = cls.engine._get_levels(cls.company)
+        cls.levels = cls._set_up_ladder(ecb_plus_10=True)
         cls.invoice = cls._create_invoice(amount=1200.0, due="2025-06-20")
         cls.company_b = cls.setup_other_company(name="Agency B")["company"]
-        Level._create_default_levels(cls.company_b)
+        cls._set_up_ladder(cls.company_b)
         cls.client_b = cls._create_client("B's client", email="b@client.example.com")
         cls.invoice_b = cls._create_invoice(
             cls.client_b, 700.0, "2025-06-20", company=cls.company_b
@@ -287,6 +281,28 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
         self.assertEqual(notice.line_ids.mapped("days_late")[0], 47)
         self.assertAlmostEqual(notice.indemnity, indemnity)
         self.assertEqual(line.dunning_level_id, self._level("Formal notice"))
+
+    def test_validation_after_another_tool_was_chosen_skips_it(self):
+        """A notice prepared by this addon, validated after the company chose
+        another reminder tool: skipped, and the reason says so."""
+        self._reached(self.invoice, "Suspension notice", "2025-07-20")
+        notice = self._run("2025-08-04")
+        self.env["ir.module.module"].create(
+            {"name": "account_followup", "state": "installed", "shortdesc": "Follow-up"}
+        )
+        self.company.sudo().payment_reminders_by = "account_followup"
+        with freeze_time("2025-08-06"):
+            action = notice.with_user(self.dunning_accountant).action_validate()
+        self.assertEqual(notice.state, "skipped")
+        self.assertEqual(
+            notice.error,
+            f"{notice.display_name} was skipped: {self.company.name} reminds its "
+            "clients with Odoo follow-up reports (account_followup): this addon "
+            "sends them no payment reminder. To change, choose this addon in "
+            "Settings, Sales, Payment Reminders By.",
+        )
+        self.assertFalse(notice.mail_message_id, "nothing sent")
+        self.assertEqual(action["params"]["message"], notice.error)
 
     def test_validation_of_a_paid_reminder_skips_it(self):
         self._reached(self.invoice, "Suspension notice", "2025-07-20")

@@ -58,13 +58,7 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write(
-            {"late_interest_margin": 10.0, "contractual_interest_rate": 0.0}
-        )
-        Level = cls.env["freelance.dunning.level"]
-        Level._create_default_levels(cls.company)
-        cls.engine = cls.env["freelance.dunning.engine"]
-        cls.levels = cls.engine._get_levels(cls.company)
+        cls.levels = cls._set_up_ladder(ecb_plus_10=True)
         cls.invoice = cls._create_invoice(amount=1200.0, due="2025-06-20")
 
     def setUp(self):
