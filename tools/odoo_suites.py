@@ -163,13 +163,23 @@ class Odoo:
         return db in out.stdout.split()
 
 
+def importable(module):
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
 def run_logged(cmd, log_path):
     with open(log_path, "w") as log:
         return subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
 
 
-def build(odoo, dbs, modules, rebuild):
-    """The three databases: base has the suites' modules, off/on add ours."""
+def build(odoo, dbs, modules, rebuild, configs=CONFIGS):
+    """The databases: base has the suites' modules, off/on add ours. Only
+    those of ``configs`` are updated (two runs of different configurations
+    may work at once)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     base = dbs["base"]
     if rebuild or not odoo.db_exists(base):
@@ -181,6 +191,8 @@ def build(odoo, dbs, modules, rebuild):
             sys.exit(f"ERROR: install of {base} failed, see {log}")
     for config in ("off", "on"):
         db = dbs[config]
+        if config not in configs and odoo.db_exists(db):
+            continue
         if not rebuild and odoo.db_exists(db):
             # Reused: bring our addons' tables and data up to the code.
             say(f"Updating {', '.join(OUR_ADDONS)} in {db}")
@@ -436,10 +448,11 @@ def print_table(reports, suites, configs):
     for suite in suites:
         cells = [
             f"{len(reports[c].passed(suite))}/{len(reports[c].failed[suite])}"
+            f"/{len(reports[c].skipped[suite])}"
             for c in configs
         ]
         print(f"{suite:<{width}}  " + "  ".join(f"{cell:>10}" for cell in cells))
-    print(f"{'':<{width}}  (passed/failed per configuration)")
+    print(f"{'':<{width}}  (passed/failed/skipped per configuration)")
 
 
 def off_regressions(reports, suites):
@@ -587,7 +600,13 @@ def main():
             reports[config] = parse_log(log)
         return 1 if print_report(reports, suites, configs) else 0
 
-    build(odoo, dbs, modules, args.rebuild)
+    missing = [name for name in ("websocket",) if not importable(name)]
+    if missing:
+        sys.exit(
+            "ERROR: Odoo's browser tests need the websocket-client package in "
+            f"{PY}: without it, Odoo skips every tour (run `make odoo-suites`)"
+        )
+    build(odoo, dbs, modules, args.rebuild, configs)
     tags = args.test_tags or ",".join(f"/{suite}" for suite in suites)
     for config in configs:
         if config != "base":
