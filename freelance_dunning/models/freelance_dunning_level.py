@@ -63,8 +63,8 @@ PLACEHOLDERS_HELP = (
     "{total}, {amount_due}, {interest}, {indemnity} (this reminder's amounts), "
     "{indemnity_amount} and {interest_margin} (the company's settings), "
     "{penalty_terms} (late interest and indemnity as the law sets them for this "
-    "client: professional or consumer), {penalties_included} (\", including the "
-    "late interest and the indemnity,\" as far as this reminder claims them), "
+    'client: professional or consumer), {penalties_included} (", including the '
+    'late interest and the indemnity," as far as this reminder claims them), '
     "{notice_effect} (for a consumer's formal notice: interest runs from it), "
     "{sending_mode} (how the message is sent: registered letter, email)."
 )

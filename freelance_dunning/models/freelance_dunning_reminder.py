@@ -256,10 +256,14 @@ class FreelanceDunningReminder(models.Model):
             "indemnity": amount(self.indemnity),
             "indemnity_amount": indemnity_amount,
             "interest_margin": number(company.late_interest_margin),
-            **self.with_context(lang=lang)._get_legal_text_values(indemnity_amount),
+            **self.with_context(lang=lang)._get_legal_text_values(
+                indemnity_amount,
+                number(company.late_interest_margin),
+                number(company.contractual_interest_rate),
+            ),
         }
 
-    def _get_legal_text_values(self, indemnity_amount):
+    def _get_legal_text_values(self, indemnity_amount, margin, contractual_rate):
         """The sentences the law words differently for a professional and a
         consumer, or by channel: {placeholder: plain text}, in the context's
         language.
@@ -277,12 +281,24 @@ class FreelanceDunningReminder(models.Model):
         """
         self.ensure_one()
         professional = self.partner_id._is_professional_client()
-        if professional:
+        if professional and self.company_id.contractual_interest_rate:
             penalty_terms = self.env._(
                 "As stated in our terms, late payment bears late interest from "
-                "the day after each due date, at the rate set in our terms, and a "
-                "fixed indemnity for recovery costs of %(indemnity)s per invoice "
-                "(articles L441-10 and D441-5 of the French Code de commerce).",
+                "the day after each due date at the yearly rate of %(rate)s %%, "
+                "and a fixed indemnity for recovery costs of %(indemnity)s per "
+                "invoice (articles L441-10 and D441-5 of the French Code de "
+                "commerce).",
+                rate=contractual_rate,
+                indemnity=indemnity_amount,
+            )
+        elif professional:
+            penalty_terms = self.env._(
+                "As stated in our terms, late payment bears late interest from "
+                "the day after each due date at the ECB main refinancing rate plus "
+                "%(margin)s points, and a fixed indemnity for recovery costs of "
+                "%(indemnity)s per invoice (articles L441-10 and D441-5 of the "
+                "French Code de commerce).",
+                margin=margin,
                 indemnity=indemnity_amount,
             )
         else:

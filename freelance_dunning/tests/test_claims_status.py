@@ -10,7 +10,6 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools.misc import format_date
@@ -49,7 +48,14 @@ STATUS_DEFAULTS = [
 ENGINE_CASES = [
     # (case, partner values, manager's status or None, interest, indemnity, total)
     ("company", {"is_company": True}, None, 12.31, 40.0, 1252.31),
-    ("sole trader with a VAT number", {"vat": "FR40303265045"}, None, 12.31, 40.0, 1252.31),
+    (
+        "sole trader with a VAT number",
+        {"vat": "FR40303265045"},
+        None,
+        12.31,
+        40.0,
+        1252.31,
+    ),
     (
         "sole trader with a company registry number",
         {"company_registry": "303265045"},
@@ -59,8 +65,22 @@ ENGINE_CASES = [
         1252.31,
     ),
     ("private person", {}, None, 0.0, 0.0, 1200.0),
-    ("company a manager set as consumer", {"is_company": True}, "consumer", 0.0, 0.0, 1200.0),
-    ("private person a manager set as professional", {}, "professional", 12.31, 40.0, 1252.31),
+    (
+        "company a manager set as consumer",
+        {"is_company": True},
+        "consumer",
+        0.0,
+        0.0,
+        1200.0,
+    ),
+    (
+        "private person a manager set as professional",
+        {},
+        "professional",
+        12.31,
+        40.0,
+        1252.31,
+    ),
 ]
 
 
@@ -246,9 +266,9 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
         )
         business_terms = (
             "As stated in our terms, late payment bears late interest from the day "
-            "after each due date, at the rate set in our terms, and a fixed "
-            "indemnity for recovery costs of 40.00\xa0€ per invoice (articles "
-            "L441-10 and D441-5 of the French Code de commerce)."
+            "after each due date at the ECB main refinancing rate plus 10 points, "
+            "and a fixed indemnity for recovery costs of 40.00\xa0€ per invoice "
+            "(articles L441-10 and D441-5 of the French Code de commerce)."
         )
         consumer_terms = (
             "From the formal notice, any amount still unpaid bears late interest "
@@ -259,13 +279,23 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
             #  expected words, words never said)
             (
                 "business, formal notice emailed with its letter",
-                business, notice, False, 20.77, 40.0, "letter_intro",
+                business,
+                notice,
+                False,
+                20.77,
+                40.0,
+                "letter_intro",
                 ['<p class="fst-italic">Sent by email.</p>', business_claim],
                 ["Registered letter", "legal interest rate"],
             ),
             (
                 "business, formal notice posted as a registered letter",
-                business, notice, True, 20.77, 40.0, "letter_intro",
+                business,
+                notice,
+                True,
+                20.77,
+                40.0,
+                "letter_intro",
                 [
                     "Registered letter with acknowledgement of receipt; a copy is "
                     "sent by email.",
@@ -275,39 +305,85 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
             ),
             (
                 "consumer, formal notice emailed with its letter",
-                person, notice, False, 0.0, 0.0, "letter_intro",
-                ['<p class="fst-italic">Sent by email.</p>', consumer_claim, consumer_effect],
+                person,
+                notice,
+                False,
+                0.0,
+                0.0,
+                "letter_intro",
+                [
+                    '<p class="fst-italic">Sent by email.</p>',
+                    consumer_claim,
+                    consumer_effect,
+                ],
                 ["Registered letter", "indemnity"],
             ),
             (
                 "consumer, formal notice email",
-                person, notice, False, 0.0, 0.0, "email_intro",
+                person,
+                notice,
+                False,
+                0.0,
+                0.0,
+                "email_intro",
                 ["pay the amount below before", consumer_effect],
                 ["indemnity"],
             ),
             (
                 "business, letter closing",
-                business, notice, False, 20.77, 40.0, "letter_closing",
-                [business_terms], ["consumer", "legal interest rate"],
+                business,
+                notice,
+                False,
+                20.77,
+                40.0,
+                "letter_closing",
+                [business_terms],
+                ["consumer", "legal interest rate"],
             ),
             (
                 "consumer, letter closing",
-                person, notice, False, 0.0, 0.0, "letter_closing",
-                [consumer_terms], ["indemnity", "Code de commerce"],
+                person,
+                notice,
+                False,
+                0.0,
+                0.0,
+                "letter_closing",
+                [consumer_terms],
+                ["indemnity", "Code de commerce"],
             ),
             (
                 "business, firm reminder",
-                business, firm, False, 6.35, 40.0, "email_intro",
-                [business_terms], ["consumer"],
+                business,
+                firm,
+                False,
+                6.35,
+                40.0,
+                "email_intro",
+                [business_terms],
+                ["consumer"],
             ),
             (
                 "consumer, firm reminder",
-                person, firm, False, 0.0, 0.0, "email_intro",
-                [consumer_terms], ["indemnity", "business clients"],
+                person,
+                firm,
+                False,
+                0.0,
+                0.0,
+                "email_intro",
+                [consumer_terms],
+                ["indemnity", "business clients"],
             ),
         ]
         for (
-            case, partner, level, registered, interest, indemnity, fname, said, unsaid
+            case,
+            partner,
+            level,
+            registered,
+            interest,
+            indemnity,
+            fname,
+            said,
+            unsaid,
         ) in cases:
             with self.subTest(case=case):
                 level.letter_registered = registered
@@ -317,13 +393,25 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
                     self.assertIn(words, text)
                 for words in unsaid:
                     self.assertNotIn(words, text)
+        # A contractual rate is the one named.
+        self.company.contractual_interest_rate = 12.0
+        reminder = self._reminder(business, firm, 6.35, 40.0)
+        self.assertIn(
+            "from the day after each due date at the yearly rate of 12 %, and a "
+            "fixed indemnity for recovery costs of 40.00\xa0€ per invoice",
+            str(reminder.email_intro),
+        )
 
     def test_invoice_table_names_no_indemnity_to_a_consumer(self):
         person = self._partner("Nora Castel")
         reminder = self._reminder(person, self._level("End of relationship"), 1.36, 0.0)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "freelance_dunning.action_report_dunning_letter", reminder.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "freelance_dunning.action_report_dunning_letter", reminder.ids
+            )[0]
+            .decode()
+        )
         html = " ".join(html.split())
         self.assertIn("(of which late interest", html)
         self.assertNotIn("Indemnity", html)
@@ -355,8 +443,20 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
         indemnity = "A fixed indemnity for recovery costs of 40 EUR"
         cases = [
             # (case, partner, payment term, said, never said)
-            ("sole trader", sole_trader, plain_term, [indemnity, "plus 10 points", no_discount], [discount]),
-            ("consumer", person, plain_term, ["legal interest rate", no_discount], [indemnity]),
+            (
+                "sole trader",
+                sole_trader,
+                plain_term,
+                [indemnity, "plus 10 points", no_discount],
+                [discount],
+            ),
+            (
+                "consumer",
+                person,
+                plain_term,
+                ["legal interest rate", no_discount],
+                [indemnity],
+            ),
             ("discount term", sole_trader, discount_term, [discount], [no_discount]),
         ]
         for case, partner, term, said, unsaid in cases:
@@ -366,9 +466,11 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
                     invoice_line_ids=[Command.create({"product_id": self.service.id})],
                     invoice_payment_term_id=term.id,
                 )
-                html = self.env["ir.actions.report"]._render_qweb_html(
-                    "account.account_invoices", invoice.ids
-                )[0].decode()
+                html = (
+                    self.env["ir.actions.report"]
+                    ._render_qweb_html("account.account_invoices", invoice.ids)[0]
+                    .decode()
+                )
                 html = " ".join(html.split())
                 for words in said:
                     self.assertIn(words, html)
@@ -412,19 +514,39 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
             ("60 days", [(100, "days_after", 60, None)], 60, None),
             # 2026-01-30 + 61 = 2026-04-01; allowed: + 60 = 03-31, 01-31 + 45 =
             # 03-17, 01-30 + 45 = 03-16 -> end of month 03-31: 1 day too late.
-            ("61 days", [(100, "days_after", 61, None)], 61, ("2026-01-30", "2026-04-01")),
+            (
+                "61 days",
+                [(100, "days_after", 61, None)],
+                61,
+                ("2026-01-30", "2026-04-01"),
+            ),
             # Same date, 30 days beyond 03-31.
-            ("90 days", [(100, "days_after", 90, None)], 90, ("2026-01-30", "2026-04-30")),
+            (
+                "90 days",
+                [(100, "days_after", 90, None)],
+                90,
+                ("2026-01-30", "2026-04-30"),
+            ),
             # End of month + 45: the cap itself. Worst: invoice on the 1st of a
             # 31-day month, 30 + 45 = 75 days (01-01 -> 01-31 + 45 = 03-17).
             ("45 days end of month", [(100, eom, 45, None)], 75, None),
             # 60 days end of month: 15 days beyond; worst delay 30 + 60 = 90 (an
             # invoice of the 1st of a 31-day month). First worst excess: 2026-01-01
             # -> 01-31 + 60 = 04-01, allowed 03-17: 15 days.
-            ("60 days end of month", [(100, eom, 60, None)], 90, ("2026-01-01", "2026-04-01")),
+            (
+                "60 days end of month",
+                [(100, eom, 60, None)],
+                90,
+                ("2026-01-01", "2026-04-01"),
+            ),
             # Odoo's "End of Following Month": 07-01 -> 08-31 is 61 days, over
             # 60 but within end of month + 45 (07-31 + 45 = 09-14).
-            ("end of following month", [(100, "days_after_end_of_next_month", 0, None)], 61, None),
+            (
+                "end of following month",
+                [(100, "days_after_end_of_next_month", 0, None)],
+                61,
+                None,
+            ),
             # 30 days then the 10th: usually the 10th of the second month,
             # before end of month + 45 (the 14th at the earliest); but February
             # is short: 2026-01-30 + 30 = 03-01 -> 04-10 (70 days), allowed
@@ -483,9 +605,17 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
         cases = [
             # (case, partner values, warned)
             ("French company", {"is_company": True, "country_id": france}, True),
-            ("French sole trader", {"vat": "FR40303265045", "country_id": france}, True),
+            (
+                "French sole trader",
+                {"vat": "FR40303265045", "country_id": france},
+                True,
+            ),
             ("French private person", {"country_id": france}, False),
-            ("Belgian company", {"is_company": True, "country_id": self.env.ref("base.be").id}, False),
+            (
+                "Belgian company",
+                {"is_company": True, "country_id": self.env.ref("base.be").id},
+                False,
+            ),
         ]
         for case, values, warned in cases:
             with self.subTest(case=case):
