@@ -242,7 +242,7 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
 
         notice = self._reminder(self._level("Formal notice"), self._invoice(300.0))
         letter = self._letter_html(notice)
-        self.assertIn("Envoi par courriel.", letter)
+        self.assertIn("Envoi par e-mail.", letter)
         self.assertNotIn("Lettre recommandée", letter)
         self.assertIn("nous vous mettons en demeure de régler", letter)
         self.assertIn("de 40,00\xa0€ par facture", letter)
