@@ -135,7 +135,6 @@ class ResPartner(models.Model):
     # decides; then only a dunning manager changes it.
     client_status = fields.Selection(
         selection=CLIENT_STATUSES,
-        string="Client Status",
         compute="_compute_client_status",
         store=True,
         readonly=False,
