@@ -402,6 +402,65 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
             str(reminder.email_intro),
         )
 
+    def test_french_wording_per_status(self):
+        """The same sentences in French, for a French consumer and a French
+        sole trader (formal notice, emailed with its letter)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        self.env["freelance.dunning.level"]._translate_default_levels(["fr_FR"])
+        notice = self._level("Formal notice")
+        cases = [
+            # (case, partner, interest, indemnity, said, never said)
+            (
+                "consumer",
+                self._partner("Nora Castel", lang="fr_FR"),
+                0.0,
+                0.0,
+                [
+                    "Envoi par e-mail.",
+                    "régler le montant total dû ci-dessous avant le",
+                    "À compter de la date de la présente mise en demeure, le "
+                    "montant dû porte intérêts au taux de l'intérêt légal "
+                    "(article 1231-6 du Code civil).",
+                ],
+                ["indemnité", "recommandée", "professionnel"],
+            ),
+            (
+                "sole trader",
+                self._partner("Léa Martin EI", vat="FR40303265045", lang="fr_FR"),
+                20.77,
+                40.0,
+                [
+                    "Envoi par e-mail.",
+                    "régler le montant total dû ci-dessous, intérêts de retard et "
+                    "indemnité forfaitaire pour frais de recouvrement compris, "
+                    "avant le",
+                    "au taux directeur de la BCE (taux des opérations principales "
+                    "de refinancement) majoré de 10 points, ainsi qu'une indemnité "
+                    "forfaitaire pour frais de recouvrement de 40,00\xa0€ par "
+                    "facture",
+                ],
+                ["consommateur", "recommandée", "intérêt légal"],
+            ),
+        ]
+        for case, partner, interest, indemnity, said, unsaid in cases:
+            with self.subTest(case=case):
+                reminder = self._reminder(partner, notice, interest, indemnity)
+                letter = " ".join(
+                    self.env["ir.actions.report"]
+                    ._render_qweb_html(
+                        "freelance_dunning.action_report_dunning_letter", reminder.ids
+                    )[0]
+                    .decode()
+                    .split()
+                ).replace("&#39;", "'")
+                for words in said:
+                    self.assertIn(" ".join(words.split()), letter)
+                for words in unsaid:
+                    self.assertNotIn(words, letter)
+
     def test_invoice_table_names_no_indemnity_to_a_consumer(self):
         person = self._partner("Nora Castel")
         reminder = self._reminder(person, self._level("End of relationship"), 1.36, 0.0)
