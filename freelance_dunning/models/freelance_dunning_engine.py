@@ -123,7 +123,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         if not level.add_penalties or days_late <= 0:
             return 0.0, 0.0
         company = line.company_id
-        business = line.partner_id.commercial_partner_id.is_company
+        business = line.partner_id._is_professional_client()
         start = line.date_maturity
         if not business:
             notices = cache.setdefault("notices", {})
@@ -209,7 +209,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         plan = defaultdict(list)
         lines -= waiting
         consumers = lines.filtered(
-            lambda line: not line.partner_id.commercial_partner_id.is_company
+            lambda line: not line.partner_id._is_professional_client()
         )
         cache = {"notices": self._get_formal_notice_dates(consumers)}
         for line in lines:

@@ -22,6 +22,10 @@ PLACEHOLDERS = (
     "indemnity",
     "indemnity_amount",
     "interest_margin",
+    "penalty_terms",
+    "penalties_included",
+    "notice_effect",
+    "sending_mode",
 )
 PLACEHOLDER_PATTERN = re.compile(r"\{(\w+)\}")
 # The level's own wording, rendered by the email template and the letter.
@@ -57,7 +61,12 @@ LEVEL_BOUNDS = {
 PLACEHOLDERS_HELP = (
     " Placeholders: {client}, {company}, {level}, {deadline} (payment deadline), "
     "{total}, {amount_due}, {interest}, {indemnity} (this reminder's amounts), "
-    "{indemnity_amount} and {interest_margin} (the company's settings)."
+    "{indemnity_amount} and {interest_margin} (the company's settings), "
+    "{penalty_terms} (late interest and indemnity as the law sets them for this "
+    'client: professional or consumer), {penalties_included} (", including the '
+    'late interest and the indemnity," as far as this reminder claims them), '
+    "{notice_effect} (for a consumer's formal notice: interest runs from it), "
+    "{sending_mode} (how the message is sent: registered letter, email)."
 )
 
 
@@ -130,6 +139,13 @@ class FreelanceDunningLevel(models.Model):
     is_formal_notice = fields.Boolean(
         string="Formal Notice",
         help="A mise en demeure: for consumers, late interest runs from its date.",
+    )
+    letter_registered = fields.Boolean(
+        string="Posted as Registered Letter",
+        help="The printed letter is posted as a registered letter with "
+        "acknowledgement of receipt (recommended for a formal notice: it proves "
+        "the date). Only then do the texts ({sending_mode}) say so; otherwise a "
+        "reminder never claims to be a registered letter.",
     )
     email_subject = fields.Char(
         translate=True,
@@ -343,17 +359,9 @@ class FreelanceDunningLevel(models.Model):
                     "<strong>{deadline}</strong>."
                 ),
             ),
-            "letter_closing": self._paragraphs(
-                self.env._(
-                    "Late interest runs from the day after each due date at the rate "
-                    "set in our terms (ECB main refinancing rate plus "
-                    "{interest_margin} points for business clients; the legal "
-                    "interest rate for consumers, from the formal notice). Business "
-                    "clients also owe a fixed indemnity for recovery costs of "
-                    "{indemnity_amount} per invoice (articles L441-10 and D441-5 of "
-                    "the French Code de commerce)."
-                ),
-            ),
+            # The law's terms for this client (professional or consumer),
+            # filled in by the reminder: no sentence for the other kind.
+            "letter_closing": self._paragraphs("{penalty_terms}"),
         }
 
     @api.model
@@ -411,10 +419,7 @@ class FreelanceDunningLevel(models.Model):
                     dear,
                     self.env._(
                         "Despite our previous reminder, the invoices below remain "
-                        "unpaid. As stated in our terms, late payment bears late "
-                        "interest and, for business clients, a fixed indemnity for "
-                        "recovery costs of {indemnity_amount} per invoice. Please "
-                        "settle them without delay."
+                        "unpaid. {penalty_terms} Please settle them without delay."
                     ),
                 ),
             },
@@ -450,15 +455,16 @@ class FreelanceDunningLevel(models.Model):
                     self.env._(
                         "<strong>Formal notice (mise en demeure).</strong> Despite our "
                         "reminders, the invoices below remain unpaid. We hereby "
-                        "formally require you to pay the amount below, including late "
-                        "interest and the recovery indemnity, before "
-                        "<strong>{deadline}</strong>. Failing payment by that date, we "
-                        "will start recovery proceedings without further notice."
+                        "formally require you to pay the amount below"
+                        "{penalties_included} before <strong>{deadline}</strong>. "
+                        "Failing payment by that date, we will start recovery "
+                        "proceedings without further notice. {notice_effect}"
                     ),
                 ),
                 "letter_title": self.env._("Formal notice (mise en demeure)"),
-                "letter_intro": Markup('<p class="fst-italic">%s</p>')
-                % self.env._("Registered letter with acknowledgement of receipt.")
+                # How it is sent, as the level and the channels used say: never
+                # "registered letter" for an email.
+                "letter_intro": Markup('<p class="fst-italic">{sending_mode}</p>')
                 + self._paragraphs(
                     self.env._(
                         "From <strong>{company}</strong> to <strong>{client}</strong>."
@@ -466,12 +472,11 @@ class FreelanceDunningLevel(models.Model):
                     self.env._(
                         "Despite our previous reminders, the invoices below remain "
                         "unpaid. We hereby formally require you to pay the total "
-                        "amount due below, including the late interest and the fixed "
-                        "indemnity for recovery costs, before "
+                        "amount due below{penalties_included} before "
                         "<strong>{deadline}</strong>. Failing payment by that date we "
                         "will start recovery proceedings (simplified recovery "
                         "procedure or injonction de payer) without further notice. "
-                        "This letter makes late interest run for consumers."
+                        "{notice_effect}"
                     ),
                 ),
             },

@@ -192,8 +192,12 @@ class FreelanceDunningReminder(models.Model):
         "level_id.letter_title",
         "level_id.letter_intro",
         "level_id.letter_closing",
+        "level_id.letter_registered",
+        "level_id.is_formal_notice",
+        "line_ids.channel",
         "partner_id.name",
         "partner_id.lang",
+        "partner_id.client_status",
         "company_id.name",
         "company_id.recovery_indemnity_amount",
         "company_id.late_interest_margin",
@@ -232,6 +236,15 @@ class FreelanceDunningReminder(models.Model):
             digits = len(f"{value:.4f}".rstrip("0").partition(".")[2])
             return formatLang(self.with_context(lang=lang).env, value, digits=digits)
 
+        # The indemnity is set in euros (Code de commerce, D441-5), as the
+        # engine reads it.
+        indemnity_amount = amount(
+            company.recovery_indemnity_amount,
+            # No exists() query per reminder, as env.ref would make.
+            self.env["res.currency"].browse(
+                self.env["ir.model.data"]._xmlid_to_res_id("base.EUR")
+            ),
+        )
         return {
             "client": self.partner_id.name or "",
             "company": company.name or "",
@@ -241,16 +254,98 @@ class FreelanceDunningReminder(models.Model):
             "amount_due": amount(self.amount_residual),
             "interest": amount(self.interest),
             "indemnity": amount(self.indemnity),
-            # The indemnity is set in euros (Code de commerce, D441-5), as the
-            # engine reads it.
-            "indemnity_amount": amount(
-                company.recovery_indemnity_amount,
-                # No exists() query per reminder, as env.ref would make.
-                self.env["res.currency"].browse(
-                    self.env["ir.model.data"]._xmlid_to_res_id("base.EUR")
-                ),
-            ),
+            "indemnity_amount": indemnity_amount,
             "interest_margin": number(company.late_interest_margin),
+            **self.with_context(lang=lang)._get_legal_text_values(
+                indemnity_amount,
+                number(company.late_interest_margin),
+                number(company.contractual_interest_rate),
+            ),
+        }
+
+    def _get_legal_text_values(self, indemnity_amount, margin, contractual_rate):
+        """The sentences the law words differently for a professional and a
+        consumer, or by channel: {placeholder: plain text}, in the context's
+        language.
+
+        - ``penalty_terms``: what late payment costs this client: interest from
+          the day after the due date and the fixed indemnity for a
+          professional (Code de commerce L441-10, D441-5); interest at the
+          legal rate from the formal notice for a consumer (Code civil
+          1231-6), and no indemnity;
+        - ``penalties_included``: the penalties this reminder claims, as
+          figures say (never "the indemnity" to a consumer);
+        - ``notice_effect``: a consumer's formal notice makes interest run;
+        - ``sending_mode``: "registered letter" only when the level's letter is
+          posted so, "sent by email" when it is emailed.
+        """
+        self.ensure_one()
+        professional = self.partner_id._is_professional_client()
+        if professional and self.company_id.contractual_interest_rate:
+            penalty_terms = self.env._(
+                "As stated in our terms, late payment bears late interest from "
+                "the day after each due date at the yearly rate of %(rate)s %%, "
+                "and a fixed indemnity for recovery costs of %(indemnity)s per "
+                "invoice (articles L441-10 and D441-5 of the French Code de "
+                "commerce).",
+                rate=contractual_rate,
+                indemnity=indemnity_amount,
+            )
+        elif professional:
+            penalty_terms = self.env._(
+                "As stated in our terms, late payment bears late interest from "
+                "the day after each due date at the ECB main refinancing rate plus "
+                "%(margin)s points, and a fixed indemnity for recovery costs of "
+                "%(indemnity)s per invoice (articles L441-10 and D441-5 of the "
+                "French Code de commerce).",
+                margin=margin,
+                indemnity=indemnity_amount,
+            )
+        else:
+            penalty_terms = self.env._(
+                "From the formal notice, any amount still unpaid bears late "
+                "interest at the legal interest rate (article 1231-6 of the French "
+                "Code civil)."
+            )
+        if self.interest and self.indemnity:
+            penalties_included = self.env._(
+                ", including the late interest and the fixed indemnity for "
+                "recovery costs,"
+            )
+        elif self.interest:
+            penalties_included = self.env._(", including the late interest,")
+        elif self.indemnity:
+            penalties_included = self.env._(
+                ", including the fixed indemnity for recovery costs,"
+            )
+        else:
+            penalties_included = ""
+        notice_effect = ""
+        if self.level_id.is_formal_notice and not professional:
+            notice_effect = self.env._(
+                "From the date of this formal notice, the amount due bears late "
+                "interest at the legal interest rate (article 1231-6 of the French "
+                "Code civil)."
+            )
+        channels = set(self.line_ids.mapped("channel"))
+        if self.level_id.letter_registered and "letter" in channels:
+            sending_mode = (
+                self.env._(
+                    "Registered letter with acknowledgement of receipt; a copy is "
+                    "sent by email."
+                )
+                if "email" in channels
+                else self.env._("Registered letter with acknowledgement of receipt.")
+            )
+        elif "email" in channels:
+            sending_mode = self.env._("Sent by email.")
+        else:
+            sending_mode = ""
+        return {
+            "penalty_terms": penalty_terms,
+            "penalties_included": penalties_included,
+            "notice_effect": notice_effect,
+            "sending_mode": sending_mode,
         }
 
     def _get_lines_summary(self):

@@ -36,6 +36,23 @@ BLACKLIST_FIELDS = {
 # client itself through the portal.
 INTERNAL_GROUP = "base.group_user"
 
+# Where the law differs between a business and a consumer (legal-rules.md,
+# section 1 and 7): late interest before the formal notice, the 40 EUR
+# indemnity, the printed terms, the payment-term warning.
+CLIENT_STATUSES = [
+    ("professional", "Professional"),
+    ("consumer", "Consumer"),
+]
+CLIENT_STATUS_FIELDS = {"client_status", "client_status_decided"}
+
+
+def _client_status_depends(model):
+    """What points to a professional: l10n_fr's SIRET too, when installed."""
+    names = ["is_company", "vat", "company_registry"]
+    if "siret" in model._fields:
+        names.append("siret")
+    return names
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -112,6 +129,103 @@ class ResPartner(models.Model):
         "in the settings.",
     )
 
+    # Business or consumer: a sole trader (entrepreneur individuel) is a
+    # professional although Odoo's is_company is off. Follows the evidence
+    # (company, VAT number, company registry, SIRET) until a dunning manager
+    # decides; then only a dunning manager changes it.
+    client_status = fields.Selection(
+        selection=CLIENT_STATUSES,
+        compute="_compute_client_status",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Professional: late interest from the day after the due date and the "
+        "fixed recovery indemnity; consumer: late interest at the legal rate from "
+        "the formal notice only, no indemnity. Professional by default for a "
+        "company or a client with a VAT number or a company registry number; "
+        "only a dunning manager may change it.",
+    )
+    client_status_decided = fields.Boolean(
+        string="Client Status Set by a Manager",
+        copy=False,
+        readonly=True,
+        help="A dunning manager chose the status: it no longer follows the VAT "
+        "number and the company registry number.",
+    )
+
+    @api.depends(_client_status_depends)
+    def _compute_client_status(self):
+        for partner in self:
+            if partner.client_status_decided and partner.client_status:
+                continue
+            partner.client_status = partner._get_default_client_status()
+
+    def _get_default_client_status(self, vals=None):
+        """The status the evidence points to: professional for a company or a
+        client with a VAT number ("/" means none), a company registry number
+        or a SIRET; consumer otherwise. ``vals``: values about to be written,
+        read before the record's own."""
+        self.ensure_one()
+        vals = vals or {}
+
+        def value(name):
+            if name not in self._fields:
+                return False
+            return vals[name] if name in vals else self[name]
+
+        vat = (value("vat") or "").strip()
+        professional = (
+            value("is_company")
+            or (vat and vat != "/")
+            or (value("company_registry") or "").strip()
+            or (value("siret") or "").strip()
+        )
+        return "professional" if professional else "consumer"
+
+    def _is_professional_client(self):
+        """Whether the client (its commercial entity) is a professional: the
+        one question the engine, the printed terms and the payment-term
+        warning ask. No partner: no professional."""
+        if len(self) > 1:
+            self.ensure_one()
+        return self.commercial_partner_id.client_status == "professional"
+
+    def _check_client_status_vals(self, vals):
+        """Only a dunning manager decides a client's status.
+
+        Anyone else may only send the status the evidence points to (a form
+        sends the value it computed), never flag it as decided. A refused
+        call changes nothing: checked before the write.
+        """
+        if not CLIENT_STATUS_FIELDS & set(vals) or is_dunning_manager(self.env):
+            return
+        refused = "client_status_decided" in vals and any(
+            bool(vals["client_status_decided"]) != partner.client_status_decided
+            for partner in self
+        )
+        if "client_status" in vals:
+            for partner in self or [self.browse()]:
+                if partner and partner.client_status_decided:
+                    expected = partner.client_status
+                else:
+                    expected = (partner or self.new({}))._get_default_client_status(
+                        vals
+                    )
+                if vals["client_status"] != expected:
+                    refused = True
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "Only a dunning manager may set whether a client is a "
+                    "professional or a consumer (%(partners)s): the status "
+                    "otherwise follows the company, VAT number and company "
+                    "registry number.",
+                    partners=", ".join(self.mapped("display_name"))
+                    or vals.get("name")
+                    or "",
+                )
+            )
+
     @api.model
     def _commercial_fields(self):
         # Contacts follow their company's deposit terms and blacklist, like the
@@ -180,6 +294,13 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_blacklist_vals_on_create(vals)
+            self.browse()._check_client_status_vals(vals)
+            if "client_status" in vals and is_dunning_manager(self.env):
+                vals.setdefault(
+                    "client_status_decided",
+                    vals["client_status"]
+                    != self.new({})._get_default_client_status(vals),
+                )
         partners = super().create(vals_list)
         partners.filtered(
             lambda p: p.deposit_policy not in (False, "company")
@@ -193,6 +314,18 @@ class ResPartner(models.Model):
             and not self._is_blacklist_copy_of_company(vals)
         ):
             self._raise_blacklist_write()
+        if CLIENT_STATUS_FIELDS & set(vals):
+            self._check_client_status_vals(vals)
+            if (
+                "client_status" in vals
+                and "client_status_decided" not in vals
+                and any(
+                    vals["client_status"] != p._get_default_client_status(vals)
+                    for p in self
+                )
+            ):
+                # A dunning manager's choice against the evidence: it holds.
+                vals = {**vals, "client_status_decided": True}
         if {"parent_id", "is_company"} & set(vals):
             # Odoo's refusal first: the blacklist's is no answer to give a
             # user who may not edit the contact (a portal client about itself).

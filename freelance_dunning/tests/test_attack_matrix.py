@@ -345,6 +345,15 @@ MATRIX = {
         (AE, AE, AE, AE, AE, AE, AE, AE, OK)
     ),
     ("res.partner", "write deposit_policy exempt in company A"): NOBODY,
+    # attack: a business client made a consumer (no interest before the
+    # formal notice, no indemnity) by anyone but a dunning manager who may
+    # edit contacts (issue 18)
+    ("res.partner", "write client_status consumer"): (
+        (AE, AE, AE, AE, AE, AE, AE, AE, OK)
+    ),
+    ("res.partner", "write client_status_decided"): (
+        (AE, AE, AE, AE, AE, AE, AE, AE, OK)
+    ),
     # Company A's schedule in company B: Odoo's company check.
     ("res.partner", "write payment_schedule_id lower"): (
         (AE, AE, AE, AE, AE, AE, AE, AE, UE)
@@ -1233,6 +1242,12 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         )
         ops["res.partner", "write deposit_policy exempt"] = _write_op(
             "res.partner", cls.client, {"deposit_policy": "exempt"}
+        )
+        ops["res.partner", "write client_status consumer"] = _write_op(
+            "res.partner", cls.client, {"client_status": "consumer"}
+        )
+        ops["res.partner", "write client_status_decided"] = _write_op(
+            "res.partner", cls.client, {"client_status_decided": True}
         )
         ops["res.partner", "write deposit_policy exempt in company A"] = {
             "call": lambda rpc: rpc(

@@ -154,7 +154,6 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         self.assertIn("recovery costs of 45.50\xa0€ per invoice", reminder.email_intro)
         letter = self._letter_html(reminder)
         self.assertIn("recovery costs of 45.50\xa0€ per invoice", letter)
-        self.assertIn("ECB main refinancing rate plus 8 points", letter)
         self.assertNotIn("40.00\xa0€", letter)
 
     def test_placeholder_values_are_escaped(self):
@@ -195,8 +194,11 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         reminder = self._reminder(notice, self._invoice(1000.0))
         letter = self._letter_html(reminder)
         self.assertIn("Formal notice (mise en demeure)", letter)
-        self.assertIn("Registered letter with acknowledgement of receipt.", letter)
-        self.assertIn("This letter makes late interest run for consumers.", letter)
+        # Emailed with its letter, to a business (issue 18): no registered
+        # letter claimed, no sentence for consumers.
+        self.assertIn("Sent by email.</p>", letter)
+        self.assertNotIn("Registered letter", letter)
+        self.assertNotIn("consumer", letter)
         self.assertIn("before <strong>07/09/2025</strong>", letter)
         other = self._reminder(self._level("Firm reminder"), self._invoice(200.0))
         letter = self._letter_html(other)
@@ -216,7 +218,8 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
             .with_context(lang="fr_FR")
         )
         self.assertEqual(firm_fr.email_subject, "{company} : {level} ({total})")
-        self.assertIn("de {indemnity_amount} par facture", firm_fr.email_intro)
+        self.assertIn("{penalty_terms}", firm_fr.email_intro)
+        self.assertIn("restent impayées", firm_fr.email_intro)
         self.assertEqual(firm_fr.letter_title, "Relance de paiement")
 
         # The levels of an existing company were translated when French came.
@@ -239,7 +242,8 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
 
         notice = self._reminder(self._level("Formal notice"), self._invoice(300.0))
         letter = self._letter_html(notice)
-        self.assertIn("Lettre recommandée avec accusé de réception.", letter)
+        self.assertIn("Envoi par e-mail.", letter)
+        self.assertNotIn("Lettre recommandée", letter)
         self.assertIn("nous vous mettons en demeure de régler", letter)
         self.assertIn("de 40,00\xa0€ par facture", letter)
         self.assertIn("Intérêts de retard", letter)
