@@ -583,17 +583,28 @@ class AccountMove(models.Model):
             cache[key] = self.env[
                 "freelance.reference.rate"
             ]._get_interest_rate_function(line.company_id, business=business)
-        payments = [
-            (partial.max_date, partial.debit_amount_currency)
-            for partial in line.matched_credit_ids
-        ]
         return late_interest_segments(
             abs(line.amount_currency),
             max(start, after) if after else start,
             until,
             cache[key],
-            payments,
+            self._get_interest_payments(line),
         )
+
+    @api.model
+    def _get_interest_payments(self, line):
+        """[(date, amount)] that reduce the interest base of a receivable line:
+        payments on the day they were received, credit notes from the due
+        date (the amount credited was never owed: no interest runs on it)."""
+        return [
+            (
+                min(partial.max_date, line.date_maturity)
+                if partial.credit_move_id.move_id.move_type == "out_refund"
+                else partial.max_date,
+                partial.debit_amount_currency,
+            )
+            for partial in line.matched_credit_ids
+        ]
 
     @api.model
     def _prepare_interest_claim(self, line, until, total, billed, cache=None):
@@ -658,7 +669,10 @@ class AccountMove(models.Model):
         business = self._is_business_client
         claims, cache = [], {}
         for line in lines:
-            paid_on = max(line.matched_credit_ids.mapped("max_date"), default=None)
+            paid_on = max(
+                (day for day, _amount in self._get_interest_payments(line)),
+                default=None,
+            )
             until = paid_on if line.reconciled and paid_on else today
             if until <= line.date_maturity:
                 continue

@@ -79,7 +79,7 @@ PAID_LATE_CASES = [
     {
         "name": "two invoices, one penalty invoice",
         # 6.93 + 40.00 as above; 500 x 12.15 % x 30 / 365 = 4.99315 -> 4.99
-        # + 40.00; total 91.93
+        # + 40.00; total 91.92
         "invoices": [
             (1000.0, "2025-06-20", [("2025-07-10", 1000.0)]),
             (500.0, "2025-07-01", [("2025-07-31", 500.0)]),
@@ -90,11 +90,18 @@ PAID_LATE_CASES = [
             ("interest", 4.99),
             ("indemnity", 40.0),
         ],
-        "total": 91.93,
+        "total": 91.92,
     },
     {
         "name": "paid on the due date",
         "invoices": [(1000.0, "2025-06-20", [("2025-06-20", 1000.0)])],
+        "lines": [],
+        "total": 0.0,
+    },
+    {
+        "name": "credited in full after the due date",
+        # A credit note cancels from the due date: nothing was owed late.
+        "invoices": [(1000.0, "2025-06-20", [("2025-07-10", "credit note")])],
         "lines": [],
         "total": 0.0,
     },
@@ -336,9 +343,17 @@ class TestClaimsPenalty(FreelanceDunningCommon, MockEmail):
                 for amount, due, payments in case["invoices"]:
                     invoice = self._invoice(client, amount, due)
                     for day, paid in payments:
-                        self._pay(invoice, paid, day)
+                        if paid == "credit note":
+                            with freeze_time(day):
+                                invoice._reverse_moves(
+                                    [{"date": day, "invoice_date": day}], cancel=True
+                                )
+                        else:
+                            self._pay(invoice, paid, day)
                     invoices |= invoice
-                self.assertEqual(set(invoices.mapped("payment_state")), {"paid"})
+                self.assertFalse(
+                    any(self._receivable(invoices).mapped("amount_residual"))
+                )
                 with freeze_time("2025-10-01"):
                     self.assertEqual(
                         sum(invoices.mapped("dunning_penalty_due")), case["total"]
