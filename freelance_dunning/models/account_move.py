@@ -1,12 +1,14 @@
 from contextlib import contextmanager
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_amount, format_date, formatLang
 
 from .account_move_line import LEVEL_REACHED_FIELDS, check_level_reached_writing
-from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
+from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .cursor_permission import cursor_permission, has_cursor_permission
+from .late_interest import late_interest_segments
 from .res_partner import is_dunning_user
 from .row_locks import lock_skip_locked
 from .value_checks import check_values
@@ -17,6 +19,9 @@ PAUSE_BOUNDS = {"dunning_pause_until": {}}
 # _resume_dunning only (they check the caller's rights and log it).
 PAUSE_FIELDS = ("dunning_pause_until", "dunning_pause_reason")
 DUNNING_PAUSING = "freelance_dunning.dunning_pausing"
+# An invoice's penalty invoice, and the mark of a penalty invoice: written by
+# the reminders and the Invoice Late Payment Penalties action only.
+PENALTY_MOVE_FIELDS = ("dunning_penalty_move_id", "dunning_penalty_invoice")
 
 
 class AccountMove(models.Model):
@@ -86,7 +91,22 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         check_company=True,
-        help="The invoice of the late interest and recovery indemnity of this invoice.",
+        help="The first invoice of the late interest and recovery indemnity of "
+        "this invoice (the one billing its indemnity).",
+    )
+    dunning_penalty_invoice = fields.Boolean(
+        string="Is a Penalty Invoice",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="An invoice of late interest and recovery indemnity: never reminded, "
+        "and charged neither interest nor indemnity of its own.",
+    )
+    dunning_penalty_due = fields.Monetary(
+        string="Penalties Not Invoiced",
+        compute="_compute_dunning_penalty_due",
+        help="Late interest and recovery indemnity this invoice owes (to its "
+        "payment, or to today while unpaid) that no penalty invoice bills yet.",
     )
     dunning_next_date = fields.Date(
         string="Next Reminder",
@@ -104,7 +124,7 @@ class AccountMove(models.Model):
         check_values(self, vals_list, PAUSE_BOUNDS)
         if any(vals.get(fname) for vals in vals_list for fname in LEVEL_REACHED_FIELDS):
             check_level_reached_writing(self, "create")
-        if any(vals.get("dunning_penalty_move_id") for vals in vals_list):
+        if any(vals.get(fname) for vals in vals_list for fname in PENALTY_MOVE_FIELDS):
             self._check_penalty_writing("create")
         if any(vals.get(fname) for vals in vals_list for fname in PAUSE_FIELDS):
             self._check_pause_writing("create")
@@ -116,7 +136,7 @@ class AccountMove(models.Model):
             # Computed from the lines' levels, which the engine alone writes:
             # written here, it would silence or hasten the reminders.
             check_level_reached_writing(self, "write")
-        if "dunning_penalty_move_id" in vals:
+        if vals.keys() & set(PENALTY_MOVE_FIELDS):
             self._check_penalty_writing("write")
         if vals.keys() & set(PAUSE_FIELDS) and not has_cursor_permission(
             self.env, DUNNING_PAUSING, self.ids
@@ -193,7 +213,11 @@ class AccountMove(models.Model):
         levels_of = {}  # one search per company, not per invoice
         for move in self:
             move.dunning_next_date = False
-            if move.move_type != "out_invoice" or move.state != "posted":
+            if (
+                move.move_type != "out_invoice"
+                or move.state != "posted"
+                or move.dunning_penalty_invoice
+            ):
                 continue
             if move.company_id not in levels_of:
                 levels_of[move.company_id] = engine._get_levels(move.company_id)
@@ -477,3 +501,338 @@ class AccountMove(models.Model):
         self.env["account.move.send"].sudo()._generate_and_send_invoices(
             self, sending_methods={"email"}, allow_fallback_pdf=True
         )
+
+    # ------------------------------------------------------------------
+    # Penalty invoices: late interest and recovery indemnity, billed once
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _is_business_client(self, partner):
+        """Whether the client owes interest from the due date and the fixed
+        indemnity (a professional). The client's explicit status decides when
+        the addon has it (``_is_professional_client``), else ``is_company``,
+        as the dunning engine asks."""
+        client = partner.commercial_partner_id
+        if hasattr(client, "_is_professional_client"):
+            return client._is_professional_client()
+        return client.is_company
+
+    @api.model
+    def _get_penalties_billed(self, invoices):
+        """What penalty invoices (draft or posted) already bill for these
+        invoices, read from their lines: the ledger is the record.
+
+        :return: ({receivable line id: (interest billed, last day billed)},
+            {id of each invoice whose indemnity is billed})
+        """
+        interest, indemnity = {}, set()
+        if not invoices:
+            return interest, indemnity
+        billed = (
+            self.env["account.move.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("dunning_penalty_source_move_id", "in", invoices.ids),
+                    ("parent_state", "in", ("draft", "posted")),
+                ],
+                [
+                    "dunning_penalty_kind",
+                    "dunning_penalty_source_move_id",
+                    "dunning_penalty_source_line_id",
+                    "dunning_penalty_date_to",
+                    "price_subtotal",
+                ],
+            )
+        )
+        for line in billed:
+            if line.dunning_penalty_kind == "indemnity":
+                indemnity.add(line.dunning_penalty_source_move_id.id)
+            elif line.dunning_penalty_source_line_id:
+                key = line.dunning_penalty_source_line_id.id
+                amount, until = interest.get(key, (0.0, line.dunning_penalty_date_to))
+                interest[key] = (
+                    amount + line.price_subtotal,
+                    max(until, line.dunning_penalty_date_to),
+                )
+        return interest, indemnity
+
+    @api.model
+    def _get_interest_start(self, line):
+        """The last day without interest of a receivable line: its due date for
+        a business client, the date of its first formal notice sent for a
+        consumer (False without one)."""
+        if self._is_business_client(line.partner_id):
+            return line.date_maturity
+        engine = self.env["freelance.dunning.engine"]
+        return engine._get_formal_notice_dates(line)[line.id]
+
+    @api.model
+    def _get_interest_segments(self, line, until, after=None, cache=None):
+        """The late interest segments (constant base and rate) of a receivable
+        line from the day after ``after`` (default: its start) to ``until``,
+        as ``late_interest`` counts them: payments reduce the base from the
+        day after they are received."""
+        start = self._get_interest_start(line)
+        if not start:
+            return []
+        cache = {} if cache is None else cache
+        business = self._is_business_client(line.partner_id)
+        key = ("rate", line.company_id.id, business)
+        if key not in cache:
+            cache[key] = self.env[
+                "freelance.reference.rate"
+            ]._get_interest_rate_function(line.company_id, business=business)
+        return late_interest_segments(
+            abs(line.amount_currency),
+            max(start, after) if after else start,
+            until,
+            cache[key],
+            self._get_interest_payments(line),
+        )
+
+    @api.model
+    def _get_interest_payments(self, line):
+        """[(date, amount)] that reduce the interest base of a receivable line:
+        payments on the day they were received, credit notes from the due
+        date (the amount credited was never owed: no interest runs on it)."""
+        return [
+            (
+                min(partial.max_date, line.date_maturity)
+                if partial.credit_move_id.move_id.move_type == "out_refund"
+                else partial.max_date,
+                partial.debit_amount_currency,
+            )
+            for partial in line.matched_credit_ids
+        ]
+
+    @api.model
+    def _prepare_interest_claim(self, line, until, total, billed, cache=None):
+        """The late interest of a receivable line still to bill up to ``until``.
+
+        :param total: the line's interest from its start to ``until``, rounded
+            once (what a reminder stated, or ``late_interest``)
+        :param billed: (amount, last day) a penalty invoice already bills
+        :return: a claim (dict) or None
+        """
+        billed_amount, billed_until = billed or (0.0, None)
+        amount = line.currency_id.round(total - billed_amount)
+        if line.currency_id.compare_amounts(amount, 0.0) <= 0:
+            return None
+        return {
+            "kind": "interest",
+            "invoice": line.move_id,
+            "line": line,
+            "amount": amount,
+            "date_to": until,
+            "segments": self._get_interest_segments(
+                line, until, after=billed_until, cache=cache
+            ),
+        }
+
+    @api.model
+    def _prepare_indemnity_amount(self, company, currency, day):
+        """The company's fixed indemnity (set in euros) in ``currency``."""
+        euro = self.env.ref("base.EUR")
+        return euro._convert(company.recovery_indemnity_amount, currency, company, day)
+
+    @api.model
+    def _get_late_payment_claims(self, partner, company, currency=None, today=None):
+        """The late interest and indemnity of a client's invoices paid late
+        (installments fully paid after their due date) that no penalty
+        invoice bills yet: interest up to the day the last payment was
+        received, the indemnity once per invoice (business clients).
+
+        :return: [claim], in due date order
+        """
+        today = today or fields.Date.context_today(self)
+        domain = [
+            ("company_id", "=", company.id),
+            ("partner_id", "child_of", partner.commercial_partner_id.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "=", "out_invoice"),
+            ("move_id.dunning_penalty_invoice", "=", False),
+            ("reconciled", "=", True),
+            ("date_maturity", "<", today),
+        ]
+        if currency:
+            domain.append(("currency_id", "=", currency.id))
+        lines = self.env["account.move.line"].search(domain, order="date_maturity, id")
+        return self._get_penalty_claims(lines, today)
+
+    @api.model
+    def _get_penalty_claims(self, lines, today):
+        """What these receivable lines owe in late interest (to their full
+        payment, or to ``today``) and indemnity, not billed yet."""
+        billed_interest, billed_indemnity = self._get_penalties_billed(lines.move_id)
+        business = self._is_business_client
+        claims, cache = [], {}
+        for line in lines:
+            paid_on = max(
+                (day for day, _amount in self._get_interest_payments(line)),
+                default=None,
+            )
+            until = paid_on if line.reconciled and paid_on else today
+            if until <= line.date_maturity:
+                continue
+            segments = self._get_interest_segments(line, until, cache=cache)
+            total = round(sum(segment.interest for segment in segments) + 1e-9, 2)
+            claim = self._prepare_interest_claim(
+                line, until, total, billed_interest.get(line.id), cache
+            )
+            if claim:
+                claims.append(claim)
+            invoice = line.move_id
+            if (
+                invoice.id not in billed_indemnity
+                and invoice.company_id.recovery_indemnity_amount
+                and business(line.partner_id)
+            ):
+                billed_indemnity.add(invoice.id)
+                claims.append(
+                    {
+                        "kind": "indemnity",
+                        "invoice": invoice,
+                        "line": line,
+                        "amount": self._prepare_indemnity_amount(
+                            invoice.company_id, line.currency_id, until
+                        ),
+                        "date_to": until,
+                    }
+                )
+        return claims
+
+    def _compute_dunning_penalty_due(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            move.dunning_penalty_due = 0.0
+            if (
+                move.move_type != "out_invoice"
+                or move.state != "posted"
+                or move.dunning_penalty_invoice
+                or not move.id
+            ):
+                continue
+            lines = move.line_ids.filtered(
+                lambda ln: ln.account_type == "asset_receivable"
+            )
+            claims = self._get_penalty_claims(lines, today)
+            move.dunning_penalty_due = sum(claim["amount"] for claim in claims)
+
+    def _get_penalty_line_name(self, claim, lang):
+        """The label of a penalty invoice line, in the client's language: the
+        invoice, and for interest each segment's base, rate and days."""
+        env = self.with_context(lang=lang).env
+        invoice = claim["invoice"]
+        currency = claim["line"].currency_id
+
+        def day(value):
+            return format_date(env, value, lang_code=lang)
+
+        if claim["kind"] == "indemnity":
+            return env._(
+                "Fixed indemnity for recovery costs on %(invoice)s (Code de "
+                "commerce, L441-10 and D441-5): %(amount)s",
+                invoice=invoice.name,
+                amount=format_amount(
+                    env,
+                    invoice.company_id.recovery_indemnity_amount,
+                    env.ref("base.EUR"),
+                    lang_code=lang,
+                ),
+            )
+        segments = claim["segments"]
+        lines = [
+            env._(
+                "Late interest on %(invoice)s, installment due %(due)s, from "
+                "%(date_from)s to %(date_to)s:",
+                invoice=invoice.name,
+                due=day(claim["line"].date_maturity),
+                date_from=day(segments[0].date_from) if segments else "",
+                date_to=day(claim["date_to"]),
+            )
+        ]
+        for segment in segments:
+            lines.append(
+                env._(
+                    "%(base)s x %(rate)s %% x %(days)s days / 365 (%(date_from)s "
+                    "to %(date_to)s)",
+                    base=format_amount(env, segment.base, currency, lang_code=lang),
+                    rate=formatLang(env, segment.rate, digits=2),
+                    days=segment.days,
+                    date_from=day(segment.date_from),
+                    date_to=day(segment.date_to),
+                )
+            )
+        return "\n".join(lines)
+
+    @api.model
+    def _create_penalty_invoice(self, partner, company, currency, claims):
+        """Issue and post one penalty invoice of the client for these claims
+        (``_get_penalty_claims``): no VAT, interest and indemnity on the
+        company's accounts, lines labelled in the client's language. An
+        invoice's indemnity is billed once even when several of its
+        installments claim it. The invoices get it as their penalty invoice
+        when they have none yet.
+
+        :return: the penalty invoice, or an empty recordset without claims
+        """
+        seen, kept = set(), []
+        for claim in claims:
+            if claim["kind"] == "indemnity":
+                if claim["invoice"].id in seen:
+                    continue
+                seen.add(claim["invoice"].id)
+            kept.append(claim)
+        if not kept:
+            return self.browse()
+        client = partner.commercial_partner_id
+        lang = client.lang or self.env.lang
+        accounts = company._get_dunning_penalty_accounts()
+        values = {
+            "move_type": "out_invoice",
+            "partner_id": client.id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+        }
+        # The journal Odoo proposes for a customer invoice of the company
+        # (account.move's journal_id default, _search_default_journal).
+        moves = self.env["account.move"].with_company(company)
+        journal = moves.new(values).journal_id
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            penalty = moves.create(
+                {
+                    **values,
+                    "journal_id": journal.id,
+                    "dunning_penalty_invoice": True,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": self._get_penalty_line_name(claim, lang),
+                                "quantity": 1,
+                                "price_unit": claim["amount"],
+                                "tax_ids": [Command.clear()],
+                                "account_id": (
+                                    accounts[claim["kind"]]
+                                    or journal.default_account_id
+                                ).id,
+                                "dunning_penalty_kind": claim["kind"],
+                                "dunning_penalty_source_move_id": claim["invoice"].id,
+                                "dunning_penalty_source_line_id": claim["line"].id,
+                                "dunning_penalty_date_to": claim["date_to"],
+                            }
+                        )
+                        for claim in kept
+                    ],
+                }
+            )
+        penalty.action_post()
+        invoices = self.browse([claim["invoice"].id for claim in kept])
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            invoices.filtered(
+                lambda invoice: not invoice.dunning_penalty_move_id
+            ).dunning_penalty_move_id = penalty
+        # What they owe and no penalty invoice bills changed.
+        invoices.invalidate_recordset(["dunning_penalty_due"])
+        return penalty

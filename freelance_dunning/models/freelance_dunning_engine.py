@@ -57,6 +57,9 @@ class FreelanceDunningEngine(models.AbstractModel):
         return [
             *self._open_receivable_domain(company),
             ("move_id.move_type", "=", "out_invoice"),
+            # A penalty invoice is not chased, nor charged interest or another
+            # indemnity (Code civil 1343-2): no level reaches it.
+            ("move_id.dunning_penalty_invoice", "=", False),
             ("date_maturity", "<=", horizon),
             ("move_id.payment_state", "!=", "blocked"),
             "|",
@@ -225,7 +228,31 @@ class FreelanceDunningEngine(models.AbstractModel):
             }
             key = (line.partner_id.commercial_partner_id, line.currency_id)
             plan[key].append((line, level, figures))
+        self._claim_indemnity_once(plan)
         return plan
+
+    @api.model
+    def _claim_indemnity_once(self, plan):
+        """One fixed indemnity per late invoice, whatever its installments and
+        reminders (legal-rules.md, 7): the first of its installments in the
+        plan states it, none once a penalty invoice bills it."""
+        if not any(
+            figures["indemnity"]
+            for items in plan.values()
+            for _line, _level, figures in items
+        ):
+            return
+        invoices = self.env["account.move"].union(
+            *(line.move_id for items in plan.values() for line, _lv, _f in items)
+        )
+        _interest, billed = self.env["account.move"]._get_penalties_billed(invoices)
+        for items in plan.values():
+            for line, _level, figures in items:
+                if not figures["indemnity"]:
+                    continue
+                if line.move_id.id in billed:
+                    figures["indemnity"] = 0.0
+                billed.add(line.move_id.id)
 
     # ------------------------------------------------------------------
     # Running

@@ -123,7 +123,13 @@ class FreelanceDunningLevel(models.Model):
     )
     penalty_invoice = fields.Boolean(
         string="Issue Penalty Invoice",
-        help="Invoice the late interest and the indemnity (no VAT).",
+        help="Invoice the late interest and the indemnity (no VAT), once per "
+        "invoice and installment.",
+    )
+    penalty_invoice_paid_late = fields.Boolean(
+        string="Include Invoices Paid Late",
+        help="The penalty invoice also bills the late interest and indemnity of "
+        "the client's invoices paid late and not billed yet.",
     )
     suspend_work = fields.Boolean(
         help="Close the work gate of the client's running orders."

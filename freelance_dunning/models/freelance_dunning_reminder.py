@@ -1182,60 +1182,44 @@ class FreelanceDunningReminder(models.Model):
                 message._record_level_actions({"penalty_move_id": penalty.id})
 
     def _issue_penalty_invoice(self, level):
+        """The penalty invoice of the level's invoices in this reminder: the
+        late interest of each installment no penalty invoice bills yet, as the
+        reminder stated it (so an installment reminded after its invoice got
+        a penalty invoice is billed too), and the indemnity of each invoice
+        whose indemnity no penalty invoice bills yet. The interest running
+        after a penalty invoice is billed once the installment is paid
+        (``_get_late_payment_claims``). With the level's *Include Invoices
+        Paid Late*, the client's invoices paid late are billed in the same
+        penalty invoice."""
         self.ensure_one()
-        lines = []
-        done = set()
+        Move = self.env["account.move"]
+        events = {}
         for event in self.line_ids.filtered(lambda e: e.level_id == level):
-            invoice = event.move_id
-            if invoice.dunning_penalty_move_id or event.move_line_id.id in done:
-                continue
-            done.add(event.move_line_id.id)
-            if event.interest:
-                lines.append((event, "interest", event.interest))
-            if event.indemnity:
-                lines.append((event, "indemnity", event.indemnity))
-        if not lines:
-            return
-        values = {
-            "move_type": "out_invoice",
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "currency_id": self.currency_id.id,
-        }
-        # The journal Odoo proposes for a customer invoice of the company
-        # (account.move's journal_id default, _search_default_journal), and its
-        # income account for every line.
-        journal = self.env["account.move"].new(values).journal_id
-        penalty = self.env["account.move"].create(
-            {
-                **values,
-                "journal_id": journal.id,
-                "invoice_line_ids": [
-                    fields.Command.create(
-                        {
-                            "name": (
-                                self.env._(
-                                    "Late interest on %(invoice)s",
-                                    invoice=event.move_id.name,
-                                )
-                                if kind == "interest"
-                                else self.env._(
-                                    "Fixed indemnity for recovery costs on %(invoice)s",
-                                    invoice=event.move_id.name,
-                                )
-                            ),
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [fields.Command.clear()],
-                            "account_id": journal.default_account_id.id,
-                        }
-                    )
-                    for event, kind, amount in lines
-                ],
-            }
+            events.setdefault(event.move_line_id, event)
+        lines = self.env["account.move.line"].union(*events)
+        billed_interest, billed_indemnity = Move._get_penalties_billed(lines.move_id)
+        claims, cache = [], {}
+        for line, event in events.items():
+            claim = line.id not in billed_interest and Move._prepare_interest_claim(
+                line, event.date, event.interest, None, cache
+            )
+            if claim:
+                claims.append(claim)
+            if event.indemnity and line.move_id.id not in billed_indemnity:
+                billed_indemnity.add(line.move_id.id)
+                claims.append(
+                    {
+                        "kind": "indemnity",
+                        "invoice": line.move_id,
+                        "line": line,
+                        "amount": event.indemnity,
+                        "date_to": event.date,
+                    }
+                )
+        if level.penalty_invoice_paid_late:
+            claims += Move._get_late_payment_claims(
+                self.partner_id, self.company_id, self.currency_id, self.date
+            )
+        return Move._create_penalty_invoice(
+            self.partner_id, self.company_id, self.currency_id, claims
         )
-        penalty.action_post()
-        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
-            for event, _kind, _amount in lines:
-                event.move_id.dunning_penalty_move_id = penalty
-        return penalty

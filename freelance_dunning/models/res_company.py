@@ -8,6 +8,14 @@ from .value_checks import check_values
 # Company settings that email clients without anyone's action.
 CLIENT_SENDING = ("invoice_send_at_once", "nightly_reminders")
 
+# The accounts of penalty invoices: a dunning manager's to set.
+PENALTY_ACCOUNT_FIELDS = ("dunning_interest_account_id", "dunning_indemnity_account_id")
+# Their defaults in the French chart (Plan comptable general): 7631 Revenus
+# des creances commerciales (late interest is financial income on a trade
+# receivable); 7581 Dedits et penalites percus sur achats et ventes (the fixed
+# indemnity, a penalty on a sale, not a supply).
+FRENCH_PENALTY_ACCOUNTS = {"interest": "pcg_7631", "indemnity": "pcg_7581"}
+
 # The company whose nightly reminders are switched on from their preview.
 NIGHTLY_SWITCH_ON = "freelance_dunning.nightly_reminders_switch_on"
 
@@ -119,6 +127,24 @@ class ResCompany(models.Model):
         help="Fixed indemnity for recovery costs owed by business clients for each "
         "invoice paid late (France and EU: at least 40 EUR).",
     )
+    dunning_interest_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Late Interest Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of the late interest on penalty invoices. Empty: "
+        "7631 (Revenus des creances commerciales) with the French chart, "
+        "otherwise the sales journal's income account.",
+    )
+    dunning_indemnity_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Recovery Indemnity Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of the fixed indemnity for recovery costs on penalty "
+        "invoices. Empty: 7581 (Dedits et penalites percus sur achats et ventes) "
+        "with the French chart, otherwise the sales journal's income account.",
+    )
     suspend_work_on_nonpayment = fields.Boolean(
         string="Suspend Work When Unpaid",
         default=True,
@@ -143,9 +169,27 @@ class ResCompany(models.Model):
         return super().write(vals)
 
     def _check_client_sending_rights(self, vals_list):
-        """Only a dunning manager switches on what emails clients by itself."""
+        """Only a dunning manager switches on what emails clients by itself,
+        or chooses where penalties are booked."""
         if is_dunning_manager(self.env):
             return
+        # A setting changed (not merely written back unchanged by the form).
+        if any(
+            fname in vals
+            and (
+                any(vals[fname] != company[fname].id for company in self)
+                if self
+                else vals[fname]
+            )
+            for vals in vals_list
+            for fname in PENALTY_ACCOUNT_FIELDS
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning manager may choose the accounts of the late "
+                    "interest and the recovery indemnity on penalty invoices."
+                )
+            )
         # Choosing the tool that reminds the clients is a manager's too.
         choosing = any(
             "payment_reminders_by" in vals
@@ -258,6 +302,40 @@ class ResCompany(models.Model):
         companies of ``check_company`` fields only on models with
         ``_check_company_auto``, which res.company is not."""
         self._check_company(["blacklist_proposal_level_id", "payment_schedule_id"])
+
+    @api.constrains(*PENALTY_ACCOUNT_FIELDS)
+    def _check_dunning_penalty_accounts(self):
+        """Penalties are income of the company: an account of another company,
+        or not an income account, would book them where no one looks."""
+        self._check_company(list(PENALTY_ACCOUNT_FIELDS))
+        for company in self:
+            for fname in PENALTY_ACCOUNT_FIELDS:
+                account = company[fname]
+                if account and account.account_type not in ("income", "income_other"):
+                    raise ValidationError(
+                        self.env._(
+                            "%(account)s is not an income account: choose an income "
+                            "account for %(setting)s.",
+                            account=account.display_name,
+                            setting=self._fields[fname]._description_string(self.env),
+                        )
+                    )
+
+    def _get_dunning_penalty_accounts(self):
+        """{"interest": account, "indemnity": account} of penalty invoices: the
+        company's settings, else the French chart's accounts when the company
+        uses it; an empty account means the journal's income account."""
+        self.ensure_one()
+        chart = self.env["account.chart.template"].with_company(self)
+        accounts = {}
+        for kind, fname in zip(
+            ("interest", "indemnity"), PENALTY_ACCOUNT_FIELDS, strict=True
+        ):
+            account = self[fname]
+            if not account and self.chart_template == "fr":
+                account = chart.ref(FRENCH_PENALTY_ACCOUNTS[kind], False)
+            accounts[kind] = account or self.env["account.account"]
+        return accounts
 
     @api.constrains("payment_reminders_by")
     def _check_payment_reminders_by(self):

@@ -48,6 +48,12 @@ class ResConfigSettings(models.TransientModel):
     recovery_indemnity_amount = fields.Float(
         related="company_id.recovery_indemnity_amount", readonly=False
     )
+    dunning_interest_account_id = fields.Many2one(
+        related="company_id.dunning_interest_account_id", readonly=False
+    )
+    dunning_indemnity_account_id = fields.Many2one(
+        related="company_id.dunning_indemnity_account_id", readonly=False
+    )
     suspend_work_on_nonpayment = fields.Boolean(
         related="company_id.suspend_work_on_nonpayment", readonly=False
     )

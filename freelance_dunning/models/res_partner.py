@@ -737,6 +737,42 @@ class ResPartner(models.Model):
             partner.dunning_level_id = levels.sorted("sequence")[-1:]
             partner.dunning_event_count = events.get(partner.commercial_partner_id, 0)
 
+    def action_invoice_late_payment_penalties(self):
+        """Invoice the late interest and indemnity of the clients' invoices
+        paid late in the current company, not billed yet: one penalty invoice
+        per client and currency (a dunning manager's)."""
+        if not is_dunning_manager(self.env):
+            raise AccessError(
+                self.env._("Only a dunning manager may invoice late payment penalties.")
+            )
+        company = self.env.company
+        Move = self.env["account.move"]
+        penalties = Move
+        for client in self.commercial_partner_id:
+            by_currency = {}
+            for claim in Move._get_late_payment_claims(client, company):
+                by_currency.setdefault(claim["line"].currency_id, []).append(claim)
+            for currency, claims in by_currency.items():
+                penalties |= Move._create_penalty_invoice(
+                    client, company, currency, claims
+                )
+        if not penalties:
+            raise UserError(
+                self.env._(
+                    "No late payment penalty to invoice for %(clients)s in "
+                    "%(company)s: their invoices were paid on time, or their late "
+                    "interest and indemnity are already invoiced.",
+                    clients=", ".join(self.commercial_partner_id.mapped("name")),
+                    company=company.name,
+                )
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", penalties.ids)]
+        action["context"] = {"default_move_type": "out_invoice"}
+        return action
+
     def action_view_dunning_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

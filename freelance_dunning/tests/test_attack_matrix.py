@@ -297,6 +297,12 @@ MATRIX = {
     ("account.move", "write dunning_level_id"): NOBODY,
     ("account.move", "write dunning_last_date"): NOBODY,
     ("account.move", "write dunning_penalty_move_id"): NOBODY,
+    # issue 18: a penalty invoice and what its lines bill are the addon's
+    ("account.move", "write dunning_penalty_invoice"): NOBODY,
+    ("account.move.line", "write dunning_penalty_kind"): NOBODY,
+    ("account.move.line", "write dunning_penalty_source_move_id"): NOBODY,
+    ("account.move.line", "write dunning_penalty_source_line_id"): NOBODY,
+    ("account.move.line", "write dunning_penalty_date_to"): NOBODY,
     ("account.move", "write installment_ids"): NOBODY,
     ("account.move", "write dunning_reminder_line_ids"): NOBODY,
     ("account.move", "write send_at_once_state"): (
@@ -391,6 +397,12 @@ MATRIX = {
     ("res.company", "write contractual_interest_rate"): NOBODY,
     ("res.company", "write recovery_indemnity_amount"): NOBODY,
     ("res.company", "write suspend_work_on_nonpayment"): NOBODY,
+    ("res.company", "write dunning_interest_account_id"): NOBODY,
+    ("res.company", "write dunning_indemnity_account_id"): NOBODY,
+    # nothing paid late to bill in the fixture: a dunning manager is told so
+    ("res.partner", "action_invoice_late_payment_penalties"): (
+        (AE, AE, AE, AE, AE, AE, AE, UE, UE)
+    ),
     # nothing reaches a client before a dunning manager switched it on from
     # the run's preview; which tool chases the company's invoices
     ("res.company", "write nightly_reminders"): NOBODY,
@@ -641,6 +653,7 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             in_a_month=fields.Date.to_string(fields.Date.today() + timedelta(days=30)),
         )
         v.currency = v.receivable.currency_id
+        v.revenue = cls.company_data["default_account_revenue"]
         v.history_values = {
             "move_line_id": v.receivable.id,
             "company_id": cls.company.id,
@@ -1153,6 +1166,7 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             ("dunning_level_id", v.last.id),
             ("dunning_last_date", "2025-08-05"),
             ("dunning_penalty_move_id", cls.paid_b.id),
+            ("dunning_penalty_invoice", True),
             ("send_at_once_state", "sent"),
             ("send_at_once_error", "Forged"),
             ("send_at_once_attempts", 99),
@@ -1197,6 +1211,15 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         ops["account.move.line", "write dunning_last_date"] = _write_op(
             "account.move.line", v.receivable, {"dunning_last_date": "2099-01-01"}
         )
+        for fname, value in (
+            ("dunning_penalty_kind", "interest"),
+            ("dunning_penalty_source_move_id", cls.paid_b.id),
+            ("dunning_penalty_source_line_id", v.receivable.id),
+            ("dunning_penalty_date_to", "2099-01-01"),
+        ):
+            ops["account.move.line", f"write {fname}"] = _write_op(
+                "account.move.line", cls.inv_a.invoice_line_ids, {fname: value}
+            )
         ops["account.move.line", "write is_offered"] = _write_op(
             "account.move.line",
             cls.inv_a.invoice_line_ids,
@@ -1292,6 +1315,12 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
                 result["domain"], [("partner_id", "=", self.client_b.id)]
             ),
         )
+        ops["res.partner", "action_invoice_late_payment_penalties"] = _method_op(
+            "res.partner",
+            cls.client,
+            "action_invoice_late_payment_penalties",
+            watch=(cls.client, ["invoice_ids"]),
+        )
         # res.company
         for fname, value in (
             ("deposit_required", False),
@@ -1306,6 +1335,8 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             ("contractual_interest_rate", 50.0),
             ("recovery_indemnity_amount", 0.0),
             ("suspend_work_on_nonpayment", False),
+            ("dunning_interest_account_id", v.revenue.id),
+            ("dunning_indemnity_account_id", v.revenue.id),
         ):
             ops["res.company", f"write {fname}"] = _write_op(
                 "res.company", cls.company, {fname: value}

@@ -136,11 +136,10 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
                 lambda a: a.summary == "Start the recovery"
             )
         )
-        later = self._run("2025-09-30")
-        self.assertNotIn(invoice, later.line_ids.move_id, "the ladder ends")
-        self.assertEqual(
-            later.line_ids.move_id, penalty, "the penalty invoice is owed too"
-        )
+        # The ladder ends; the penalty invoice is owed but never reminded, nor
+        # charged interest or another indemnity (issue 18).
+        self.assertTrue(penalty.dunning_penalty_invoice)
+        self.assertFalse(self._run("2025-09-30"))
         history = self.env["freelance.dunning.reminder.line"].search(
             [("move_id", "=", invoice.id)]
         )
