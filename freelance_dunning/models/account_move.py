@@ -509,13 +509,8 @@ class AccountMove(models.Model):
     @api.model
     def _is_business_client(self, partner):
         """Whether the client owes interest from the due date and the fixed
-        indemnity (a professional). The client's explicit status decides when
-        the addon has it (``_is_professional_client``), else ``is_company``,
-        as the dunning engine asks."""
-        client = partner.commercial_partner_id
-        if hasattr(client, "_is_professional_client"):
-            return client._is_professional_client()
-        return client.is_company
+        indemnity (a professional), as the dunning engine asks."""
+        return partner._is_professional_client()
 
     @api.model
     def _get_penalties_billed(self, invoices):
