@@ -22,6 +22,7 @@ PLACEHOLDERS = (
     "indemnity",
     "indemnity_amount",
     "interest_margin",
+    "interest_rate",
 )
 PLACEHOLDER_PATTERN = re.compile(r"\{(\w+)\}")
 # The level's own wording, rendered by the email template and the letter.
@@ -57,7 +58,8 @@ LEVEL_BOUNDS = {
 PLACEHOLDERS_HELP = (
     " Placeholders: {client}, {company}, {level}, {deadline} (payment deadline), "
     "{total}, {amount_due}, {interest}, {indemnity} (this reminder's amounts), "
-    "{indemnity_amount} and {interest_margin} (the company's settings)."
+    "{indemnity_amount} and {interest_margin} (the company's settings) and "
+    "{interest_rate} (the yearly rate(s) of late interest applied, per half-year)."
 )
 
 
@@ -345,10 +347,9 @@ class FreelanceDunningLevel(models.Model):
             ),
             "letter_closing": self._paragraphs(
                 self.env._(
-                    "Late interest runs from the day after each due date at the rate "
-                    "set in our terms (ECB main refinancing rate plus "
-                    "{interest_margin} points for business clients; the legal "
-                    "interest rate for consumers, from the formal notice). Business "
+                    "Late interest runs at {interest_rate}: from the day after "
+                    "each due date for business clients, from the formal notice "
+                    "for consumers. Business "
                     "clients also owe a fixed indemnity for recovery costs of "
                     "{indemnity_amount} per invoice (articles L441-10 and D441-5 of "
                     "the French Code de commerce)."

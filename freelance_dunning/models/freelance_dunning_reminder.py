@@ -10,6 +10,8 @@ from odoo.tools import format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .freelance_dunning_reminder_line import REMINDER_STATES
+from .freelance_reference_rate import MissingReferenceRate
+from .late_interest import half_year_start, next_half_year_start
 from .res_partner import MANAGER_GROUP, is_dunning_user
 
 _logger = logging.getLogger(__name__)
@@ -77,6 +79,13 @@ class FreelanceDunningReminder(models.Model):
         index=True,
     )
     error = fields.Text()
+    rate_missing = fields.Char(
+        string="Missing Rates",
+        compute="_compute_rate_missing",
+        store=True,
+        help="The late interest falls in a half-year without reference rates: "
+        "the reminder waits for them and for its validation.",
+    )
     actions_done = fields.Boolean(
         string="Level Actions Done",
         readonly=True,
@@ -178,6 +187,13 @@ class FreelanceDunningReminder(models.Model):
                 message.amount_residual + message.interest + message.indemnity
             )
 
+    @api.depends("line_ids.rate_missing")
+    def _compute_rate_missing(self):
+        for reminder in self:
+            reminder.rate_missing = next(
+                (msg for msg in reminder.line_ids.mapped("rate_missing") if msg), False
+            )
+
     @api.depends("date", "level_id.payment_deadline_days")
     def _compute_payment_deadline(self):
         for message in self:
@@ -197,6 +213,9 @@ class FreelanceDunningReminder(models.Model):
         "company_id.name",
         "company_id.recovery_indemnity_amount",
         "company_id.late_interest_margin",
+        "company_id.contractual_interest_rate",
+        "date",
+        "line_ids.date_maturity",
         "amount_residual",
         "interest",
         "indemnity",
@@ -251,7 +270,94 @@ class FreelanceDunningReminder(models.Model):
                 ),
             ),
             "interest_margin": number(company.late_interest_margin),
+            "interest_rate": self._get_interest_rate_text(number, lang),
         }
+
+    def _get_interest_rate_half_years(self):
+        """The half-years whose rates this reminder's interest was computed at:
+        from the first day late interest runs on one of its invoices (the day
+        after the due date; for a consumer, after the formal notice) to the
+        reminder's date; the reminder's own half-year when it claims none."""
+        self.ensure_one()
+        events = self.line_ids.filtered(lambda event: event.interest)
+        starts = []
+        if events:
+            business = self.partner_id.commercial_partner_id.is_company
+            if business:
+                starts = events.mapped("date_maturity")
+            else:
+                notices = self.env["freelance.dunning.engine"]._get_formal_notice_dates(
+                    events.move_line_id
+                )
+                starts = [day for day in notices.values() if day]
+        first = half_year_start(
+            fields.Date.add(min(starts), days=1) if starts else self.date
+        )
+        half_years = []
+        while first <= self.date:
+            half_years.append(first)
+            first = next_half_year_start(first)
+        return half_years
+
+    def _get_interest_rate_text(self, number, lang):
+        """The yearly rate(s) of late interest this reminder names, per
+        half-year, with what each is (ECB rate plus the margin, the contractual
+        rate, the legal floor instead of it, the legal interest rate): never a
+        rate the company does not apply.
+
+        :param number: formats a number in the client's language
+        """
+        self.ensure_one()
+        env = self.with_context(lang=lang).env
+        company = self.company_id
+        if not self.date:
+            return ""
+        Rate = env["freelance.reference.rate"]
+        business = self.partner_id.commercial_partner_id.is_company
+        applied = Rate._get_applied_rate_function(company, business=business)
+        rate_at = Rate._get_rates_by_half_year()
+        parts = []
+        half_years = self._get_interest_rate_half_years()
+        for start in half_years:
+            try:
+                rate, basis = applied(start)
+            except MissingReferenceRate:
+                # Only a waiting reminder meets it: it is not sent so.
+                return env._("the rate set in our terms")
+            if basis == "ecb":
+                what = env._(
+                    "ECB main refinancing rate of %(ecb)s%% plus %(margin)s points",
+                    ecb=number(rate_at(start).ecb_rate),
+                    margin=number(company.late_interest_margin),
+                )
+            elif basis == "contractual":
+                what = env._("our contractual rate")
+            elif basis == "floor":
+                what = env._(
+                    "three times the legal interest rate, which is above our "
+                    "contractual rate of %(contractual)s%%",
+                    contractual=number(company.contractual_interest_rate),
+                )
+            else:
+                what = env._("legal interest rate")
+            if len(half_years) == 1:
+                parts.append(
+                    env._(
+                        "%(rate)s%% a year (%(what)s)",
+                        rate=number(round(rate, 2)),
+                        what=what,
+                    )
+                )
+            else:
+                parts.append(
+                    env._(
+                        "%(rate)s%% a year from %(date)s (%(what)s)",
+                        rate=number(round(rate, 2)),
+                        date=format_date(env, start, lang_code=lang),
+                        what=what,
+                    )
+                )
+        return "; ".join(parts)
 
     def _get_lines_summary(self):
         """Per receivable line: the figures printed in the email and the letter."""
@@ -421,6 +527,13 @@ class FreelanceDunningReminder(models.Model):
                     )
                 )
                 continue
+            missing = next(
+                (f["rate_missing"] for _l, _lv, f in items if f.get("rate_missing")),
+                False,
+            )
+            if missing:
+                # The interest of a half-year without rates is never guessed.
+                raise UserError(missing)
             values = engine._prepare_reminder_values(
                 company,
                 reminder.partner_id,
