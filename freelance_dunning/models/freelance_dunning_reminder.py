@@ -224,19 +224,25 @@ class FreelanceDunningReminder(models.Model):
     )
     def _compute_texts(self):
         html_fields = ("email_intro", "email_closing", "letter_intro", "letter_closing")
+        # The half-years' rates, read once for the batch ({interest_rate}).
+        rate_at = self.env["freelance.reference.rate"]._get_rates_by_half_year()
         for reminder in self:
             level = reminder.level_id.with_context(lang=reminder._get_mail_lang())
-            values = reminder._get_text_values()
+            values = reminder._get_text_values(rate_at=rate_at)
             for fname in ("email_subject", "letter_title", *html_fields):
                 reminder[fname] = level._fill_placeholders(
                     level[fname], values, html=fname in html_fields
                 )
 
-    def _get_text_values(self):
+    def _get_text_values(self, rate_at=None):
         """{placeholder: plain text} of this reminder, in its client's language.
 
         The settings (indemnity, interest margin) are read from the company, so
         that the texts never carry them as literals.
+
+        :param rate_at: the reference rates by half-year
+            (``freelance.reference.rate._get_rates_by_half_year``), when
+            already read for a batch
         """
         self.ensure_one()
         lang = self._get_mail_lang()
@@ -270,7 +276,7 @@ class FreelanceDunningReminder(models.Model):
                 ),
             ),
             "interest_margin": number(company.late_interest_margin),
-            "interest_rate": self._get_interest_rate_text(number, lang),
+            "interest_rate": self._get_interest_rate_text(number, lang, rate_at),
         }
 
     def _get_interest_rate_half_years(self):
@@ -299,13 +305,14 @@ class FreelanceDunningReminder(models.Model):
             first = next_half_year_start(first)
         return half_years
 
-    def _get_interest_rate_text(self, number, lang):
+    def _get_interest_rate_text(self, number, lang, rate_at=None):
         """The yearly rate(s) of late interest this reminder names, per
         half-year, with what each is (ECB rate plus the margin, the contractual
         rate, the legal floor instead of it, the legal interest rate): never a
         rate the company does not apply.
 
         :param number: formats a number in the client's language
+        :param rate_at: the reference rates by half-year, when already read
         """
         self.ensure_one()
         env = self.with_context(lang=lang).env
@@ -313,9 +320,11 @@ class FreelanceDunningReminder(models.Model):
         if not self.date:
             return ""
         Rate = env["freelance.reference.rate"]
+        rate_at = rate_at or Rate._get_rates_by_half_year()
         business = self.partner_id.commercial_partner_id.is_company
-        applied = Rate._get_applied_rate_function(company, business=business)
-        rate_at = Rate._get_rates_by_half_year()
+        applied = Rate._get_applied_rate_function(
+            company, business=business, rate_at=rate_at
+        )
         parts = []
         half_years = self._get_interest_rate_half_years()
         for start in half_years:

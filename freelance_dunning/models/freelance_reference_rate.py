@@ -123,7 +123,9 @@ class FreelanceReferenceRate(models.Model):
         when the half-year has no rates: never another half-year's (a date
         before the table, or after its last row, is not covered)."""
         # A few records per year: reading them all is cheap and done once per run.
-        rates = self.search([], order="date_from", limit=1000)
+        rates = self.search_fetch(
+            [], ["date_from", "ecb_rate", "legal_rate"], order="date_from", limit=1000
+        )
         by_start = {rate.date_from: rate for rate in rates}
 
         def rate_at(start):
@@ -148,7 +150,7 @@ class FreelanceReferenceRate(models.Model):
         )
 
     @api.model
-    def _get_applied_rate_function(self, company, business=True):
+    def _get_applied_rate_function(self, company, business=True, rate_at=None):
         """For each half-year, the yearly rate (percent) owed by a company's
         client and what it is (``RATE_BASES``): callable(half-year start) ->
         (rate, basis). It raises ``MissingReferenceRate`` for a half-year
@@ -158,8 +160,11 @@ class FreelanceReferenceRate(models.Model):
         three times the legal rate when that floor is higher (Code de
         commerce, L441-10); otherwise the ECB rate plus the company's margin.
         Consumers: the legal interest rate.
+
+        :param rate_at: the rates by half-year (``_get_rates_by_half_year``),
+            when already read
         """
-        rate_at = self._get_rates_by_half_year()
+        rate_at = rate_at or self._get_rates_by_half_year()
 
         def applied(start):
             rate = rate_at(start)
