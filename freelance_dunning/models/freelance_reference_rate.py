@@ -213,8 +213,16 @@ class FreelanceReferenceRate(models.Model):
         )
         if managers:
             return managers
+        # Only those Odoo lets enter them (an activity's user must read its
+        # record).
         admins = self.env.ref("base.group_system").users
-        return admins.filtered(lambda user: user.active and not user.share)
+        return admins.filtered(
+            lambda user: (
+                user.active
+                and not user.share
+                and self.with_user(user).has_access("write")
+            )
+        )
 
     @api.model
     def _cron_ask_for_rates(self):
