@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing
+from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import late_interest
 from .row_locks import lock_skip_locked
 
@@ -219,12 +220,20 @@ class FreelanceDunningEngine(models.AbstractModel):
             level = self._next_level(line, levels, today)
             if not level:
                 continue
-            interest, indemnity = self._compute_penalties(line, level, today, cache)
+            rate_missing = False
+            try:
+                interest, indemnity = self._compute_penalties(line, level, today, cache)
+            except MissingReferenceRate as missing:
+                # Never another half-year's rate: the reminder waits for its
+                # validation, planned again once the rates are entered.
+                interest = indemnity = 0.0
+                rate_missing = missing.args[0]
             figures = {
                 "days_late": (today - line.date_maturity).days,
                 "amount_residual": line.amount_residual_currency,
                 "interest": interest,
                 "indemnity": indemnity,
+                "rate_missing": rate_missing,
             }
             key = (line.partner_id.commercial_partner_id, line.currency_id)
             plan[key].append((line, level, figures))
@@ -355,7 +364,8 @@ class FreelanceDunningEngine(models.AbstractModel):
 
         ``user`` is the accountant running it by hand: their run is their
         validation. The scheduled action leaves reminders of levels that need
-        a validation waiting in the queue.
+        a validation waiting in the queue, and any run those whose late
+        interest falls in a half-year without rates (``rate_missing``).
         """
         today = today or fields.Date.context_today(self)
         if not company._reminders_by_this_addon():
@@ -382,7 +392,11 @@ class FreelanceDunningEngine(models.AbstractModel):
         reminders = self._create_reminders(company, today, groups, user=user)
         to_send = reminders.filtered(
             lambda reminder: (
-                user or not any(reminder.line_ids.level_id.mapped("needs_validation"))
+                not reminder.rate_missing
+                and (
+                    user
+                    or not any(reminder.line_ids.level_id.mapped("needs_validation"))
+                )
             )
         )
         # Sent together: their emails are rendered and queued in one pass.

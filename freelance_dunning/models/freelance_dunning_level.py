@@ -26,6 +26,7 @@ PLACEHOLDERS = (
     "penalties_included",
     "notice_effect",
     "sending_mode",
+    "interest_rate",
 )
 PLACEHOLDER_PATTERN = re.compile(r"\{(\w+)\}")
 # The level's own wording, rendered by the email template and the letter.
@@ -66,7 +67,8 @@ PLACEHOLDERS_HELP = (
     'client: professional or consumer), {penalties_included} (", including the '
     'late interest and the indemnity," as far as this reminder claims them), '
     "{notice_effect} (for a consumer's formal notice: interest runs from it), "
-    "{sending_mode} (how the message is sent: registered letter, email)."
+    "{sending_mode} (how the message is sent: registered letter, email), "
+    "{interest_rate} (the yearly rate(s) of late interest applied, per half-year)."
 )
 
 

@@ -10,6 +10,8 @@ from odoo.tools import format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .freelance_dunning_reminder_line import REMINDER_STATES
+from .freelance_reference_rate import MissingReferenceRate
+from .late_interest import half_year_start, next_half_year_start
 from .res_partner import MANAGER_GROUP, is_dunning_user
 
 _logger = logging.getLogger(__name__)
@@ -77,6 +79,13 @@ class FreelanceDunningReminder(models.Model):
         index=True,
     )
     error = fields.Text()
+    rate_missing = fields.Char(
+        string="Missing Rates",
+        compute="_compute_rate_missing",
+        store=True,
+        help="The late interest falls in a half-year without reference rates: "
+        "the reminder waits for them and for its validation.",
+    )
     actions_done = fields.Boolean(
         string="Level Actions Done",
         readonly=True,
@@ -178,6 +187,13 @@ class FreelanceDunningReminder(models.Model):
                 message.amount_residual + message.interest + message.indemnity
             )
 
+    @api.depends("line_ids.rate_missing")
+    def _compute_rate_missing(self):
+        for reminder in self:
+            reminder.rate_missing = next(
+                (msg for msg in reminder.line_ids.mapped("rate_missing") if msg), False
+            )
+
     @api.depends("date", "level_id.payment_deadline_days")
     def _compute_payment_deadline(self):
         for message in self:
@@ -201,6 +217,9 @@ class FreelanceDunningReminder(models.Model):
         "company_id.name",
         "company_id.recovery_indemnity_amount",
         "company_id.late_interest_margin",
+        "company_id.contractual_interest_rate",
+        "date",
+        "line_ids.date_maturity",
         "amount_residual",
         "interest",
         "indemnity",
@@ -209,19 +228,25 @@ class FreelanceDunningReminder(models.Model):
     )
     def _compute_texts(self):
         html_fields = ("email_intro", "email_closing", "letter_intro", "letter_closing")
+        # The half-years' rates, read once for the batch ({interest_rate}).
+        rate_at = self.env["freelance.reference.rate"]._get_rates_by_half_year()
         for reminder in self:
             level = reminder.level_id.with_context(lang=reminder._get_mail_lang())
-            values = reminder._get_text_values()
+            values = reminder._get_text_values(rate_at=rate_at)
             for fname in ("email_subject", "letter_title", *html_fields):
                 reminder[fname] = level._fill_placeholders(
                     level[fname], values, html=fname in html_fields
                 )
 
-    def _get_text_values(self):
+    def _get_text_values(self, rate_at=None):
         """{placeholder: plain text} of this reminder, in its client's language.
 
         The settings (indemnity, interest margin) are read from the company, so
         that the texts never carry them as literals.
+
+        :param rate_at: the reference rates by half-year
+            (``freelance.reference.rate._get_rates_by_half_year``), when
+            already read for a batch
         """
         self.ensure_one()
         lang = self._get_mail_lang()
@@ -245,6 +270,7 @@ class FreelanceDunningReminder(models.Model):
                 self.env["ir.model.data"]._xmlid_to_res_id("base.EUR")
             ),
         )
+        interest_rate = self._get_interest_rate_text(number, lang, rate_at)
         return {
             "client": self.partner_id.name or "",
             "company": company.name or "",
@@ -256,14 +282,13 @@ class FreelanceDunningReminder(models.Model):
             "indemnity": amount(self.indemnity),
             "indemnity_amount": indemnity_amount,
             "interest_margin": number(company.late_interest_margin),
+            "interest_rate": interest_rate,
             **self.with_context(lang=lang)._get_legal_text_values(
-                indemnity_amount,
-                number(company.late_interest_margin),
-                number(company.contractual_interest_rate),
+                indemnity_amount, interest_rate
             ),
         }
 
-    def _get_legal_text_values(self, indemnity_amount, margin, contractual_rate):
+    def _get_legal_text_values(self, indemnity_amount, interest_rate):
         """The sentences the law words differently for a professional and a
         consumer, or by channel: {placeholder: plain text}, in the context's
         language.
@@ -281,24 +306,15 @@ class FreelanceDunningReminder(models.Model):
         """
         self.ensure_one()
         professional = self.partner_id._is_professional_client()
-        if professional and self.company_id.contractual_interest_rate:
+        if professional:
+            # The rate(s) actually applied, per half-year (contractual, its
+            # legal floor, or the ECB rate plus the margin).
             penalty_terms = self.env._(
                 "As stated in our terms, late payment bears late interest from "
-                "the day after each due date at the yearly rate of %(rate)s %%, "
-                "and a fixed indemnity for recovery costs of %(indemnity)s per "
-                "invoice (articles L441-10 and D441-5 of the French Code de "
-                "commerce).",
-                rate=contractual_rate,
-                indemnity=indemnity_amount,
-            )
-        elif professional:
-            penalty_terms = self.env._(
-                "As stated in our terms, late payment bears late interest from "
-                "the day after each due date at the ECB main refinancing rate plus "
-                "%(margin)s points, and a fixed indemnity for recovery costs of "
-                "%(indemnity)s per invoice (articles L441-10 and D441-5 of the "
-                "French Code de commerce).",
-                margin=margin,
+                "the day after each due date at %(rate)s, and a fixed indemnity "
+                "for recovery costs of %(indemnity)s per invoice (articles "
+                "L441-10 and D441-5 of the French Code de commerce).",
+                rate=interest_rate,
                 indemnity=indemnity_amount,
             )
         else:
@@ -347,6 +363,95 @@ class FreelanceDunningReminder(models.Model):
             "notice_effect": notice_effect,
             "sending_mode": sending_mode,
         }
+
+    def _get_interest_rate_half_years(self):
+        """The half-years whose rates this reminder's interest was computed at:
+        from the first day late interest runs on one of its invoices (the day
+        after the due date; for a consumer, after the formal notice) to the
+        reminder's date; the reminder's own half-year when it claims none."""
+        self.ensure_one()
+        events = self.line_ids.filtered(lambda event: event.interest)
+        starts = []
+        if events:
+            business = self.partner_id._is_professional_client()
+            if business:
+                starts = events.mapped("date_maturity")
+            else:
+                notices = self.env["freelance.dunning.engine"]._get_formal_notice_dates(
+                    events.move_line_id
+                )
+                starts = [day for day in notices.values() if day]
+        first = half_year_start(
+            fields.Date.add(min(starts), days=1) if starts else self.date
+        )
+        half_years = []
+        while first <= self.date:
+            half_years.append(first)
+            first = next_half_year_start(first)
+        return half_years
+
+    def _get_interest_rate_text(self, number, lang, rate_at=None):
+        """The yearly rate(s) of late interest this reminder names, per
+        half-year, with what each is (ECB rate plus the margin, the contractual
+        rate, the legal floor instead of it, the legal interest rate): never a
+        rate the company does not apply.
+
+        :param number: formats a number in the client's language
+        :param rate_at: the reference rates by half-year, when already read
+        """
+        self.ensure_one()
+        env = self.with_context(lang=lang).env
+        company = self.company_id
+        if not self.date:
+            return ""
+        Rate = env["freelance.reference.rate"]
+        rate_at = rate_at or Rate._get_rates_by_half_year()
+        business = self.partner_id._is_professional_client()
+        applied = Rate._get_applied_rate_function(
+            company, business=business, rate_at=rate_at
+        )
+        parts = []
+        half_years = self._get_interest_rate_half_years()
+        for start in half_years:
+            try:
+                rate, basis = applied(start)
+            except MissingReferenceRate:
+                # Only a waiting reminder meets it: it is not sent so.
+                return env._("the rate set in our terms")
+            if basis == "ecb":
+                what = env._(
+                    "ECB main refinancing rate of %(ecb)s%% plus %(margin)s points",
+                    ecb=number(rate_at(start).ecb_rate),
+                    margin=number(company.late_interest_margin),
+                )
+            elif basis == "contractual":
+                what = env._("our contractual rate")
+            elif basis == "floor":
+                what = env._(
+                    "three times the legal interest rate, which is above our "
+                    "contractual rate of %(contractual)s%%",
+                    contractual=number(company.contractual_interest_rate),
+                )
+            else:
+                what = env._("legal interest rate")
+            if len(half_years) == 1:
+                parts.append(
+                    env._(
+                        "%(rate)s%% a year (%(what)s)",
+                        rate=number(round(rate, 2)),
+                        what=what,
+                    )
+                )
+            else:
+                parts.append(
+                    env._(
+                        "%(rate)s%% a year from %(date)s (%(what)s)",
+                        rate=number(round(rate, 2)),
+                        date=format_date(env, start, lang_code=lang),
+                        what=what,
+                    )
+                )
+        return "; ".join(parts)
 
     def _get_lines_summary(self):
         """Per receivable line: the figures printed in the email and the letter."""
@@ -516,6 +621,13 @@ class FreelanceDunningReminder(models.Model):
                     )
                 )
                 continue
+            missing = next(
+                (f["rate_missing"] for _l, _lv, f in items if f.get("rate_missing")),
+                False,
+            )
+            if missing:
+                # The interest of a half-year without rates is never guessed.
+                raise UserError(missing)
             values = engine._prepare_reminder_values(
                 company,
                 reminder.partner_id,

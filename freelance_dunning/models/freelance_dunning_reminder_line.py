@@ -71,6 +71,11 @@ class FreelanceDunningReminderLine(models.Model):
     amount_residual = fields.Monetary(string="Amount Due")
     interest = fields.Monetary(string="Late Interest")
     indemnity = fields.Monetary(string="Recovery Indemnity")
+    rate_missing = fields.Char(
+        string="Missing Rates",
+        help="Why the late interest could not be computed: a half-year without "
+        "reference rates. The reminder waits until they are entered.",
+    )
     state = fields.Selection(
         selection=REMINDER_STATES,
         required=True,

@@ -1,7 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, format_date
 
 from .cursor_permission import cursor_permission, has_cursor_permission
+from .late_interest import half_year_start, next_half_year_start
 from .res_partner import is_dunning_manager
 from .value_checks import check_values
 
@@ -120,6 +122,14 @@ class ResCompany(models.Model):
         string="Contractual Late Interest Rate (%)",
         help="Leave empty to apply the ECB rate plus the margin. A contractual rate "
         "can never be below three times the legal interest rate.",
+    )
+    late_interest_floor = fields.Float(
+        string="Contractual Rate Floor (%)",
+        compute="_compute_late_interest_floor",
+        digits=(5, 2),
+        help="Three times the legal interest rate of the current half-year: a "
+        "contractual rate below it is replaced by it (0: the half-year's rates "
+        "are not entered).",
     )
     recovery_indemnity_amount = fields.Float(
         string="Recovery Indemnity (EUR)",
@@ -353,17 +363,76 @@ class ResCompany(models.Model):
                     )
                 )
 
+    def _compute_late_interest_floor(self):
+        """Three times the legal interest rate of today's half-year (0 when
+        its rates are not entered): the floor of a contractual rate."""
+        Rate = self.env["freelance.reference.rate"]
+        rate = Rate._get_rates_by_half_year()(fields.Date.context_today(self))
+        for company in self:
+            company.late_interest_floor = 3 * rate.legal_rate if rate else 0.0
+
+    def _get_contractual_rate_half_years(self):
+        """The half-years a contractual rate set today applies to: from the
+        one in which late interest starts on the company's oldest unpaid
+        invoice (or today's) to the last one entered.
+
+        :return: [(half-year start, reference rate record or empty)], today's
+            half-year always included, earlier ones only when entered
+        """
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        engine = self.env["freelance.dunning.engine"]
+        oldest = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    *engine._open_receivable_domain(self),
+                    ("move_id.move_type", "=", "out_invoice"),
+                    ("date_maturity", "<", today),
+                ],
+                order="date_maturity",
+                limit=1,
+            )
+        )
+        start = half_year_start(
+            fields.Date.add(oldest.date_maturity, days=1) if oldest else today
+        )
+        Rate = self.env["freelance.reference.rate"]
+        rate_at = Rate._get_rates_by_half_year()
+        last = Rate.search([], order="date_from desc", limit=1).date_from or start
+        current = half_year_start(today)
+        half_years = []
+        while start <= max(last, current):
+            rate = rate_at(start)
+            if rate or start == current:
+                half_years.append((start, rate))
+            start = next_half_year_start(start)
+        return half_years
+
     @api.constrains("contractual_interest_rate")
     def _check_contractual_interest_rate(self):
-        today = fields.Date.context_today(self)
-        rate = self.env["freelance.reference.rate"]._get_rates_by_half_year()(today)
+        """A contractual rate is never below three times the legal interest
+        rate (Code de commerce, L441-10) of any half-year it applies to: the
+        current one, those of the unpaid invoices' delays, and any later one
+        entered. Today's half-year must have its rates to check it."""
+        Rate = self.env["freelance.reference.rate"]
         for company in self.filtered("contractual_interest_rate"):
-            floor = 3 * rate.legal_rate
-            if company.contractual_interest_rate < floor:
+            floors = []
+            for start, rate in company._get_contractual_rate_half_years():
+                if not rate:
+                    raise ValidationError(Rate._missing_rate_error(start).args[0])
+                floors.append((3 * rate.legal_rate, start))
+            floor, start = max(floors, key=lambda item: (item[0], -item[1].toordinal()))
+            if float_compare(company.contractual_interest_rate, floor, 4) < 0:
                 raise ValidationError(
                     self.env._(
                         "A contractual late interest rate cannot be below three times "
-                        "the legal interest rate: at least %(floor)s%% today.",
+                        "the legal interest rate of any half-year it applies to: at "
+                        "least %(floor)s%% (half-year starting %(date)s). It applies "
+                        "from the half-year in which late interest starts on the "
+                        "company's oldest unpaid invoice.",
                         floor=round(floor, 2),
+                        date=format_date(self.env, start),
                     )
                 )

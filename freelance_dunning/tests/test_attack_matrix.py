@@ -27,6 +27,7 @@ from odoo.addons.freelance_dunning.models.addon_writes import (
     DUNNING_HISTORY_WRITING,
     addon_writing,
 )
+from odoo.addons.freelance_dunning.models.late_interest import next_half_year_start
 from odoo.addons.mail.tests.common import MockEmail
 
 from .common import FreelanceDunningCommon
@@ -516,6 +517,16 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             {"company_id": cls.company.id, "date": "2025-06-01"}
         )
         cls.rate = cls.env.ref("freelance_dunning.reference_rate_2023_h1")
+        # The matrix plays today: validating the waiting reminder plans it
+        # again for today, which needs the rates of every half-year since its
+        # due date (a half-year without rates stops it, test_claims_rates.py).
+        # After the shipped table: test values (no figure is checked here).
+        Rate = cls.env["freelance.reference.rate"]
+        start = date(2026, 7, 1)
+        while start <= fields.Date.today():
+            if not Rate.search_count([("date_from", "=", start)]):
+                Rate.create({"date_from": start, "ecb_rate": 2.15, "legal_rate": 2.62})
+            start = next_half_year_start(start)
         cls.attachment = cls.env["ir.attachment"].create(
             {"name": "signed.pdf", "datas": "JVBERi0xLjQgZmFrZQ=="}
         )

@@ -108,6 +108,7 @@ class TestBadInput(FreelanceDunningCommon):
                             what=f"{record._name}.{fname} = {value!r}",
                         )
 
+    @freeze_time("2026-03-02")  # a half-year with rates (2026 H1)
     def test_company_settings(self):
         self._sweep(
             self.company,
@@ -124,7 +125,8 @@ class TestBadInput(FreelanceDunningCommon):
                 },
                 "contractual_interest_rate": {
                     r"^A contractual late interest rate cannot be below three "
-                    r"times the legal interest rate: at least [\d.]+% today\.$": [0.5],
+                    r"times the legal interest rate of any half-year it applies "
+                    r"to: at least [\d.]+% \(half-year starting [\d/]+\)\. ": [0.5],
                     OUT_OF_RANGE: [-1, 101],
                     NOT_FINITE: UNBOUNDED,
                     NOT_A_NUMBER: ["high"],

@@ -1,8 +1,11 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
 
+from ..models.freelance_reference_rate import MissingReferenceRate
 from ..models.late_interest import late_interest, late_interest_segments
 
 # France, business client: ECB rate on the first day of the half-year + 10 points.
@@ -87,12 +90,17 @@ class TestLateInterest(TransactionCase):
             with self.subTest(start=start):
                 self.assertAlmostEqual(business(start), b2b)
                 self.assertAlmostEqual(consumer(start), b2c)
-        # A half-year not entered yet keeps the latest known rates.
-        self.assertAlmostEqual(business(date(2026, 7, 1)), 12.15)
+        # A half-year not entered yet is never given another half-year's
+        # rates (test_claims_rates.py has the refusals).
+        with self.assertRaises(MissingReferenceRate):
+            business(date(2026, 7, 1))
+        with self.assertRaises(MissingReferenceRate):
+            consumer(date(2022, 7, 1))
         self.assertEqual(
             late_interest(1200.0, date(2025, 6, 20), date(2025, 7, 20), business), 12.31
         )
 
+    @freeze_time("2026-03-02")
     def test_contractual_rate_floor(self):
         company = self.env.company
         # 2024 H1: the 3 x legal rate floor (15.21 %) was above ECB + 10 (14.50 %).
@@ -106,7 +114,8 @@ class TestLateInterest(TransactionCase):
         with self.assertRaises(ValidationError) as refused:
             company.contractual_interest_rate = 5.0  # floor today: 3 x 2.62 = 7.86
         self.assertIn(
-            "cannot be below three times the legal interest rate: at least",
+            "cannot be below three times the legal interest rate of any half-year "
+            "it applies to: at least 7.86% (half-year starting 01/01/2026)",
             str(refused.exception),
         )
         self.assertEqual(company.contractual_interest_rate, 20.0)

@@ -154,6 +154,14 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         self.assertIn("recovery costs of 45.50\xa0€ per invoice", reminder.email_intro)
         letter = self._letter_html(reminder)
         self.assertIn("recovery costs of 45.50\xa0€ per invoice", letter)
+        # The rate of each half-year of the delay (due 20 June 2025, reminder
+        # of 1 July 2025), with the company's margin: ECB 3.15 + 8, 2.15 + 8.
+        self.assertIn(
+            "11.15% a year from 01/01/2025 (ECB main refinancing rate of 3.15% "
+            "plus 8 points); 10.15% a year from 07/01/2025 (ECB main refinancing "
+            "rate of 2.15% plus 8 points)",
+            letter,
+        )
         self.assertNotIn("40.00\xa0€", letter)
 
     def test_placeholder_values_are_escaped(self):
@@ -347,7 +355,9 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         self.assertEqual(values["indemnity_amount"], "40.50\xa0€")
         self.assertEqual(values["interest_margin"], "10.5")
         self.assertIn("recovery costs of 40.50\xa0€ per invoice", english.email_intro)
-        self.assertIn("rate plus 10.5 points", self._letter_html(english))
+        self.assertIn(
+            "refinancing rate of 2.15% plus 10.5 points", self._letter_html(english)
+        )
 
         self.client.lang = "fr_FR"
         french = self._reminder(firm, self._invoice(800.0))
@@ -356,7 +366,7 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         self.assertEqual(values["interest_margin"], "10,5")
         self.assertIn("de 40,50\xa0€ par facture", french.email_intro)
         letter = self._letter_html(french)
-        self.assertIn("majoré de 10,5 points", letter)
+        self.assertIn("BCE de 2,15 % majoré de 10,5 points", letter)
         self.assertIn("de 40,50\xa0€ par facture", letter)
         self.assertNotIn("EUR", french.email_intro)
 

@@ -1,3 +1,5 @@
+from freezegun import freeze_time
+
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -29,7 +31,9 @@ class TestPrintedTerms(FreelanceDunningCommon):
         self.assertIn("x days late / 365", html, "how interest is computed")
         self.assertIn("mise en demeure", html)
 
+    @freeze_time("2026-03-02")
     def test_contractual_rate_and_consumers(self):
+        # Checked against 2026 H1's floor (3 x 2.62 = 7.86 %).
         self.company.contractual_interest_rate = 12.0
         self.assertIn("yearly rate of 12%", self._invoice_html(self.client))
         consumer = self.env["res.partner"].create(

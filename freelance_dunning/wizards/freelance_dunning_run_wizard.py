@@ -198,6 +198,7 @@ class FreelanceDunningRunWizardLine(models.TransientModel):
     amount_residual = fields.Monetary(string="Amount Due")
     interest = fields.Monetary(string="Late Interest")
     indemnity = fields.Monetary(string="Recovery Indemnity")
+    rate_missing = fields.Char(string="Missing Rates")
 
     @api.model_create_multi
     def create(self, vals_list):
