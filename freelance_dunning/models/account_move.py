@@ -8,6 +8,7 @@ from odoo.tools import format_amount, format_date, formatLang
 from .account_move_line import LEVEL_REACHED_FIELDS, check_level_reached_writing
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .cursor_permission import cursor_permission, has_cursor_permission
+from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import late_interest_segments
 from .res_partner import is_dunning_user
 from .row_locks import lock_skip_locked
@@ -106,7 +107,9 @@ class AccountMove(models.Model):
         string="Penalties Not Invoiced",
         compute="_compute_dunning_penalty_due",
         help="Late interest and recovery indemnity this invoice owes (to its "
-        "payment, or to today while unpaid) that no penalty invoice bills yet.",
+        "payment, or to today while unpaid) that no penalty invoice bills yet. "
+        "Zero while a half-year of the delay has no reference rates: enter them "
+        "in Reference Rates.",
     )
     dunning_next_date = fields.Date(
         string="Next Reminder",
@@ -712,7 +715,12 @@ class AccountMove(models.Model):
             lines = move.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable"
             )
-            claims = self._get_penalty_claims(lines, today)
+            try:
+                claims = self._get_penalty_claims(lines, today)
+            except MissingReferenceRate:
+                # A half-year of the delay has no rates yet: no figure is
+                # guessed (the reminders wait too; the action says which).
+                continue
             move.dunning_penalty_due = sum(claim["amount"] for claim in claims)
 
     def _get_penalty_line_name(self, claim, lang):
