@@ -416,8 +416,9 @@ class FreelanceDunningReminder(models.Model):
             if not items:
                 reminder._skip(
                     self.env._(
-                        "%(reminder)s was skipped: its invoices are paid, paused "
-                        "or reach no reminder level today.",
+                        "%(reminder)s was skipped: its invoices are paid, paused, "
+                        "covered by the client's credit notes or payments, or "
+                        "reach no reminder level today.",
                         reminder=reminder.display_name,
                     )
                 )
