@@ -116,6 +116,14 @@ class AccountMove(models.Model):
         compute="_compute_dunning_next_date",
         help="When the next reminder level applies, if nothing is paid before.",
     )
+    dunning_sent_date = fields.Date(
+        string="First Sent On",
+        copy=False,
+        readonly=True,
+        help="The day the invoice was first marked sent (emailed or printed "
+        "from Odoo): a courtesy notice needs it sent long enough before its "
+        "due date. Recorded by the addon only.",
+    )
     dunning_reminder_line_ids = fields.One2many(
         comodel_name="freelance.dunning.reminder.line",
         inverse_name="move_id",
@@ -131,7 +139,11 @@ class AccountMove(models.Model):
             self._check_penalty_writing("create")
         if any(vals.get(fname) for vals in vals_list for fname in PAUSE_FIELDS):
             self._check_pause_writing("create")
-        return super().create(vals_list)
+        if any("dunning_sent_date" in vals for vals in vals_list):
+            self._check_sent_date_writing("create")
+        moves = super().create(vals_list)
+        moves.filtered("is_move_sent")._record_sent_date()
+        return moves
 
     def write(self, vals):
         check_values(self, vals, PAUSE_BOUNDS)
@@ -145,7 +157,36 @@ class AccountMove(models.Model):
             self.env, DUNNING_PAUSING, self.ids
         ):
             self._check_pause_writing("write")
-        return super().write(vals)
+        if "dunning_sent_date" in vals:
+            self._check_sent_date_writing("write")
+        result = super().write(vals)
+        if vals.get("is_move_sent"):
+            self._record_sent_date()
+        return result
+
+    def _check_sent_date_writing(self, operation):
+        """The day an invoice was sent is recorded when Odoo marks it sent:
+        written by hand, it would send or hold back courtesy notices."""
+        if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.check_access(operation)
+            raise AccessError(
+                self.env._(
+                    "The day an invoice was first sent is recorded when it is "
+                    "sent or printed: send the invoice instead of writing it."
+                )
+            )
+
+    def _record_sent_date(self):
+        """Record today as the day these invoices were first sent."""
+        unsent = self.filtered(lambda move: not move.dunning_sent_date)
+        if unsent:
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                unsent.sudo().with_context(
+                    tracking_disable=True,
+                    skip_invoice_sync=True,
+                    skip_invoice_line_sync=True,
+                    check_move_validity=False,
+                ).write({"dunning_sent_date": fields.Date.context_today(self)})
 
     def _check_penalty_writing(self, operation):
         """The penalty invoice is linked by the reminder that issued it (see

@@ -29,9 +29,23 @@ class FreelanceDunningDashboard(models.AbstractModel):
 
     @api.model
     def _open_lines_domain(self, company):
+        """The open invoices: what the levels and the reminders count."""
         return [
             *self.env["freelance.dunning.engine"]._open_receivable_domain(company),
             ("move_id.move_type", "in", ("out_invoice", "out_receipt")),
+        ]
+
+    @api.model
+    def _balance_lines_domain(self, company):
+        """Every open receivable line, debts and credits: the receivables, the
+        aged balance and the DSO count what the clients owe net of their open
+        credit notes and unreconciled payments."""
+        return [
+            ("company_id", "=", company.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
         ]
 
     @api.model
@@ -77,8 +91,20 @@ class FreelanceDunningDashboard(models.AbstractModel):
                 ["amount_residual:sum", "move_id:count_distinct"],
             )
 
-        [(total, invoices)] = group([])
-        [(overdue, overdue_invoices)] = group([("date_maturity", "<", today)])
+        def balance(domain):
+            """(net amount of every open line, number of open invoices)."""
+            [(amount,)] = lines._read_group(
+                self._balance_lines_domain(company) + domain,
+                [],
+                ["amount_residual:sum"],
+            )
+            [(count,)] = lines._read_group(
+                base + domain, [], ["move_id:count_distinct"]
+            )
+            return amount, count
+
+        total, invoices = balance([])
+        overdue, overdue_invoices = balance([("date_maturity", "<", today)])
 
         # Amounts by reminder level (the level of each installment line).
         by_level = {
@@ -121,7 +147,7 @@ class FreelanceDunningDashboard(models.AbstractModel):
         }
         aging_rows = []
         for key, _first, _last in AGING_BUCKETS:
-            [(amount, count)] = group(self._bucket_domain(key, today))
+            amount, count = balance(self._bucket_domain(key, today))
             aging_rows.append(
                 {
                     "key": key,
@@ -275,7 +301,16 @@ class FreelanceDunningDashboard(models.AbstractModel):
                 "res_model": "account.move",
                 "views": [(self._list_view_id(), "list"), (False, "form")],
                 "domain": [
-                    ("line_ids", "any", self._open_lines_domain(company) + domain)
+                    (
+                        "line_ids",
+                        "any",
+                        (
+                            self._open_lines_domain(company)
+                            if kind == "level"
+                            else self._balance_lines_domain(company)
+                        )
+                        + domain,
+                    )
                 ],
                 "context": {"create": False},
             }

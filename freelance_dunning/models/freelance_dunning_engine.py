@@ -82,7 +82,23 @@ class FreelanceDunningEngine(models.AbstractModel):
         if line.date_maturity < today:
             # A notice before the due date makes no sense once it has passed.
             following = [level for level in following if level.days > 0]
+        # Nor for an invoice the client received only days before it is due.
+        following = [
+            level
+            for level in following
+            if level.days > 0 or self._courtesy_allowed(line, level)
+        ]
         return following[0] if following else None
+
+    @api.model
+    def _courtesy_allowed(self, line, level):
+        """Whether a level on or before the due date (a courtesy notice) may
+        remind the line: its due date is at least the level's
+        ``courtesy_min_days`` after the invoice was sent (or dated, when Odoo
+        never sent it)."""
+        invoice = line.move_id
+        sent = invoice.dunning_sent_date or invoice.invoice_date or line.date
+        return (line.date_maturity - sent).days >= level.courtesy_min_days
 
     @api.model
     def _level_date(self, line, level):
@@ -141,10 +157,7 @@ class FreelanceDunningEngine(models.AbstractModel):
                 cache[key] = self.env[
                     "freelance.reference.rate"
                 ]._get_interest_rate_function(company, business=business)
-            payments = [
-                (partial.max_date, partial.debit_amount_currency)
-                for partial in line.matched_credit_ids
-            ]
+            payments = self._get_payments(line, cache)
             interest = currency.round(
                 late_interest(
                     abs(line.amount_currency), start, today, cache[key], payments
@@ -160,6 +173,78 @@ class FreelanceDunningEngine(models.AbstractModel):
                 )
             indemnity = cache[key]
         return interest, indemnity
+
+    @api.model
+    def _get_payments(self, line, cache=None):
+        """[(date, amount)] that reduce the interest base of a receivable line.
+
+        A payment counts from the day it was received. A credit note cancels
+        what it credits from the line's due date: the amount credited was
+        never owed, so no interest ever ran on it. Open credit notes and
+        unreconciled payments of the client that the plan imputed on the line
+        (``cache["credits"]``, see ``_get_open_credits``) count the same way.
+        """
+        payments = []
+        for partial in line.matched_credit_ids:
+            refund = partial.credit_move_id.move_id.move_type == "out_refund"
+            when = line.date_maturity if refund else partial.max_date
+            payments.append((when, partial.debit_amount_currency))
+        payments += (cache or {}).get("credits", {}).get(line.id, [])
+        return payments
+
+    @api.model
+    def _get_open_credits(self, company, lines):
+        """What the clients of ``lines`` have in credit, imputed on what they owe.
+
+        The open credit notes and unreconciled payments (receivable lines with
+        a negative residual) of a client, per receivable account and currency,
+        pay its open debts on the same account, the oldest due first (Code
+        civil 1342-10), whatever the invoice they were meant for.
+
+        :return: ({receivable line id: [(date, amount)]}, {(client, currency):
+            net balance}); a credit note counts from the debt's due date, a
+            payment from its date (as ``_get_payments``)
+        """
+        imputed = defaultdict(list)
+        net = defaultdict(float)
+        clients = lines.partner_id.commercial_partner_id
+        if not clients:
+            return imputed, net
+        open_lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", company.id),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("partner_id", "child_of", clients.ids),
+            ],
+            order="date_maturity, date, id",
+        )
+        groups = defaultdict(lambda: ([], []))
+        for line in open_lines:
+            client = line.partner_id.commercial_partner_id
+            residual = line.amount_residual_currency
+            net[(client, line.currency_id)] += residual
+            debts, credits = groups[(client, line.currency_id, line.account_id)]
+            if residual > 0:
+                debts.append(line)
+            elif residual < 0:
+                refund = line.move_id.move_type == "out_refund"
+                credits.append([refund, line.date, -residual])
+        for (_client, currency, _account), (debts, credits) in groups.items():
+            credits.sort(key=lambda credit: (credit[1], not credit[0]))
+            for debt in debts:
+                owed = debt.amount_residual_currency
+                while credits and currency.compare_amounts(owed, 0) > 0:
+                    credit = credits[0]
+                    amount = currency.round(min(owed, credit[2]))
+                    when = debt.date_maturity if credit[0] else credit[1]
+                    imputed[debt.id].append((when, amount))
+                    owed = currency.round(owed - amount)
+                    credit[2] = currency.round(credit[2] - amount)
+                    if currency.is_zero(credit[2]):
+                        credits.pop(0)
+        return imputed, {key: key[1].round(value) for key, value in net.items()}
 
     @api.model
     def _get_formal_notice_dates(self, lines):
@@ -215,8 +300,23 @@ class FreelanceDunningEngine(models.AbstractModel):
         consumers = lines.filtered(
             lambda line: not line.partner_id._is_professional_client()
         )
-        cache = {"notices": self._get_formal_notice_dates(consumers)}
+        credits, net = self._get_open_credits(company, lines)
+        cache = {
+            "notices": self._get_formal_notice_dates(consumers),
+            "credits": credits,
+        }
         for line in lines:
+            key = (line.partner_id.commercial_partner_id, line.currency_id)
+            credited = sum(amount for _date, amount in credits.get(line.id, []))
+            amount_due = line.currency_id.round(
+                line.amount_residual_currency - credited
+            )
+            # A client whose credits cover what it owes is owed, not reminded;
+            # an invoice paid by the client's credits is not claimed.
+            if line.currency_id.compare_amounts(net.get(key, 0.0), 0) <= 0:
+                continue
+            if line.currency_id.compare_amounts(amount_due, 0) <= 0:
+                continue
             level = self._next_level(line, levels, today)
             if not level:
                 continue
@@ -230,12 +330,12 @@ class FreelanceDunningEngine(models.AbstractModel):
                 rate_missing = missing.args[0]
             figures = {
                 "days_late": (today - line.date_maturity).days,
-                "amount_residual": line.amount_residual_currency,
+                "amount_residual": amount_due,
+                "amount_credited": line.currency_id.round(credited),
                 "interest": interest,
                 "indemnity": indemnity,
                 "rate_missing": rate_missing,
             }
-            key = (line.partner_id.commercial_partner_id, line.currency_id)
             plan[key].append((line, level, figures))
         self._claim_indemnity_once(plan)
         return plan

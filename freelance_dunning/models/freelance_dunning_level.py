@@ -57,6 +57,7 @@ HTML_SANITIZE_OPTIONS = {
 LEVEL_BOUNDS = {
     "days": {"minimum": -365, "maximum": 3650},
     "payment_deadline_days": {"minimum": 0, "maximum": 365},
+    "courtesy_min_days": {"minimum": 0, "maximum": 365},
     "sequence": {},
 }
 PLACEHOLDERS_HELP = (
@@ -196,6 +197,15 @@ class FreelanceDunningLevel(models.Model):
         default=8,
         help="Days the client is given to pay, printed in the message (formal "
         "notice: 8 to 15 days).",
+    )
+
+    courtesy_min_days = fields.Integer(
+        string="Courtesy Only If Sent Days Before Due",
+        default=7,
+        help="For a level on or before the due date (a courtesy notice): "
+        "only invoices whose due date is at least this many days after the "
+        "invoice was sent (its date, when Odoo never sent it) are reminded. "
+        "A client who has just received an invoice is not reminded of it.",
     )
 
     def _get_company_move_refusal(self):

@@ -470,6 +470,7 @@ class FreelanceDunningReminder(models.Model):
                     "date_maturity": event.date_maturity,
                     "days_late": event.days_late,
                     "amount_residual": event.amount_residual,
+                    "amount_credited": event.amount_credited,
                     "interest": event.interest,
                     "indemnity": event.indemnity,
                     "pay_url": invoice.get_base_url() + invoice.get_portal_url(),
@@ -615,8 +616,9 @@ class FreelanceDunningReminder(models.Model):
             if not items:
                 reminder._skip(
                     self.env._(
-                        "%(reminder)s was skipped: its invoices are paid, paused "
-                        "or reach no reminder level today.",
+                        "%(reminder)s was skipped: its invoices are paid, paused, "
+                        "covered by the client's credit notes or payments, or "
+                        "reach no reminder level today.",
                         reminder=reminder.display_name,
                     )
                 )
@@ -667,7 +669,16 @@ class FreelanceDunningReminder(models.Model):
         queued in one batch, and the history, the lines and the level actions
         are written per group. A reminder that cannot be delivered (no email
         address, a template or a letter that fails) is marked failed alone.
+
+        What is sent is dated the day it is sent: a reminder planned on
+        another day (a run for a past date) is planned again for today first
+        (``_plan_again``): its date, deadline, levels, amounts, interest and
+        indemnity are those of the sending day.
         """
+        today = fields.Date.context_today(self)
+        stale = self.filtered(lambda m: m.state == "waiting" and m.date != today)
+        if stale:
+            return ((self - stale) | stale._plan_again())._send(user=user)
         rendered = self._render_emails()
         emails = {}
         delivered = self.browse()

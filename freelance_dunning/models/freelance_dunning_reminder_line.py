@@ -68,7 +68,16 @@ class FreelanceDunningReminderLine(models.Model):
     date = fields.Date(required=True, index=True)
     date_maturity = fields.Date(string="Due Date")
     days_late = fields.Integer()
-    amount_residual = fields.Monetary(string="Amount Due")
+    amount_residual = fields.Monetary(
+        string="Amount Due",
+        help="What the client owes on the line: its residual less the open "
+        "credit notes and unreconciled payments imputed on it.",
+    )
+    amount_credited = fields.Monetary(
+        string="Credits Deducted",
+        help="The client's open credit notes and unreconciled payments imputed "
+        "on the line, the oldest debts first: not claimed.",
+    )
     interest = fields.Monetary(string="Late Interest")
     indemnity = fields.Monetary(string="Recovery Indemnity")
     rate_missing = fields.Char(

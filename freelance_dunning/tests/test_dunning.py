@@ -62,7 +62,9 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         )
 
     def test_full_ladder_of_a_business_client(self):
-        invoice = self._invoice(1200.0, due="2025-06-20")
+        # Dated (never sent from Odoo) 19 days before it is due: the courtesy
+        # notice's minimum of 7 days is met.
+        invoice = self._invoice(1200.0, due="2025-06-20", invoice_date="2025-06-01")
         line = invoice.line_ids.filtered(
             lambda ln: ln.account_type == "asset_receivable"
         )

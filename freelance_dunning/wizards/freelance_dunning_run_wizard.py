@@ -8,6 +8,7 @@ RUN_BOUNDS = {"date": {}}
 PREVIEW_BOUNDS = {
     "days_late": {},
     "amount_residual": {},
+    "amount_credited": {},
     "interest": {},
     "indemnity": {},
 }
@@ -196,6 +197,7 @@ class FreelanceDunningRunWizardLine(models.TransientModel):
     needs_validation = fields.Boolean()
     days_late = fields.Integer()
     amount_residual = fields.Monetary(string="Amount Due")
+    amount_credited = fields.Monetary(string="Credits Deducted")
     interest = fields.Monetary(string="Late Interest")
     indemnity = fields.Monetary(string="Recovery Indemnity")
     rate_missing = fields.Char(string="Missing Rates")
