@@ -627,23 +627,8 @@ class AccountMove(models.Model):
             max(start, after) if after else start,
             until,
             cache[key],
-            self._get_interest_payments(line),
+            self.env["freelance.dunning.engine"]._get_payments(line),
         )
-
-    @api.model
-    def _get_interest_payments(self, line):
-        """[(date, amount)] that reduce the interest base of a receivable line:
-        payments on the day they were received, credit notes from the due
-        date (the amount credited was never owed: no interest runs on it)."""
-        return [
-            (
-                min(partial.max_date, line.date_maturity)
-                if partial.credit_move_id.move_id.move_type == "out_refund"
-                else partial.max_date,
-                partial.debit_amount_currency,
-            )
-            for partial in line.matched_credit_ids
-        ]
 
     @api.model
     def _prepare_interest_claim(self, line, until, total, billed, cache=None):
@@ -706,10 +691,11 @@ class AccountMove(models.Model):
         payment, or to ``today``) and indemnity, not billed yet."""
         billed_interest, billed_indemnity = self._get_penalties_billed(lines.move_id)
         business = self._is_business_client
+        engine = self.env["freelance.dunning.engine"]
         claims, cache = [], {}
         for line in lines:
             paid_on = max(
-                (day for day, _amount in self._get_interest_payments(line)),
+                (day for day, _amount in engine._get_payments(line)),
                 default=None,
             )
             until = paid_on if line.reconciled and paid_on else today
