@@ -109,7 +109,7 @@ class AccountMove(models.Model):
         help="Late interest and recovery indemnity this invoice owes (to its "
         "payment, or to today while unpaid) that no penalty invoice bills yet. "
         "Zero while a half-year of the delay has no reference rates: enter them "
-        "in Reference Rates.",
+        "in Late Interest Reference Rates.",
     )
     dunning_next_date = fields.Date(
         string="Next Reminder",
