@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -721,6 +723,23 @@ class ResPartner(models.Model):
             key = partner.commercial_partner_id.id
             total, first, levels = summary.get(key, (0.0, oldest, []))
             summary[key] = (total + residual, min(first, oldest), levels + level_ids)
+        # Open credit notes and unreconciled payments pay the oldest debts
+        # first (as the dunning plan imputes them): what is overdue is net of
+        # them.
+        credits = defaultdict(float)
+        for partner, residual in self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "child_of", partners.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        ):
+            credits[partner.commercial_partner_id.id] -= residual
         events = dict(
             self.env["freelance.dunning.reminder.line"]._read_group(
                 [("partner_id", "in", partners.ids)], ["partner_id"], ["__count"]
@@ -732,7 +751,9 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, (0.0, None, [])
             )
             levels = Level.browse({i for i in level_ids if i})
-            partner.dunning_amount_overdue = total
+            partner.dunning_amount_overdue = max(
+                total - credits[partner.commercial_partner_id.id], 0.0
+            )
             partner.dunning_days_late = (today - oldest).days if oldest else 0
             partner.dunning_level_id = levels.sorted("sequence")[-1:]
             partner.dunning_event_count = events.get(partner.commercial_partner_id, 0)

@@ -222,6 +222,15 @@ class TestClaimsCredit(FreelanceDunningCommon, MockEmail):
                     )
                 self.assertEqual(first.payment_state, "not_paid", "nothing reconciled")
                 self.assertEqual(second.amount_residual, 1200.0)
+                # The client's Total Overdue: 1,800.00 overdue less the
+                # credit, never below zero (1,800 - 1,000 = 800; 1,800 - 500
+                # = 1,300).
+                with freeze_time("2025-06-21"):
+                    self.client.invalidate_recordset(["dunning_amount_overdue"])
+                    self.assertEqual(
+                        self.client.dunning_amount_overdue,
+                        max(1800.0 - credit, 0.0),
+                    )
 
     @freeze_time("2025-09-01")
     def test_dashboard_counts_credits(self):
