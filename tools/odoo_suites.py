@@ -366,8 +366,8 @@ def parse_log(path):
     return report
 
 
-# "Rule held: S00042 paid online by ... before the client signed it; ..."
-# (logged by our addons where a rule stops Odoo's flow short without raising)
+# "Rule held: a quotation paid online before ... [S00042, tx-ref]" (logged by
+# our addons where a rule stops Odoo's flow short without raising)
 HELD = re.compile(r"^Rule held: ")
 
 
@@ -384,7 +384,8 @@ def evidence(said, kind, message):
         OUR_MESSAGES.extend(our_messages())
     for msg in said:
         if HELD.match(msg):
-            return "held", msg
+            # "Rule held: <what> [<records>]": grouped by what happened
+            return "held", re.sub(r" \[[^\]]*\]$", "", msg)
         if any(pattern.fullmatch(msg) for pattern in OUR_MESSAGES):
             return "refusal", f"UserError (in the web client): {msg}"
     return kind, message

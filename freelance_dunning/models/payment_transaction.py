@@ -88,8 +88,8 @@ class PaymentTransaction(models.Model):
             # The same words for an integrator reading the log (and for
             # tools/odoo_suites.py, which groups Odoo's tests by them).
             _logger.info(
-                "Rule held: %s paid online by %s before the client signed it; "
-                "not confirmed, the payment is kept",
+                "Rule held: a quotation paid online before the client signed it "
+                "is not confirmed, the payment is kept [%s, %s]",
                 tx.sale_order_ids.name,
                 tx.reference,
             )
