@@ -28,3 +28,7 @@ from . import test_attack_matrix
 from . import test_companies
 from . import test_reminder_bounce
 from . import test_reminder_tools
+from . import test_claims_credit
+from . import test_claims_status
+from . import test_claims_penalty
+from . import test_claims_rates
