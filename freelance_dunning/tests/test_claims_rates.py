@@ -293,7 +293,8 @@ class TestClaimsRates(FreelanceDunningCommon):
                 self.assertEqual(firm.level_id, self.firm)
                 self.assertEqual(firm._get_text_values()["interest_rate"], expected)
                 self.assertIn(
-                    f"Late interest runs at {expected}: from the day after",
+                    "late payment bears late interest from the day after each due "
+                    f"date at {expected}, and a fixed indemnity",
                     firm.letter_closing,
                 )
                 savepoint.rollback()

@@ -265,8 +265,12 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
             "Code civil)."
         )
         business_terms = (
+            # The rates applied over the delay (due 20 June, notice of 4
+            # August 2025): ECB 3.15 + 10 in 2025 H1, 2.15 + 10 in 2025 H2.
             "As stated in our terms, late payment bears late interest from the day "
-            "after each due date at the ECB main refinancing rate plus 10 points, "
+            "after each due date at 13.15% a year from 01/01/2025 (ECB main "
+            "refinancing rate of 3.15% plus 10 points); 12.15% a year from "
+            "07/01/2025 (ECB main refinancing rate of 2.15% plus 10 points), "
             "and a fixed indemnity for recovery costs of 40.00\xa0€ per invoice "
             "(articles L441-10 and D441-5 of the French Code de commerce)."
         )
@@ -437,8 +441,11 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
                     "régler le montant total dû ci-dessous, intérêts de retard et "
                     "indemnité forfaitaire pour frais de recouvrement compris, "
                     "avant le",
-                    "au taux directeur de la BCE (taux des opérations principales "
-                    "de refinancement) majoré de 10 points, ainsi qu'une indemnité "
+                    "au taux de 13,15 % l'an à compter du 01/01/2025 (taux des "
+                    "opérations principales de refinancement de la BCE de 3,15 % "
+                    "majoré de 10 points); 12,15 % l'an à compter du 01/07/2025 "
+                    "(taux des opérations principales de refinancement de la BCE "
+                    "de 2,15 % majoré de 10 points), ainsi qu'une indemnité "
                     "forfaitaire pour frais de recouvrement de 40,00\xa0€ par "
                     "facture",
                 ],

@@ -59,7 +59,10 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
     def setUpClass(cls):
         super().setUpClass()
         cls.levels = cls._set_up_ladder(ecb_plus_10=True)
-        cls.invoice = cls._create_invoice(amount=1200.0, due="2025-06-20")
+        # Sent a month before it falls due: the courtesy notice goes out.
+        cls.invoice = cls._create_invoice(
+            amount=1200.0, due="2025-06-20", invoice_date="2025-05-21"
+        )
 
     def setUp(self):
         super().setUp()
