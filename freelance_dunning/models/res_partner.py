@@ -56,6 +56,12 @@ def _client_status_depends(model):
     return names
 
 
+def _client_status_compute_depends(model):
+    """The evidence, and the manager's decision: lifting it goes back to the
+    status the evidence gives."""
+    return [*_client_status_depends(model), "client_status_decided"]
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -140,6 +146,9 @@ class ResPartner(models.Model):
         compute="_compute_client_status",
         store=True,
         readonly=False,
+        # A copy is a new client: its status follows its own evidence until
+        # a dunning manager decides (the decision is not copied either).
+        copy=False,
         tracking=True,
         help="Professional: late interest from the day after the due date and the "
         "fixed recovery indemnity; consumer: late interest at the legal rate from "
@@ -155,7 +164,7 @@ class ResPartner(models.Model):
         "number and the company registry number.",
     )
 
-    @api.depends(_client_status_depends)
+    @api.depends(_client_status_compute_depends)
     def _compute_client_status(self):
         for partner in self:
             if partner.client_status_decided and partner.client_status:
@@ -192,19 +201,38 @@ class ResPartner(models.Model):
             self.ensure_one()
         return self.commercial_partner_id.client_status == "professional"
 
+    def _is_client_status_decision(self, vals):
+        """Whether a dunning manager's write of ``client_status`` decides it.
+
+        Always, except when the same write changes what points to a
+        professional (VAT number, company registry, company, SIRET) and the
+        status is the one that new evidence gives to every record: that is a
+        form saving the status it recomputed, not a choice."""
+        if not set(_client_status_depends(self)) & set(vals):
+            return True
+        return any(
+            vals["client_status"] != partner._get_default_client_status(vals)
+            for partner in self
+        )
+
     def _check_client_status_vals(self, vals):
         """Only a dunning manager decides a client's status.
 
         Anyone else may only send the status the evidence points to (a form
-        sends the value it computed), never flag it as decided. A refused
-        call changes nothing: checked before the write.
+        sends the value it computed), never flag it as decided. On an empty
+        recordset (create, copy) ``vals`` are the new client's, defaults
+        included: a new client is never created decided. A refused call
+        changes nothing: checked before the write.
         """
         if not CLIENT_STATUS_FIELDS & set(vals) or is_dunning_manager(self.env):
             return
-        refused = "client_status_decided" in vals and any(
-            bool(vals["client_status_decided"]) != partner.client_status_decided
-            for partner in self
-        )
+        if self:
+            refused = "client_status_decided" in vals and any(
+                bool(vals["client_status_decided"]) != partner.client_status_decided
+                for partner in self
+            )
+        else:
+            refused = bool(vals.get("client_status_decided"))
         if "client_status" in vals:
             for partner in self or [self.browse()]:
                 if partner and partner.client_status_decided:
@@ -296,7 +324,18 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_blacklist_vals_on_create(vals)
-            self.browse()._check_client_status_vals(vals)
+            if not is_dunning_manager(self.env):
+                # Defaults count too (default_client_status_decided or
+                # default_is_company context keys, user defaults): checked
+                # on what the new client would get.
+                missing = [
+                    name
+                    for name in (*CLIENT_STATUS_FIELDS, *_client_status_depends(self))
+                    if name not in vals
+                ]
+                self.browse()._check_client_status_vals(
+                    {**self.default_get(missing), **vals}
+                )
             if "client_status" in vals and is_dunning_manager(self.env):
                 vals.setdefault(
                     "client_status_decided",
@@ -321,12 +360,12 @@ class ResPartner(models.Model):
             if (
                 "client_status" in vals
                 and "client_status_decided" not in vals
-                and any(
-                    vals["client_status"] != p._get_default_client_status(vals)
-                    for p in self
-                )
+                and is_dunning_manager(self.env)
+                and self._is_client_status_decision(vals)
             ):
-                # A dunning manager's choice against the evidence: it holds.
+                # A dunning manager's choice, even the status the evidence
+                # already gives (a sole trader confirmed professional): it
+                # holds whatever the VAT number becomes.
                 vals = {**vals, "client_status_decided": True}
         if {"parent_id", "is_company"} & set(vals):
             # Odoo's refusal first: the blacklist's is no answer to give a

@@ -361,6 +361,11 @@ MATRIX = {
     ("res.partner", "write client_status_decided"): (
         (AE, AE, AE, AE, AE, AE, AE, AE, OK)
     ),
+    # attack: a client created already decided, then its VAT number cleared:
+    # the status would stay locked (review of issue 18)
+    ("res.partner", "create client_status_decided"): (
+        (AE, AE, AE, AE, AE, AE, AE, AE, OK)
+    ),
     # Company A's schedule in company B: Odoo's company check.
     ("res.partner", "write payment_schedule_id lower"): (
         (AE, AE, AE, AE, AE, AE, AE, AE, UE)
@@ -1282,6 +1287,24 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         )
         ops["res.partner", "write client_status_decided"] = _write_op(
             "res.partner", cls.client, {"client_status_decided": True}
+        )
+        ops["res.partner", "create client_status_decided"] = _create_op(
+            "res.partner",
+            {
+                "name": "Sole Trader",
+                "vat": "FR40303265045",
+                "client_status_decided": True,
+            },
+            effect=lambda self, result, user: self.assertEqual(
+                self.env["res.partner"]
+                .browse(result)
+                .read(["client_status", "client_status_decided"])[0],
+                {
+                    "id": result,
+                    "client_status": "professional",
+                    "client_status_decided": True,
+                },
+            ),
         )
         ops["res.partner", "write deposit_policy exempt in company A"] = {
             "call": lambda rpc: rpc(

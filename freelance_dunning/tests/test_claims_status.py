@@ -84,6 +84,112 @@ ENGINE_CASES = [
 ]
 
 
+# Review finding 5: a salesperson (no dunning manager) may not create or copy a
+# client already decided, nor with a status its evidence does not give,
+# whatever the channel (values, context defaults, copy()'s default). Each call
+# is refused, no partner named ``name`` exists after it, and the watched
+# Northwind company keeps its status.
+# (case, call on (test, salesman's res.partner, company), partner name)
+CREATION_ATTACKS = [
+    (
+        "create decided with a throwaway VAT number",
+        lambda test, Partner, company: Partner.create(
+            {"name": "Throwaway", "vat": "FR40303265045", "client_status_decided": True}
+        ),
+        "Throwaway",
+    ),
+    (
+        "create decided with the status the evidence gives",
+        lambda test, Partner, company: Partner.create(
+            {
+                "name": "Throwaway",
+                "is_company": True,
+                "client_status": "professional",
+                "client_status_decided": True,
+            }
+        ),
+        "Throwaway",
+    ),
+    (
+        "create decided through a context default",
+        lambda test, Partner, company: Partner.with_context(
+            default_client_status_decided=True
+        ).create({"name": "Throwaway", "vat": "FR40303265045"}),
+        "Throwaway",
+    ),
+    (
+        "create a consumer that a context default makes a company",
+        lambda test, Partner, company: Partner.with_context(
+            default_is_company=True
+        ).create({"name": "Throwaway", "client_status": "consumer"}),
+        "Throwaway",
+    ),
+    (
+        "copy a company as decided",
+        lambda test, Partner, company: company.with_env(Partner.env).copy(
+            {"name": "Copied", "client_status_decided": True}
+        ),
+        "Copied",
+    ),
+    (
+        "copy a company as a consumer",
+        lambda test, Partner, company: company.with_env(Partner.env).copy(
+            {"name": "Copied", "client_status": "consumer"}
+        ),
+        "Copied",
+    ),
+]
+
+# Review finding 6: any write of the status by a dunning manager decides it,
+# even the status the evidence already gives; a form that saves new evidence
+# with the status it recomputed decides nothing. Then a salesperson changes
+# the evidence: a decided status holds, an undecided one follows (by design).
+# (case, partner values, manager's write, status and decided after it,
+#  salesperson's write, status after it)
+MANAGER_DECISIONS = [
+    (
+        "sole trader confirmed professional, VAT number cleared",
+        {"vat": "FR40303265045"},
+        {"client_status": "professional"},
+        ("professional", True),
+        {"vat": False},
+        "professional",
+    ),
+    (
+        "private person confirmed consumer, VAT number added",
+        {},
+        {"client_status": "consumer"},
+        ("consumer", True),
+        {"vat": "FR40303265045"},
+        "consumer",
+    ),
+    (
+        "company set professional as it stops being one",
+        {"is_company": True},
+        {"is_company": False, "client_status": "professional"},
+        ("professional", True),
+        {"vat": "/"},
+        "professional",
+    ),
+    (
+        "form saving a new VAT number with its status: no decision",
+        {},
+        {"vat": "FR40303265045", "client_status": "professional"},
+        ("professional", False),
+        {"vat": False},
+        "consumer",
+    ),
+    (
+        "manager ticks Client Status Set by a Manager",
+        {"vat": "FR40303265045"},
+        {"client_status_decided": True},
+        ("professional", True),
+        {"vat": False},
+        "professional",
+    ),
+]
+
+
 @tagged("post_install", "-at_install")
 class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
     @classmethod
@@ -191,6 +297,75 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
         )
         self.assertEqual(
             (decided.client_status, decided.client_status_decided), ("consumer", True)
+        )
+
+    def test_salesman_cannot_create_or_copy_a_decided_client(self):
+        company = self._partner("Northwind", is_company=True)
+        Partner = self.Partner.with_user(self.salesman)
+        for case, call, name in CREATION_ATTACKS:
+            with self.subTest(case=case):
+                self.assertRefusedUnchanged(
+                    lambda call=call: call(self, Partner, company),
+                    company,
+                    ["client_status", "client_status_decided"],
+                    STATUS_REFUSED,
+                )
+                self.assertFalse(
+                    self.Partner.with_context(active_test=False).search(
+                        [("name", "=", name)]
+                    ),
+                    "no partner created",
+                )
+        # Allowed: a copy (or a creation) that follows its evidence; the
+        # manager's decision on the original is not copied.
+        company.with_user(self.manager).client_status = "consumer"
+        copied = company.with_user(self.salesman).copy({"name": "Northwind 2"})
+        self.assertEqual(
+            (copied.client_status, copied.client_status_decided),
+            ("professional", False),
+        )
+        # The attack of the review, now impossible: had the salesperson been
+        # able to create it decided, clearing the VAT number would have left
+        # it professional. Created without the flag, it follows the evidence.
+        sole = Partner.create(
+            {"name": "Sole", "vat": "FR40303265045", "client_status_decided": False}
+        )
+        sole.vat = False
+        self.assertEqual(
+            (sole.client_status, sole.client_status_decided), ("consumer", False)
+        )
+
+    def test_any_manager_write_of_the_status_decides_it(self):
+        for case, values, decision, decided, change, after in MANAGER_DECISIONS:
+            with self.subTest(case=case):
+                partner = self._partner(case, **values)
+                self.assertFalse(partner.client_status_decided)
+                partner.with_user(self.manager).write(decision)
+                self.assertEqual(
+                    (partner.client_status, partner.client_status_decided), decided
+                )
+                partner.with_user(self.salesman).write(change)
+                self.assertEqual(partner.client_status, after)
+        # Lifting the decision: the status follows the evidence again at once.
+        partner = self._partner("Lifted", is_company=True)
+        partner.with_user(self.manager).client_status = "consumer"
+        self.assertEqual(
+            (partner.client_status, partner.client_status_decided), ("consumer", True)
+        )
+        partner.with_user(self.manager).client_status_decided = False
+        self.assertEqual(
+            (partner.client_status, partner.client_status_decided),
+            ("professional", False),
+        )
+        # ... which a salesperson may not do.
+        partner.with_user(self.manager).client_status = "consumer"
+        self.assertRefusedUnchanged(
+            lambda: partner.with_user(self.salesman).write(
+                {"client_status_decided": False}
+            ),
+            partner,
+            ["client_status", "client_status_decided"],
+            STATUS_REFUSED,
         )
 
     def test_engine_asks_the_status(self):
