@@ -572,14 +572,20 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
                     self.assertIn(words, text)
                 for words in unsaid:
                     self.assertNotIn(words, text)
-        # A contractual rate is the one named.
-        self.company.contractual_interest_rate = 12.0
+        # A contractual rate is the one named (set on a day whose half-year
+        # has its reference rates: 12 % is above both floors of 2025, 11.13
+        # and 8.28).
+        with freeze_time("2025-08-04"):
+            self.company.contractual_interest_rate = 12.0
         reminder = self._reminder(business, firm, 6.35, 40.0)
+        text = str(reminder.email_intro)
+        self.assertIn("from the day after each due date at 12% a year", text)
         self.assertIn(
-            "from the day after each due date at the yearly rate of 12 %, and a "
-            "fixed indemnity for recovery costs of 40.00\xa0€ per invoice",
-            str(reminder.email_intro),
+            "(our contractual rate), and a fixed indemnity for recovery "
+            "costs of 40.00\xa0€ per invoice",
+            text,
         )
+        self.assertNotIn("ECB", text)
 
     def test_french_wording_per_status(self):
         """The same sentences in French, for a French consumer and a French
