@@ -636,26 +636,23 @@ class FreelanceDunningReminder(models.Model):
                 items,
                 self.env.user,
             )
-            # The interest of a half-year without rates is never guessed: the
-            # reminder keeps waiting, with today's figures and the reason; the
-            # others go on.
-            error = missing and self.env._(
-                "%(reminder)s was not sent, it waits for the reference rates: "
-                "%(reason)s",
-                reminder=reminder.display_name,
-                reason=missing,
-            )
             with addon_writing(self.env, DUNNING_HISTORY_WRITING):
                 # Replaced, not deleted by the user: the engine's right.
                 reminder.line_ids.sudo().unlink()
                 reminder.write(
                     {
-                        **{
-                            fname: values[fname]
-                            for fname in ("date", "level_id", "user_id", "line_ids")
-                        },
-                        "error": error or False,
+                        fname: values[fname]
+                        for fname in ("date", "level_id", "user_id", "line_ids")
                     }
+                )
+                # The interest of a half-year without rates is never guessed:
+                # the reminder keeps waiting, with today's figures and the
+                # reason; the others go on.
+                reminder.error = missing and self.env._(
+                    "%(reminder)s was not sent, it waits for the reference rates: "
+                    "%(reason)s",
+                    reminder=reminder.display_name,
+                    reason=missing,
                 )
             if not missing:
                 to_send |= reminder

@@ -174,12 +174,14 @@ class TestClaimsRates(FreelanceDunningCommon):
                 savepoint.rollback()
         # Another client's friendly reminder (no interest: no rate needed),
         # waiting for validation too: it goes on, the firm one waits.
-        other = self._create_client("Other Client")
+        other = self._create_client("Other Client", email="accounts@other.example.com")
         self._create_invoice(partner=other, amount=500.0, due="2026-07-15")
         friendly_level = self.levels.filtered(lambda level: level.days == 1)
         friendly_level.needs_validation = True
-        firm = self._run("2026-07-16")
-        friendly = firm.search([("partner_id", "=", other.id)])
+        reminders = self._run("2026-07-16")
+        firm = reminders.filtered(lambda reminder: reminder.partner_id == self.client)
+        friendly = reminders - firm
+        self.assertEqual(friendly.partner_id, other)
         self.assertEqual(friendly.state, "waiting")
         with freeze_time("2026-07-17"):
             action = (firm | friendly).action_validate()
@@ -188,7 +190,7 @@ class TestClaimsRates(FreelanceDunningCommon):
             + missing("07/01/2026")
         )
         self.assertEqual(action["params"]["message"], waits)
-        self.assertEqual(friendly.state, "sent")
+        self.assertEqual(friendly.state, "sent", friendly.error)
         self.assertEqual(friendly.amount_total, 500.0)
         self.assertEqual(firm.state, "waiting", "never sent with a guess")
         self.assertEqual(firm.error, waits)

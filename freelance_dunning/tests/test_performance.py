@@ -6,6 +6,7 @@ of the same shape. A budget that is exceeded fails the test; a change that
 needs more queries must raise it knowingly.
 """
 
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -121,9 +122,46 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         with self.assertQueryCount(57):
             client.web_read(spec_base)
         self.env.invalidate_all()
-        with self.assertQueryCount(53):
+        # 2 more than before issue 18's review: the client's overdue lines and
+        # the open receivable lines whose credits the engine imputes
+        # (engine._get_open_credits), whatever the number of invoices.
+        with self.assertQueryCount(55):
             values = client.web_read(spec)[0]
         self.assertEqual(values["dunning_amount_overdue"], 900.0)
+
+    def test_dashboard_queries_bounded(self):
+        """The dashboard nets the credits as the engine imputes them (one pass
+        over the open receivable lines): as many queries for 1 client as for 9
+        (each with 2 overdue invoices and an open credit note of 100)."""
+        dashboard = self.env["freelance.dunning.dashboard"]
+
+        def with_credit_notes(count):
+            clients = self._clients_with_invoices(count)
+            for client in clients:
+                refund = self.env["account.move"].create(
+                    {
+                        "move_type": "out_refund",
+                        "partner_id": client.id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {"name": "Credit", "quantity": 1, "price_unit": 100.0}
+                            )
+                        ],
+                    }
+                )
+                refund.action_post()
+            return clients
+
+        with_credit_notes(1)
+        dashboard.get_dashboard_data()  # warm-up
+        counts = []
+        for clients in (1, 9):
+            with_credit_notes(clients)
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            dashboard.get_dashboard_data()
+            counts.append(self.env.cr.sql_log_count - before)
+        self.assertEqual(counts[0], counts[1], counts)
 
     def test_open_dunning_view(self):
         """Overdue invoices by level: the list grouped by level, then a group's
