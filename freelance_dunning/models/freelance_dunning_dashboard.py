@@ -63,6 +63,13 @@ class FreelanceDunningDashboard(models.AbstractModel):
         return domain
 
     @api.model
+    def _in_bucket(self, due, first, last, today):
+        """Whether a line due ``due`` falls in the aged balance column of days
+        late ``first`` to ``last`` (as ``_bucket_domain``)."""
+        late = (today - due).days
+        return (first is None or late >= first) and (last is None or late <= last)
+
+    @api.model
     def _level_domain(self, level_id, today):
         if level_id:
             return [("dunning_level_id", "=", level_id)]
@@ -79,60 +86,91 @@ class FreelanceDunningDashboard(models.AbstractModel):
         today = fields.Date.context_today(self)
         currency = company.currency_id
         lines = self.env["account.move.line"]
-        base = self._open_lines_domain(company)
 
         def money(amount):
             return format_amount(self.env, amount, currency)
 
-        def group(domain, groupby=()):
-            return lines._read_group(
-                base + domain,
-                list(groupby),
-                ["amount_residual:sum", "move_id:count_distinct"],
+        # What the clients owe, net of their open credit notes and unreconciled
+        # payments imputed as the reminders impute them (the oldest debts
+        # first, per client, currency and receivable account): an imputed
+        # credit counts in the age of the debt it pays, what is left of it
+        # after imputation in its own row, in no age.
+        open_lines = lines.search(self._balance_lines_domain(company))
+        imputed, _net = self.env["freelance.dunning.engine"]._get_open_credits(
+            company, open_lines
+        )
+        debts = []  # (line, amount owed net of credits, in company currency)
+        total = 0.0
+        for line in open_lines:
+            total += line.amount_residual
+            if line.amount_residual <= 0:
+                continue
+            credited = sum(amount for _date, amount in imputed.get(line.id, []))
+            owed = line.amount_residual
+            if credited and line.amount_residual_currency:
+                owed *= 1 - credited / line.amount_residual_currency
+            debts.append((line, owed))
+        total = currency.round(total)
+        unapplied = currency.round(total - sum(owed for _line, owed in debts))
+
+        def chased(line):
+            """An open invoice the reminders chase (not a penalty invoice)."""
+            move = line.move_id
+            return (
+                move.move_type in ("out_invoice", "out_receipt")
+                and not move.dunning_penalty_invoice
             )
 
-        def balance(domain):
-            """(net amount of every open line, number of open invoices)."""
-            [(amount,)] = lines._read_group(
-                self._balance_lines_domain(company) + domain,
-                [],
-                ["amount_residual:sum"],
-            )
-            [(count,)] = lines._read_group(
-                base + domain, [], ["move_id:count_distinct"]
-            )
-            return amount, count
+        def owing(selected):
+            """(amount owed net of credits, number of invoices still owing)."""
+            owed = list(selected)
+            moves = {
+                line.move_id.id
+                for line, amount in owed
+                if line.move_id.move_type in ("out_invoice", "out_receipt")
+                and currency.compare_amounts(amount, 0) > 0
+            }
+            return currency.round(sum(amount for _line, amount in owed)), len(moves)
 
-        total, invoices = balance([])
-        overdue, overdue_invoices = balance([("date_maturity", "<", today)])
+        _total_owed, invoices = owing(debts)
+        overdue, overdue_invoices = owing(
+            (line, amount)
+            for line, amount in debts
+            if line.date_maturity and line.date_maturity < today and chased(line)
+        )
 
-        # Amounts by reminder level (the level of each installment line).
-        by_level = {
-            level.id: (amount, count)
-            for level, amount, count in group(
-                [("dunning_level_id", "!=", False)], ["dunning_level_id"]
-            )
-        }
+        # Amounts by reminder level (the level of each installment line), net.
         levels = self.env["freelance.dunning.engine"]._get_levels(company)
-        [(not_reminded, not_reminded_count)] = group(self._level_domain(False, today))
+        not_reminded, not_reminded_count = owing(
+            (line, amount)
+            for line, amount in debts
+            if chased(line)
+            and not line.dunning_level_id
+            and line.date_maturity
+            and line.date_maturity < today
+        )
         level_rows = [
             {
                 "key": "none",
                 "id": False,
                 "name": self.env._("Overdue, no reminder yet"),
-                "amount": not_reminded or 0.0,
+                "amount": not_reminded,
                 "count": not_reminded_count,
             }
         ]
         for level in levels:
-            amount, count = by_level.get(level.id, (0.0, 0))
+            amount, count = owing(
+                (line, owed)
+                for line, owed in debts
+                if chased(line) and line.dunning_level_id == level
+            )
             level_rows.append(
                 {
                     "key": str(level.id),
                     "id": level.id,
                     "name": level.name,
                     "days": level.days,
-                    "amount": amount or 0.0,
+                    "amount": amount,
                     "count": count,
                 }
             )
@@ -146,14 +184,22 @@ class FreelanceDunningDashboard(models.AbstractModel):
             "91_plus": self.env._("Over 90 days"),
         }
         aging_rows = []
-        for key, _first, _last in AGING_BUCKETS:
-            amount, count = balance(self._bucket_domain(key, today))
+        for key, first, last in AGING_BUCKETS:
+            amount, count = owing(
+                (line, owed)
+                for line, owed in debts
+                if self._in_bucket(line.date_maturity or line.date, first, last, today)
+            )
+            aging_rows.append(
+                {"key": key, "name": labels[key], "amount": amount, "count": count}
+            )
+        if not currency.is_zero(unapplied):
             aging_rows.append(
                 {
-                    "key": key,
-                    "name": labels[key],
-                    "amount": amount or 0.0,
-                    "count": count,
+                    "key": "unapplied",
+                    "name": self.env._("Credits not applied"),
+                    "amount": unapplied,
+                    "count": 0,
                 }
             )
 

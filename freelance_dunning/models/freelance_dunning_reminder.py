@@ -587,7 +587,8 @@ class FreelanceDunningReminder(models.Model):
         """Plan these waiting reminders again, for today, as a run would
         (``freelance.dunning.engine._plan``) on their own invoices: their
         history lines are replaced by the engine's. Those with nothing to send
-        are skipped with the reason.
+        are skipped with the reason; those whose interest falls in a half-year
+        without reference rates keep waiting, the reason in ``error``.
 
         :return: the reminders to send
         """
@@ -627,9 +628,6 @@ class FreelanceDunningReminder(models.Model):
                 (f["rate_missing"] for _l, _lv, f in items if f.get("rate_missing")),
                 False,
             )
-            if missing:
-                # The interest of a half-year without rates is never guessed.
-                raise UserError(missing)
             values = engine._prepare_reminder_values(
                 company,
                 reminder.partner_id,
@@ -647,7 +645,17 @@ class FreelanceDunningReminder(models.Model):
                         for fname in ("date", "level_id", "user_id", "line_ids")
                     }
                 )
-            to_send |= reminder
+                # The interest of a half-year without rates is never guessed:
+                # the reminder keeps waiting, with today's figures and the
+                # reason; the others go on.
+                reminder.error = missing and self.env._(
+                    "%(reminder)s was not sent, it waits for the reference rates: "
+                    "%(reason)s",
+                    reminder=reminder.display_name,
+                    reason=missing,
+                )
+            if not missing:
+                to_send |= reminder
         return to_send
 
     def action_skip(self):

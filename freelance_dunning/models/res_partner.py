@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -744,41 +742,35 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         company = self.env.company
         partners = self.commercial_partner_id
-        groups = self.env["account.move.line"]._read_group(
+        # The overdue invoices the reminders chase (not the penalty invoices),
+        # net of the client's open credit notes and unreconciled payments
+        # imputed as the reminders impute them: the oldest debts first, per
+        # currency and receivable account (freelance.dunning.engine).
+        engine = self.env["freelance.dunning.engine"]
+        overdue_lines = self.env["account.move.line"].search(
             [
-                ("company_id", "=", company.id),
+                *engine._open_receivable_domain(company),
                 ("partner_id", "child_of", partners.ids),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
-                ("amount_residual", ">", 0),
                 ("date_maturity", "<", today),
-            ],
-            ["partner_id"],
-            ["amount_residual:sum", "date_maturity:min", "dunning_level_id:array_agg"],
+                ("move_id.dunning_penalty_invoice", "=", False),
+            ]
         )
+        imputed, _net = engine._get_open_credits(company, overdue_lines)
         summary = {}
-        for partner, residual, oldest, level_ids in groups:
-            key = partner.commercial_partner_id.id
-            total, first, levels = summary.get(key, (0.0, oldest, []))
-            summary[key] = (total + residual, min(first, oldest), levels + level_ids)
-        # Open credit notes and unreconciled payments pay the oldest debts
-        # first (as the dunning plan imputes them): what is overdue is net of
-        # them.
-        credits = defaultdict(float)
-        for partner, residual in self.env["account.move.line"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("partner_id", "child_of", partners.ids),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
-            ],
-            ["partner_id"],
-            ["amount_residual:sum"],
-        ):
-            credits[partner.commercial_partner_id.id] -= residual
+        for line in overdue_lines:
+            key = line.partner_id.commercial_partner_id.id
+            credited = sum(amount for _date, amount in imputed.get(line.id, []))
+            owed = line.amount_residual
+            if credited and line.amount_residual_currency:
+                owed *= 1 - credited / line.amount_residual_currency
+            if company.currency_id.compare_amounts(owed, 0) <= 0:
+                continue  # paid by the client's credits: not late
+            total, first, levels = summary.get(key, (0.0, line.date_maturity, []))
+            summary[key] = (
+                total + owed,
+                min(first, line.date_maturity),
+                levels + [line.dunning_level_id.id],
+            )
         events = dict(
             self.env["freelance.dunning.reminder.line"]._read_group(
                 [("partner_id", "in", partners.ids)], ["partner_id"], ["__count"]
@@ -790,9 +782,7 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, (0.0, None, [])
             )
             levels = Level.browse({i for i in level_ids if i})
-            partner.dunning_amount_overdue = max(
-                total - credits[partner.commercial_partner_id.id], 0.0
-            )
+            partner.dunning_amount_overdue = company.currency_id.round(total)
             partner.dunning_days_late = (today - oldest).days if oldest else 0
             partner.dunning_level_id = levels.sorted("sequence")[-1:]
             partner.dunning_event_count = events.get(partner.commercial_partner_id, 0)

@@ -184,6 +184,55 @@ class TestClaimsCredit(FreelanceDunningCommon, MockEmail):
                     firm.amount_total, claimed + expected_interest + 40.0, places=2
                 )
 
+    def test_letter_and_email_name_the_credits_deducted(self):
+        """Invoice 1,000.00 EUR due 2025-06-20; a friendly reminder on 06-21
+        claims 1,000 - 700 (open credit note of 06-15) = 300.00: the table of
+        the email and the letter names the 700.00 deducted, in the client's
+        language; without a credit, no such column."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        cases = [
+            # (name, credit note, language, header expected, header absent)
+            ("credit, English", 700.0, "en_US", "Credits deducted", None),
+            (
+                "credit, French",
+                700.0,
+                "fr_FR",
+                "Avoirs et règlements déduits",
+                "Credits deducted",
+            ),
+            ("no credit", 0.0, "en_US", None, "Credits deducted"),
+        ]
+        for name, credit, lang, present, absent in cases:
+            with self._case(name):
+                self.client.lang = lang
+                self._invoice(1000.0, "2025-06-20")
+                if credit:
+                    self._refund(credit, "2025-06-15")
+                reminder = self._run("2025-06-21")
+                self.assertEqual(reminder.amount_residual, 1000.0 - credit)
+                self.assertEqual(reminder.line_ids.amount_credited, credit)
+                html = str(
+                    self.env["ir.qweb"]
+                    .with_context(lang=lang)
+                    ._render(
+                        "freelance_dunning.reminder_invoice_table",
+                        {"reminder": reminder},
+                    )
+                )
+                if present:
+                    self.assertIn(present, html)
+                if absent:
+                    self.assertNotIn(absent, html)
+                # The email sent carries the same table.
+                body = reminder.mail_message_id.body
+                if credit:
+                    self.assertIn(present, body)
+                else:
+                    self.assertNotIn(absent, body)
+
     def test_net_balance_not_positive_is_not_reminded(self):
         """Open invoices 600.00 (due 06-10) and 1,200.00 (due 06-20); the
         client's credits are imputed on the oldest debt first. Run 06-21."""
@@ -234,29 +283,184 @@ class TestClaimsCredit(FreelanceDunningCommon, MockEmail):
 
     @freeze_time("2025-09-01")
     def test_dashboard_counts_credits(self):
-        """Today 2025-09-01. Invoice 1,000.00 (dated 07-02, due 08-01: 31 days
-        late), open credit note 400.00 (dated and due 08-15: 17 days), open
-        payment 100.00 (08-20: 12 days), all in the company's currency."""
-        self._create_invoice(amount=1000.0, due="2025-08-01", invoice_date="2025-07-02")
-        self._refund(400.0, "2025-08-15", self.usd)
-        self._payment(100.0, "2025-08-20", self.usd)
-        data = self.dashboard.get_dashboard_data()
-        aging = {row["key"]: row["amount"] for row in data["aging"]}
+        """Today 2025-09-01, all in the company's currency. The credits are
+        imputed as the reminders impute them (the oldest debt first): an
+        imputed credit counts in the age of the debt it pays, what is left of
+        a credit after imputation in its own row (no age). Overdue and the
+        level rows: the invoices the reminders chase, net."""
+        usd = self.usd
         cases = [
-            # (figure, expected, computation)
-            ("receivables", data["total_amount"], 500.0),  # 1000 - 400 - 100
-            ("overdue", data["overdue_amount"], 500.0),  # all three past due
-            ("open invoices", data["invoice_count"], 1),
-            ("not due", aging["not_due"], 0.0),
-            ("1-30 days", aging["1_30"], -500.0),  # credit note + payment
-            ("31-60 days", aging["31_60"], 1000.0),  # the invoice
-            ("aged total", sum(aging.values()), 500.0),
-            # Sales 07-02..09-01: 1000 - 400 = 600; 500 / 600 x 90 = 75 days.
-            ("DSO", data["dso"]["days"], 75),
+            # (name, invoices [(amount, due, invoice date)], credit notes
+            #  [(amount, day)], payments [(amount, day)], expected figures)
+            (
+                # 1,000 - 400 - 100 = 500, all on the invoice 31 days late.
+                # Sales 07-02..09-01: 1000 - 400 = 600; 500 / 600 x 90 = 75.
+                "credit note and payment on an invoice 31 days late",
+                [(1000.0, "2025-08-01", "2025-07-02")],
+                [(400.0, "2025-08-15")],
+                [(100.0, "2025-08-20")],
+                {
+                    "receivables": 500.0,
+                    "overdue": 500.0,
+                    "open invoices": 1,
+                    "not_due": 0.0,
+                    "1_30": 0.0,
+                    "31_60": 500.0,
+                    "none": 500.0,
+                    "unapplied": None,
+                    "DSO": 75,
+                },
+            ),
+            (
+                # Invoice 100 days late (due 05-24) credited in full today:
+                # nothing owed, in no bucket ("Over 90 days" 0, "Not due" 0).
+                "credit note today on an invoice 100 days late",
+                [(1000.0, "2025-05-24", "2025-05-24")],
+                [(1000.0, "2025-09-01")],
+                [],
+                {
+                    "receivables": 0.0,
+                    "overdue": 0.0,
+                    "open invoices": 0,
+                    "not_due": 0.0,
+                    "91_plus": 0.0,
+                    "none": 0.0,
+                    "unapplied": None,
+                },
+            ),
+            (
+                # Invoices 300 (due 06-15, 78 days) and 200 (due 09-10, not
+                # due); credit note 700 (08-15): 300 + 200 imputed, 200 left
+                # over: receivables 500 - 700 = -200.
+                "credit larger than the debts",
+                [
+                    (300.0, "2025-06-15", "2025-06-15"),
+                    (200.0, "2025-09-10", "2025-08-11"),
+                ],
+                [(700.0, "2025-08-15")],
+                [],
+                {
+                    "receivables": -200.0,
+                    "overdue": 0.0,
+                    "open invoices": 0,
+                    "not_due": 0.0,
+                    "61_90": 0.0,
+                    "none": 0.0,
+                    "unapplied": -200.0,
+                },
+            ),
+            (
+                # Invoices 600 (due 06-01, 92 days) and 500 (due 08-20, 12
+                # days); payment 800 (08-25): 600 paid, 200 on the second:
+                # 500 - 200 = 300 in 1-30 days.
+                "payment on the oldest invoice first",
+                [
+                    (600.0, "2025-06-01", "2025-06-01"),
+                    (500.0, "2025-08-20", "2025-08-20"),
+                ],
+                [],
+                [(800.0, "2025-08-25")],
+                {
+                    "receivables": 300.0,
+                    "overdue": 300.0,
+                    "open invoices": 1,
+                    "91_plus": 0.0,
+                    "1_30": 300.0,
+                    "none": 300.0,
+                    "unapplied": None,
+                },
+            ),
         ]
-        for name, computed, expected in cases:
-            with self.subTest(name):
-                self.assertEqual(computed, expected)
+        for name, invoices, refunds, payments, expected in cases:
+            with self._case(name):
+                for amount, due, day in invoices:
+                    self._invoice(amount, due, invoice_date=day, currency=usd)
+                for amount, day in refunds:
+                    self._refund(amount, day, usd)
+                for amount, day in payments:
+                    self._payment(amount, day, usd)
+                data = self.dashboard.get_dashboard_data()
+                rows = {row["key"]: row["amount"] for row in data["aging"]}
+                levels = {row["key"]: row["amount"] for row in data["levels"]}
+                computed = {
+                    "receivables": data["total_amount"],
+                    "overdue": data["overdue_amount"],
+                    "open invoices": data["invoice_count"],
+                    "none": levels["none"],
+                    "unapplied": rows.get("unapplied"),
+                    "DSO": data["dso"]["days"],
+                }
+                computed.update(rows)
+                for figure, value in expected.items():
+                    with self.subTest(figure):
+                        self.assertEqual(computed[figure], value)
+                # The aged balance and the credits left add up to the
+                # receivables.
+                self.assertAlmostEqual(sum(rows.values()), data["total_amount"])
+
+    def test_client_total_overdue_as_the_reminders_impute(self):
+        """Today 2025-09-01. The client's Total Overdue: its overdue invoices
+        (not the penalty invoices) less the credits imputed on them, per
+        currency and receivable account, the oldest debt first."""
+        usd = self.usd
+        cases = [
+            # (name, invoices [(amount, due, currency, penalty?)],
+            #  credit notes [(amount, day, currency)], expected, computation)
+            (
+                "credit note on the same currency",
+                [(1000.0, "2025-08-01", "usd", False)],
+                [(400.0, "2025-08-15", "usd")],
+                600.0,  # 1,000 - 400
+            ),
+            (
+                "credit note on the oldest invoice",
+                [
+                    (1000.0, "2025-08-01", "usd", False),
+                    (500.0, "2025-09-20", "usd", False),
+                ],
+                [(300.0, "2025-08-15", "usd")],
+                700.0,  # on the oldest (overdue) invoice: 1,000 - 300
+            ),
+            (
+                "credit note due before a not-yet-due invoice: the overdue first",
+                [
+                    (200.0, "2025-08-01", "usd", False),
+                    (500.0, "2025-09-20", "usd", False),
+                ],
+                [(600.0, "2025-08-15", "usd")],
+                0.0,  # 200 paid; 400 on the invoice not due, not overdue
+            ),
+            (
+                "a credit note in another currency pays nothing here",
+                [(1000.0, "2025-08-01", "usd", False)],
+                [(400.0, "2025-08-15", "eur")],
+                1000.0,  # no imputation across currencies (1:1 rate here)
+            ),
+            (
+                "an open penalty invoice is not chased",
+                [
+                    (1000.0, "2025-08-01", "usd", False),
+                    (52.0, "2025-08-10", "usd", True),
+                ],
+                [],
+                1000.0,  # the 52.00 penalty invoice left out
+            ),
+        ]
+        for name, invoices, refunds, expected in cases:
+            with self._case(name):
+                for amount, due, currency, penalty in invoices:
+                    with self._as_dunning_engine():
+                        self._invoice(
+                            amount,
+                            due,
+                            currency=usd if currency == "usd" else self.eur,
+                            dunning_penalty_invoice=penalty,
+                        )
+                for amount, day, currency in refunds:
+                    self._refund(amount, day, usd if currency == "usd" else self.eur)
+                with freeze_time("2025-09-01"):
+                    self.client.invalidate_recordset(["dunning_amount_overdue"])
+                    self.assertEqual(self.client.dunning_amount_overdue, expected)
 
     # Item 6: figures as of sending ----------------------------------------
 

@@ -158,7 +158,8 @@ class TestClaimsRates(FreelanceDunningCommon):
     def test_reminder_waits_for_a_half_year_without_rate(self):
         """The run of 16 July 2026 claims interest from 16 June: 2026 H2 has no
         rate, so the firm reminder waits, sends nothing, and its validation
-        stops with the message until the rates are entered."""
+        leaves it waiting with the message until the rates are entered, while
+        the other reminders validated with it are sent."""
         invoice = self._create_invoice(amount=1000.0, due="2026-06-15")
         friendly = self._run("2026-06-16")
         self.assertEqual(friendly.state, "sent", "no interest, no rate needed")
@@ -171,14 +172,37 @@ class TestClaimsRates(FreelanceDunningCommon):
                 self.assertEqual(firm.interest, 0.0)
                 self.assertFalse(firm.mail_message_id)
                 savepoint.rollback()
-        firm = self._run("2026-07-16")
+        # Another client's friendly reminder (no interest: no rate needed),
+        # waiting for validation too: it goes on, the firm one waits.
+        other = self._create_client("Other Client", email="accounts@other.example.com")
+        self._create_invoice(partner=other, amount=500.0, due="2026-07-15")
+        friendly_level = self.levels.filtered(lambda level: level.days == 1)
+        friendly_level.needs_validation = True
+        reminders = self._run("2026-07-16")
+        firm = reminders.filtered(lambda reminder: reminder.partner_id == self.client)
+        friendly = reminders - firm
+        self.assertEqual(friendly.partner_id, other)
+        self.assertEqual(friendly.state, "waiting")
         with freeze_time("2026-07-17"):
-            self.assertRefusedUnchanged(
-                firm.action_validate,
-                firm,
-                ["state", "date", "interest", "rate_missing"],
-                "^" + missing("07/01/2026").replace("(", r"\(").replace(")", r"\)"),
-            )
+            action = (firm | friendly).action_validate()
+        waits = (
+            f"{firm.display_name} was not sent, it waits for the reference rates: "
+            + missing("07/01/2026")
+        )
+        self.assertEqual(action["params"]["message"], waits)
+        self.assertEqual(friendly.state, "sent", friendly.error)
+        self.assertEqual(friendly.amount_total, 500.0)
+        self.assertEqual(firm.state, "waiting", "never sent with a guess")
+        self.assertEqual(firm.error, waits)
+        self.assertEqual(firm.rate_missing, missing("07/01/2026"))
+        self.assertEqual(firm.date, date(2026, 7, 17), "planned again that day")
+        self.assertEqual(firm.interest, 0.0)
+        # A run for a past day sends what it planned as of today: a reminder
+        # whose rates are missing today waits, the run is not rolled back.
+        with freeze_time("2026-07-18"):
+            firm._send(user=self.env.user)
+        self.assertEqual(firm.state, "waiting")
+        self.assertEqual(firm.date, date(2026, 7, 18))
         # Rates entered for the test only (2026 H2 is not shipped: not
         # published when this was written): ECB 2.00, legal 3.00.
         with freeze_time("2026-07-20"):
@@ -190,6 +214,7 @@ class TestClaimsRates(FreelanceDunningCommon):
         # = 1,000 x (0.1215 x 15 + 0.12 x 20) / 365 = 4.9932 + 6.5753 = 11.5685
         self.assertEqual(firm.state, "sent")
         self.assertFalse(firm.rate_missing)
+        self.assertFalse(firm.error)
         self.assertEqual(firm.date, date(2026, 7, 20))
         self.assertEqual(firm.interest, 11.57)
         self.assertEqual(firm.indemnity, 40.0)
