@@ -204,12 +204,11 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 for _index in range(invoices_each):
                     self._sent(self._overdue_invoice(client))
             self.env.invalidate_all()
-            # 64 for the batch, whatever its invoices (2 of them Odoo's company
+            # 63 for the batch, whatever its invoices (2 of them Odoo's company
             # check of the reminders and their history, 2 whether another
             # reminder tool is installed, read by the run and by its plan, 2
             # the clients' open receivable lines whose credits the plan
-            # imputes, engine._get_open_credits, 1 the interest penalty
-            # invoices already bill, engine._claim_penalties_once),
+            # imputes, engine._get_open_credits),
             # plus one per client:
             # the clients' followers are notified as message_post does (their
             # data is read for the whole batch,
@@ -217,7 +216,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             # who follows in Odoo's inbox (the user who created the clients) is
             # notified by Odoo's own _notify_thread_by_inbox, one message at a
             # time, which reads the message's tracking values.
-            with self.assertQueryCount(64 + count):
+            with self.assertQueryCount(63 + count):
                 messages = engine._run(self.company, partners=clients)
             self.assertEqual(len(messages), count)
             self.assertEqual(set(messages.mapped("state")), {"sent"})
