@@ -1,6 +1,8 @@
 from contextlib import contextmanager
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date, formatLang
@@ -611,7 +613,9 @@ class AccountMove(models.Model):
         """The late interest segments (constant base and rate) of a receivable
         line from the day after ``after`` (default: its start) to ``until``,
         as ``late_interest`` counts them: payments reduce the base from the
-        day after they are received."""
+        day after they are received. ``cache["credits"]`` holds the client's
+        open credits imputed on the line (engine ``_get_open_credits``), as
+        the reminders count them: give them, or the base ignores them."""
         start = self._get_interest_start(line)
         if not start:
             return []
@@ -627,7 +631,7 @@ class AccountMove(models.Model):
             max(start, after) if after else start,
             until,
             cache[key],
-            self.env["freelance.dunning.engine"]._get_payments(line),
+            self.env["freelance.dunning.engine"]._get_payments(line, cache),
         )
 
     @api.model
@@ -661,12 +665,17 @@ class AccountMove(models.Model):
         return euro._convert(company.recovery_indemnity_amount, currency, company, day)
 
     @api.model
-    def _get_late_payment_claims(self, partner, company, currency=None, today=None):
+    def _get_late_payment_claims(
+        self, partner, company, currency=None, today=None, skipped=None
+    ):
         """The late interest and indemnity of a client's invoices paid late
         (installments fully paid after their due date) that no penalty
         invoice bills yet: interest up to the day the last payment was
-        received, the indemnity once per invoice (business clients).
+        received, the indemnity once per invoice (business clients). Only
+        installments fully paid within the last five years (Code de commerce,
+        L110-4), see ``_get_penalty_claims``.
 
+        :param skipped: see ``_get_penalty_claims``
         :return: [claim], in due date order
         """
         today = today or fields.Date.context_today(self)
@@ -683,32 +692,74 @@ class AccountMove(models.Model):
         if currency:
             domain.append(("currency_id", "=", currency.id))
         lines = self.env["account.move.line"].search(domain, order="date_maturity, id")
-        return self._get_penalty_claims(lines, today)
+        return self._get_penalty_claims(lines, today, skipped=skipped)
 
     @api.model
-    def _get_penalty_claims(self, lines, today):
+    def _get_penalty_claims(self, lines, today, skipped=None):
         """What these receivable lines owe in late interest (to their full
-        payment, or to ``today``) and indemnity, not billed yet."""
+        payment, or to ``today``) and indemnity, not billed yet.
+
+        The client's open credit notes and unreconciled payments are imputed
+        as the reminders impute them (engine ``_get_open_credits``): an open
+        installment they cover, or of a client whose net balance is not
+        positive, owes no penalty (no reminder claims it), and interest runs
+        only on what they leave due. An installment fully paid more than five
+        years ago owes nothing any more (Code de commerce, L110-4). An invoice
+        with a day of delay in a half-year without reference rates is left
+        out whole (interest and indemnity), never computed with another
+        half-year's rates.
+
+        :param skipped: a list to which (invoice, first day of the half-year
+            without rates) is appended for each invoice left out
+        """
         billed_interest, billed_indemnity = self._get_penalties_billed(lines.move_id)
         business = self._is_business_client
         engine = self.env["freelance.dunning.engine"]
-        claims, cache = [], {}
+        cache, net = {"credits": {}}, {}
+        for company in lines.company_id:
+            credits, company_net = engine._get_open_credits(
+                company, lines.filtered(lambda ln, c=company: ln.company_id == c)
+            )
+            cache["credits"].update(credits)
+            net.update(company_net)
+        prescribed = today - relativedelta(years=5)
+        claims, missing = [], {}
         for line in lines:
+            currency = line.currency_id
+            if not line.reconciled:
+                credited = sum(
+                    amount for _day, amount in cache["credits"].get(line.id, [])
+                )
+                client = line.partner_id.commercial_partner_id
+                if (
+                    currency.compare_amounts(net.get((client, currency), 0.0), 0.0) <= 0
+                    or currency.compare_amounts(
+                        line.amount_residual_currency - credited, 0.0
+                    )
+                    <= 0
+                ):
+                    continue
             paid_on = max(
                 (day for day, _amount in engine._get_payments(line)),
                 default=None,
             )
             until = paid_on if line.reconciled and paid_on else today
-            if until <= line.date_maturity:
+            if until <= line.date_maturity or until < prescribed:
                 continue
-            segments = self._get_interest_segments(line, until, cache=cache)
+            invoice = line.move_id
+            if invoice in missing:
+                continue
+            try:
+                segments = self._get_interest_segments(line, until, cache=cache)
+            except MissingReferenceRate as error:
+                missing[invoice] = error.date_from
+                continue
             total = round(sum(segment.interest for segment in segments) + 1e-9, 2)
             claim = self._prepare_interest_claim(
                 line, until, total, billed_interest.get(line.id), cache
             )
             if claim:
                 claims.append(claim)
-            invoice = line.move_id
             if (
                 invoice.id not in billed_indemnity
                 and invoice.company_id.recovery_indemnity_amount
@@ -726,7 +777,24 @@ class AccountMove(models.Model):
                         "date_to": until,
                     }
                 )
-        return claims
+        if skipped is not None:
+            skipped += list(missing.items())
+        return [claim for claim in claims if claim["invoice"] not in missing]
+
+    @api.model
+    def _describe_penalties_skipped(self, skipped):
+        """The sentence naming the invoices ``_get_penalty_claims`` left out
+        for want of reference rates, and the half-years to enter."""
+        return self.env._(
+            "Not invoiced, for want of late interest reference rates: "
+            "%(invoices)s. Enter the rates of the half-year(s) starting "
+            "%(half_years)s (Invoicing, Configuration, Late Interest Rates), "
+            "then invoice their penalties again.",
+            invoices=", ".join(invoice.name for invoice, _day in skipped),
+            half_years=", ".join(
+                format_date(self.env, day) for day in sorted({d for _i, d in skipped})
+            ),
+        )
 
     def _compute_dunning_penalty_due(self):
         today = fields.Date.context_today(self)
@@ -742,12 +810,9 @@ class AccountMove(models.Model):
             lines = move.line_ids.filtered(
                 lambda ln: ln.account_type == "asset_receivable"
             )
-            try:
-                claims = self._get_penalty_claims(lines, today)
-            except MissingReferenceRate:
-                # A half-year of the delay has no rates yet: no figure is
-                # guessed (the reminders wait too; the action says which).
-                continue
+            # A half-year of the delay without rates: no figure is guessed
+            # (the invoice is left out; the action says which half-year).
+            claims = self._get_penalty_claims(lines, today)
             move.dunning_penalty_due = sum(claim["amount"] for claim in claims)
 
     def _get_penalty_line_name(self, claim, lang):

@@ -337,16 +337,20 @@ class FreelanceDunningEngine(models.AbstractModel):
                 "rate_missing": rate_missing,
             }
             plan[key].append((line, level, figures))
-        self._claim_indemnity_once(plan)
+        self._claim_penalties_once(plan)
         return plan
 
     @api.model
-    def _claim_indemnity_once(self, plan):
-        """One fixed indemnity per late invoice, whatever its installments and
+    def _claim_penalties_once(self, plan):
+        """What a penalty invoice already bills is not claimed again. One
+        fixed indemnity per late invoice, whatever its installments and
         reminders (legal-rules.md, 7): the first of its installments in the
-        plan states it, none once a penalty invoice bills it."""
+        plan states it, none once a penalty invoice bills it. The late
+        interest of an installment is stated net of the interest penalty
+        invoices already bill for it (counted from its due date as ever: the
+        rest only, never twice)."""
         if not any(
-            figures["indemnity"]
+            figures["indemnity"] or figures["interest"]
             for items in plan.values()
             for _line, _level, figures in items
         ):
@@ -354,9 +358,16 @@ class FreelanceDunningEngine(models.AbstractModel):
         invoices = self.env["account.move"].union(
             *(line.move_id for items in plan.values() for line, _lv, _f in items)
         )
-        _interest, billed = self.env["account.move"]._get_penalties_billed(invoices)
+        interest, billed = self.env["account.move"]._get_penalties_billed(invoices)
         for items in plan.values():
             for line, _level, figures in items:
+                if figures["interest"] and line.id in interest:
+                    figures["interest"] = max(
+                        line.currency_id.round(
+                            figures["interest"] - interest[line.id][0]
+                        ),
+                        0.0,
+                    )
                 if not figures["indemnity"]:
                     continue
                 if line.move_id.id in billed:

@@ -122,7 +122,7 @@ class FreelanceDunningLevel(models.Model):
     add_penalties = fields.Boolean(
         string="Late Interest and Indemnity",
         help="The message states the late interest and, for business clients, the "
-        "fixed recovery indemnity.",
+        "fixed recovery indemnity, net of what penalty invoices already bill.",
     )
     penalty_invoice = fields.Boolean(
         string="Issue Penalty Invoice",

@@ -1329,7 +1329,12 @@ class FreelanceDunningReminder(models.Model):
             events.setdefault(event.move_line_id, event)
         lines = self.env["account.move.line"].union(*events)
         billed_interest, billed_indemnity = Move._get_penalties_billed(lines.move_id)
-        claims, cache = [], {}
+        # The client's open credits imputed as the reminder's figures impute
+        # them: the labels' bases are those that give the amounts.
+        credits, _net = self.env["freelance.dunning.engine"]._get_open_credits(
+            self.company_id, lines
+        )
+        claims, cache = [], {"credits": credits}
         for line, event in events.items():
             claim = line.id not in billed_interest and Move._prepare_interest_claim(
                 line, event.date, event.interest, None, cache
@@ -1348,9 +1353,21 @@ class FreelanceDunningReminder(models.Model):
                     }
                 )
         if level.penalty_invoice_paid_late:
+            # An invoice without rates for a half-year of its delay is left
+            # out (said on the client), never the level's other actions.
+            skipped = []
             claims += Move._get_late_payment_claims(
-                self.partner_id, self.company_id, self.currency_id, self.date
+                self.partner_id, self.company_id, self.currency_id, self.date, skipped
             )
+            if skipped:
+                self.partner_id.commercial_partner_id.message_post(
+                    body=self.env._(
+                        "%(reminder)s: %(skipped)s",
+                        reminder=self.display_name,
+                        skipped=Move._describe_penalties_skipped(skipped),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
         return Move._create_penalty_invoice(
             self.partner_id, self.company_id, self.currency_id, claims
         )

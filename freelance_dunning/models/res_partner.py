@@ -797,15 +797,20 @@ class ResPartner(models.Model):
             )
         company = self.env.company
         Move = self.env["account.move"]
-        penalties = Move
+        penalties, skipped = Move, []
         for client in self.commercial_partner_id:
             by_currency = {}
-            for claim in Move._get_late_payment_claims(client, company):
+            for claim in Move._get_late_payment_claims(
+                client, company, skipped=skipped
+            ):
                 by_currency.setdefault(claim["line"].currency_id, []).append(claim)
             for currency, claims in by_currency.items():
                 penalties |= Move._create_penalty_invoice(
                     client, company, currency, claims
                 )
+        left_out = skipped and Move._describe_penalties_skipped(skipped)
+        if not penalties and left_out:
+            raise UserError(left_out)
         if not penalties:
             raise UserError(
                 self.env._(
@@ -821,7 +826,18 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("id", "in", penalties.ids)]
         action["context"] = {"default_move_type": "out_invoice"}
-        return action
+        if not left_out:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "sticky": True,
+                "message": left_out,
+                "next": action,
+            },
+        }
 
     def action_view_dunning_history(self):
         self.ensure_one()

@@ -542,3 +542,236 @@ class TestClaimsPenalty(FreelanceDunningCommon, MockEmail):
                     call()
                 records.invalidate_recordset()
                 self.assertEqual(records.sudo().read(fnames), before)
+
+    # ------------------------------------------------------------------
+    # Review of issue 18, part A: credits, interest billed once, time
+    # limit and missing rates of invoices paid late, the penalty invoice's
+    # own PDF
+    # ------------------------------------------------------------------
+
+    def _open_refund(self, client, amount, day):
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": client.id,
+                "invoice_date": day,
+                "invoice_date_due": day,
+                "currency_id": self.eur.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Credited",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        return refund
+
+    def _open_payment(self, client, amount, day):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": client.id,
+                "amount": amount,
+                "date": day,
+                "currency_id": self.eur.id,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def test_penalties_due_net_of_open_credits(self):
+        """Penalties Not Invoiced on 2025-10-01 of an open invoice of 1,000.00
+        due 2025-06-20, with the client's open credits imputed as the
+        reminders impute them (a credit note from the due date, a payment
+        from its date)."""
+        cases = [
+            # (name, [(kind, amount, day)], interest base, penalties due)
+            # 1000 x 13.15 % x 10 / 365 = 3.60274; 1000 x 12.15 % x 93 / 365
+            # (1 July-1 October) = 30.95753; 34.56027 -> 34.56; + 40.00
+            ("no credit", [], 1000.0, 74.56),
+            # Covered: owes no penalty (no reminder claims it), not 40.00.
+            ("credit note of 1,000.00", [("refund", 1000.0, "2025-07-10")], 0, 0.0),
+            ("payment of 1,000.00", [("payment", 1000.0, "2025-07-10")], 0, 0.0),
+            # Base 600 from the due date: 600 x 13.15 % x 10 / 365 = 2.16164;
+            # 600 x 12.15 % x 93 / 365 = 18.57452; 20.73616 -> 20.74; + 40.00
+            ("credit note of 400.00", [("refund", 400.0, "2025-07-10")], 600.0, 60.74),
+        ]
+        for name, credits, base, due in cases:
+            with self.subTest(case=name):
+                client = self._client(f"Credits {name}")
+                invoice = self._invoice(client, 1000.0, "2025-06-20")
+                for kind, amount, day in credits:
+                    if kind == "refund":
+                        self._open_refund(client, amount, day)
+                    else:
+                        self._open_payment(client, amount, day)
+                with freeze_time("2025-10-01"):
+                    self.assertEqual(invoice.dunning_penalty_due, due)
+                    claims = self.env["account.move"]._get_penalty_claims(
+                        self._receivable(invoice), date(2025, 10, 1)
+                    )
+                self.assertEqual(
+                    {
+                        seg.base
+                        for c in claims
+                        if c["kind"] == "interest"
+                        for seg in c["segments"]
+                    },
+                    {base} if due else set(),
+                )
+
+    def test_penalty_invoice_label_net_of_an_open_credit_note(self):
+        """1,200.00 due 2025-06-20 and an open credit note of 200.00 of
+        2025-06-25: the reminders claim interest on 1,000.00 from the due
+        date: 1000 x 13.15 % x 10 / 365 = 3.60274; 1000 x 12.15 % x 50 / 365
+        = 16.64384; 20.24658 -> 20.25; the penalty invoice's label prints
+        the base 1,000.00 that gives it."""
+        client = self._client("Label net of credit")
+        invoice = self._invoice(client, 1200.0, "2025-06-20")
+        self._open_refund(client, 200.0, "2025-06-25")
+        self._run_days(client, self._ladder_days("2025-06-20"))
+        penalty = self._penalties(client)
+        self.assertEqual(
+            self._claimed(penalty), [("interest", 20.25), ("indemnity", 40.0)]
+        )
+        self.assertEqual(
+            penalty.invoice_line_ids[0].name,
+            f"Late interest on {invoice.name}, installment due 06/20/2025, "
+            "from 06/21/2025 to 08/19/2025:\n"
+            f"1,000.00{NBSP}€ x 13.15 % x 10 days / 365 (06/21/2025 to "
+            "06/30/2025)\n"
+            f"1,000.00{NBSP}€ x 12.15 % x 50 days / 365 (07/01/2025 to "
+            "08/19/2025)",
+        )
+
+    def test_interest_billed_is_not_claimed_again(self):
+        """A level 75 days late after the penalty invoice of day 60 (24.30
+        billed): 1200 x (13.15 % x 10 + 12.15 % x 65) / 365 = 4.32329 +
+        25.96438 = 30.28767 -> 30.29 in all, 30.29 - 24.30 = 5.99 claimed,
+        no second indemnity."""
+        end = self._level("End of relationship")
+        end.copy(
+            {
+                "name": "After the end",
+                "days": 75,
+                "sequence": end.sequence + 1,
+                "penalty_invoice": False,
+                "penalty_invoice_paid_late": False,
+                "blacklist_client": False,
+                "suspend_work": False,
+                "needs_validation": False,
+            }
+        )
+        client = self._client("Billed once")
+        self._invoice(client, 1200.0, "2025-06-20")
+        self._run_days(client, self._ladder_days("2025-06-20"))
+        self.assertEqual(self._penalties(client).amount_total, 64.30)
+        reminder = self._run_days(client, [date(2025, 9, 3)])
+        self.assertEqual(reminder.line_ids.level_id.name, "After the end")
+        self.assertEqual(
+            (reminder.interest, reminder.indemnity, reminder.amount_total),
+            (5.99, 0.0, 1205.99),
+        )
+
+    def test_paid_late_within_five_years(self):
+        """Paid 20 days late on 2025-07-10 (6.93 + 40.00, see PAID_LATE_CASES):
+        claimable until 2030-07-10, five years after (Code de commerce,
+        L110-4), not after."""
+        client = self._client("Five years")
+        invoice = self._invoice(client, 1000.0, "2025-06-20")
+        self._pay(invoice, 1000.0, "2025-07-10")
+        for day, due in (("2030-07-10", 46.93), ("2030-07-11", 0.0)):
+            with self.subTest(day=day), freeze_time(day):
+                invoice.invalidate_recordset(["dunning_penalty_due"])
+                self.assertEqual(invoice.dunning_penalty_due, due)
+                claims = self.env["account.move"]._get_late_payment_claims(
+                    client, self.company, today=date.fromisoformat(day)
+                )
+                self.assertEqual(sum(claim["amount"] for claim in claims), due)
+
+    def _paid_late_without_rates(self, client):
+        """An invoice paid late in 2022 H2 (no rates shipped before 2023)
+        and one paid 20 days late in 2025 (6.93 + 40.00)."""
+        old = self._invoice(client, 1000.0, "2022-12-20")
+        self._pay(old, 1000.0, "2023-01-10")
+        recent = self._invoice(client, 1000.0, "2025-06-20")
+        self._pay(recent, 1000.0, "2025-07-10")
+        return old, recent
+
+    def test_action_skips_an_invoice_without_rates(self):
+        client = self._client("Old and recent")
+        old, recent = self._paid_late_without_rates(client)
+        with freeze_time("2025-10-01"):
+            self.assertEqual(old.dunning_penalty_due, 0.0)
+            self.assertEqual(recent.dunning_penalty_due, 46.93)
+            action = client.action_invoice_late_payment_penalties()
+        penalty = self._penalties(client)
+        self.assertEqual(
+            self._claimed(penalty), [("interest", 6.93), ("indemnity", 40.0)]
+        )
+        self.assertEqual(
+            penalty.invoice_line_ids.dunning_penalty_source_move_id, recent
+        )
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(
+            action["params"]["next"]["domain"], [("id", "in", penalty.ids)]
+        )
+        self.assertEqual(
+            action["params"]["message"],
+            f"Not invoiced, for want of late interest reference rates: {old.name}. "
+            "Enter the rates of the half-year(s) starting 07/01/2022 (Invoicing, "
+            "Configuration, Late Interest Rates), then invoice their penalties "
+            "again.",
+        )
+        with (
+            freeze_time("2025-10-02"),
+            self.assertRaisesText(
+                UserError,
+                f"Not invoiced, for want of late interest reference rates: {old.name}.",
+            ),
+        ):
+            client.action_invoice_late_payment_penalties()
+
+    def test_level_skips_an_invoice_without_rates(self):
+        """The level's other actions (blacklist, activities) and the penalty
+        invoice of what has rates go on; the client's chatter names the
+        invoice left out."""
+        end = self._level("End of relationship")
+        end.penalty_invoice_paid_late = True
+        client = self._client("Level old and recent")
+        old, recent = self._paid_late_without_rates(client)
+        unpaid = self._invoice(client, 1200.0, "2025-06-20")
+        reminders = self._run_days(client, self._ladder_days("2025-06-20"))
+        penalty = self._penalties(client)
+        self.assertEqual(
+            penalty.invoice_line_ids.dunning_penalty_source_move_id, unpaid | recent
+        )
+        self.assertEqual(penalty.amount_total, 111.23)
+        last = reminders.filtered(lambda r: r.line_ids.level_id == end)
+        self.assertEqual(last.penalty_move_id, penalty)
+        if end.blacklist_client:
+            self.assertTrue(last.client_blacklisted)
+        self.assertIn(
+            f"Not invoiced, for want of late interest reference rates: {old.name}.",
+            "\n".join(client.message_ids.mapped("body")),
+        )
+
+    def test_penalty_invoice_prints_no_late_payment_terms(self):
+        client = self._client("Printed")
+        invoice = self._invoice(client, 1200.0, "2025-06-20")
+        self._run_days(client, self._ladder_days("2025-06-20"))
+        report = self.env["ir.actions.report"]
+        for move, printed in ((invoice, True), (self._penalties(client), False)):
+            with self.subTest(move=move.name):
+                html = report._render_qweb_html("account.account_invoices", move.ids)[
+                    0
+                ].decode()
+                self.assertEqual("o_freelance_invoice_terms" in html, printed)
