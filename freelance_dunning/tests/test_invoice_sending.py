@@ -50,6 +50,58 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
             "never sent twice",
         )
 
+    def test_email_wording_fits_each_invoice(self):
+        """The email sent at once reads right for an ordinary invoice, a
+        deposit invoice and a penalty invoice: no empty name in the subject,
+        no installment wording without an installment."""
+        template = self.env.ref("freelance_dunning.mail_template_installment_invoice")
+        company = self.company.name
+
+        def rendered(invoice):
+            subject = template._render_field("subject", invoice.ids)[invoice.id]
+            body = template._render_field("body_html", invoice.ids)[invoice.id]
+            return subject, " ".join(str(body).split())
+
+        plain = self._post_invoice()
+        plain.invoice_origin = "S00777"
+        deposit = self._confirm(self._create_order()).deposit_invoice_ids
+        penalty = self._post_invoice()
+        with self._as_dunning_engine():
+            penalty.dunning_penalty_invoice = True
+        cases = [
+            # (invoice, subject, words said, words never said)
+            (
+                plain,
+                f"{company}: invoice {plain.name}",
+                [
+                    f"Here is your invoice <strong>{plain.name}</strong>",
+                    "for S00777, due on",
+                    "Pay online",
+                ],
+                ["of your order", "deposit", "penalties", ": ,"],
+            ),
+            (
+                deposit,
+                f"{company}: {deposit.installment_ids.name}, invoice {deposit.name}",
+                ["Here is the deposit invoice", "This deposit (acompte)"],
+                ["penalties"],
+            ),
+            (
+                penalty,
+                f"{company}: invoice {penalty.name}",
+                ["for the late payment penalties (late interest and fixed indemnity"],
+                ["of your order", "deposit"],
+            ),
+        ]
+        for invoice, subject, said, unsaid in cases:
+            with self.subTest(invoice=invoice.name):
+                got_subject, body = rendered(invoice)
+                self.assertEqual(got_subject, subject)
+                for words in said:
+                    self.assertIn(words, body)
+                for words in unsaid:
+                    self.assertNotIn(words, body)
+
     def _triggers(self):
         return self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
 
