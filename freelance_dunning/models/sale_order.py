@@ -929,8 +929,27 @@ class SaleOrder(models.Model):
                         order=order.name,
                     )
                 )
+            if order._deposit_holds_installments():
+                raise UserError(
+                    self.env._(
+                        "The deposit of %(order)s is not paid yet: its next "
+                        "installment is invoiced once the deposit is paid, or "
+                        "after a dunning manager opened the work early.",
+                        order=order.name,
+                    )
+                )
             order._invoice_installments(pending[:1])
         return True
+
+    def _deposit_holds_installments(self):
+        """Whether the order's later installments wait for its deposit: a
+        deposit invoiced and not fully paid, unless a dunning manager opened
+        the work gate early."""
+        self.ensure_one()
+        return (
+            self.deposit_state in ("to_pay", "partial")
+            and self.work_gate_state != "overridden"
+        )
 
     @api.model
     def _cron_invoice_dated_installments(self, batch_size=100):
@@ -945,6 +964,10 @@ class SaleOrder(models.Model):
             ("invoice_id", "=", False),
             ("date_planned", "<=", fields.Date.context_today(self)),
             ("order_id.state", "=", "sale"),
+            # Not while the deposit waits (see _deposit_holds_installments).
+            "|",
+            ("order_id.deposit_state", "not in", ("to_pay", "partial")),
+            ("order_id.work_gate_state", "=", "overridden"),
         ]
         Installment = self.env["freelance.order.installment"]
         total = Installment.search_count(domain)

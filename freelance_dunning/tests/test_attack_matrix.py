@@ -582,6 +582,8 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         owner = {"user_id": cls.owner.id}
         cls.quote = cls._create_order(**owner)
         cls.order = cls._confirm(cls._create_order(**owner))
+        cls.opened = cls._confirm(cls._create_order(**owner))
+        cls.opened._open_work_gate_early("Trusted client")
         cls.suspended = cls._confirm(cls._create_order(**owner))
         cls.suspended._open_work_gate_early("Trusted client")
         cls.suspended._suspend_work("Invoice 3 months late")
@@ -1146,12 +1148,14 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
         )
         ops["sale.order", "action_invoice_next_installment"] = _method_op(
             "sale.order",
-            cls.order,
+            cls.opened,
             "action_invoice_next_installment",
+            # the order whose work a manager opened early: its deposit
+            # does not hold the next installment
             effect=lambda self, result, user: self.assertTrue(
-                self.order.installment_ids.sorted("sequence")[1].invoice_id
+                self.opened.installment_ids.sorted("sequence")[1].invoice_id
             ),
-            watch=(cls.order, ["invoice_ids"]),
+            watch=(cls.opened, ["invoice_ids"]),
         )
         ops["payment.transaction", "create for a blacklisted client"] = {
             "call": lambda rpc: (

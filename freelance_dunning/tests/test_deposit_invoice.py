@@ -108,6 +108,12 @@ class TestDepositInvoice(FreelanceDunningCommon):
         )
         self._confirm(order)
         self.assertEqual(len(order.invoice_ids), 1, "only the deposit at signature")
+        with self.assertRaisesText(
+            UserError, f"deposit of {order.name} is not paid yet"
+        ):
+            order.action_invoice_next_installment()
+        self.assertEqual(len(order.invoice_ids), 1, "nothing invoiced")
+        self._pay_invoice(order.deposit_invoice_ids)
         order.action_invoice_next_installment()  # mid-way milestone
         milestone = order.installment_ids.sorted("sequence")[1].invoice_id
         self.assertEqual(milestone.amount_total, 300.0)
@@ -144,6 +150,9 @@ class TestDepositInvoice(FreelanceDunningCommon):
             cron.method_direct_trigger()
         self.assertFalse(dated.invoice_id, "not yet due")
         with freeze_time("2026-03-31"):
+            cron.method_direct_trigger()
+            self.assertFalse(dated.invoice_id, "due, but the deposit is not paid")
+            self._pay_invoice(order.deposit_invoice_ids)
             cron.method_direct_trigger()
             self.assertEqual(dated.invoice_id.state, "posted")
             cron.method_direct_trigger()

@@ -255,10 +255,15 @@ class TestWorkGate(FreelanceDunningCommon):
         with self.assertRaisesText(UserError, "Invoicing is not possible yet"):
             wizard.create_invoices()
         self.assertEqual(len(order.invoice_ids), 1, "only the deposit")
-        # The schedule's own balance invoice still passes the closed gate.
+        # The schedule's next installment waits for the deposit too; a
+        # dunning manager who opens the work early lets it be invoiced.
+        with self.assertRaisesText(UserError, "is not paid yet"):
+            order.action_invoice_next_installment()
+        self.assertEqual(len(order.invoice_ids), 1, "only the deposit")
+        order._open_work_gate_early("Trusted client")
         order.action_invoice_next_installment()
         self.assertEqual(len(order.invoice_ids), 2)
-        self.assertEqual(order.work_gate_state, "waiting_deposit")
+        self.assertEqual(order.work_gate_state, "overridden")
 
     def test_old_installment_key_changes_no_down_payment(self):
         order = self._confirm(self._create_order())
