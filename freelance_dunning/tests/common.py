@@ -35,6 +35,48 @@ class FreelanceDunningCommon(AccountPaymentCommon):
         with freeze_time(day) if day else nullcontext():
             self.env["mail.mail"].sudo().process_email_queue()
 
+    def _post_open_refund(self, client, amount, day, currency):
+        """A posted credit note of ``client``, dated and due ``day``, without
+        tax, reconciled with nothing."""
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": client.id,
+                "invoice_date": day,
+                "invoice_date_due": day,
+                "currency_id": currency.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Credited",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        return refund
+
+    def _post_open_payment(self, client, amount, day, currency):
+        """A posted bank payment of ``client`` received ``day``, reconciled
+        with nothing."""
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": client.id,
+                "amount": amount,
+                "date": day,
+                "currency_id": currency.id,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
+        )
+        payment.action_post()
+        return payment
+
     @classmethod
     def _set_up_ladder(cls, company=None, ecb_plus_10=False):
         """The default reminder ladder of ``company`` (the test company):

@@ -13,7 +13,6 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -69,43 +68,11 @@ class TestClaimsCredit(FreelanceDunningCommon, MockEmail):
 
     def _refund(self, amount, day, currency=None):
         """An open credit note of the client, dated and due ``day``."""
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": self.client.id,
-                "invoice_date": day,
-                "invoice_date_due": day,
-                "currency_id": (currency or self.eur).id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Design work credited",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        refund.action_post()
-        return refund
+        return self._post_open_refund(self.client, amount, day, currency or self.eur)
 
     def _payment(self, amount, day, currency=None):
         """A payment of the client received ``day``, reconciled with nothing."""
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.client.id,
-                "amount": amount,
-                "date": day,
-                "currency_id": (currency or self.eur).id,
-                "journal_id": self.company_data["default_journal_bank"].id,
-            }
-        )
-        payment.action_post()
-        return payment
+        return self._post_open_payment(self.client, amount, day, currency or self.eur)
 
     def _run(self, day, **kwargs):
         with freeze_time(day):

@@ -550,42 +550,10 @@ class TestClaimsPenalty(FreelanceDunningCommon, MockEmail):
     # ------------------------------------------------------------------
 
     def _open_refund(self, client, amount, day):
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": client.id,
-                "invoice_date": day,
-                "invoice_date_due": day,
-                "currency_id": self.eur.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Credited",
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        refund.action_post()
-        return refund
+        return self._post_open_refund(client, amount, day, self.eur)
 
     def _open_payment(self, client, amount, day):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": client.id,
-                "amount": amount,
-                "date": day,
-                "currency_id": self.eur.id,
-                "journal_id": self.company_data["default_journal_bank"].id,
-            }
-        )
-        payment.action_post()
-        return payment
+        return self._post_open_payment(client, amount, day, self.eur)
 
     def test_penalties_due_net_of_open_credits(self):
         """Penalties Not Invoiced on 2025-10-01 of an open invoice of 1,000.00
