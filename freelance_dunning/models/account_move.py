@@ -553,12 +553,6 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _is_business_client(self, partner):
-        """Whether the client owes interest from the due date and the fixed
-        indemnity (a professional), as the dunning engine asks."""
-        return partner._is_professional_client()
-
-    @api.model
     def _get_penalties_billed(self, invoices):
         """What penalty invoices (draft or posted) already bill for these
         invoices, read from their lines: the ledger is the record.
@@ -603,7 +597,7 @@ class AccountMove(models.Model):
         """The last day without interest of a receivable line: its due date for
         a business client, the date of its first formal notice sent for a
         consumer (False without one)."""
-        if self._is_business_client(line.partner_id):
+        if line.partner_id._is_professional_client():
             return line.date_maturity
         engine = self.env["freelance.dunning.engine"]
         return engine._get_formal_notice_dates(line)[line.id]
@@ -620,7 +614,7 @@ class AccountMove(models.Model):
         if not start:
             return []
         cache = {} if cache is None else cache
-        business = self._is_business_client(line.partner_id)
+        business = line.partner_id._is_professional_client()
         key = ("rate", line.company_id.id, business)
         if key not in cache:
             cache[key] = self.env[
@@ -713,7 +707,6 @@ class AccountMove(models.Model):
             without rates) is appended for each invoice left out
         """
         billed_interest, billed_indemnity = self._get_penalties_billed(lines.move_id)
-        business = self._is_business_client
         engine = self.env["freelance.dunning.engine"]
         cache, net = {"credits": {}}, {}
         for company in lines.company_id:
@@ -763,7 +756,7 @@ class AccountMove(models.Model):
             if (
                 invoice.id not in billed_indemnity
                 and invoice.company_id.recovery_indemnity_amount
-                and business(line.partner_id)
+                and line.partner_id._is_professional_client()
             ):
                 billed_indemnity.add(invoice.id)
                 claims.append(
