@@ -12,8 +12,10 @@
 #   make odoo-suites  Odoo's own sale suites (and OCA's credit control) without
 #               the addon, with its rules off, with them on (README, For
 #               integrators); narrow it with ARGS="--suites sale"
+#   make screenshots  the README's screenshots, English then French, from the
+#               demo served by `make run` (in another shell)
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites
+.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots
 
 run:
 	tools/dev.sh run
@@ -56,3 +58,10 @@ odoo-suites:
 		.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
 		--target $(OCA_ADDONS) $(OCA_PACKAGES)
 	.venv/bin/python tools/odoo_suites.py --extra-addons $(OCA_ADDONS)/odoo/addons $(ARGS)
+
+SHOT_ARGS ?=
+screenshots:
+	tools/dev.sh venv
+	.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-docs.txt
+	.venv/bin/python tools/screenshots.py $(SHOT_ARGS)
+	.venv/bin/python tools/screenshots.py --lang fr_FR $(SHOT_ARGS)

@@ -2,6 +2,10 @@
 
 Usage: make screenshots (starts nothing itself: run `make run` first), or
     python tools/screenshots.py --url http://localhost:8069 --db freelance_dunning
+    python tools/screenshots.py --lang fr_FR   # the French set, in docs/screenshots/fr/
+The window is 1366 x 768, the smallest laptop screen the screens are checked at.
+With --lang, the language is installed if needed and set on the user who logs in
+(the admin's language is put back afterwards).
 Needs the `playwright` Python package (requirements-docs.txt) and a Chromium
 binary (Debian's /usr/bin/chromium); Playwright never downloads a browser here.
 """
@@ -15,26 +19,69 @@ from playwright.sync_api import sync_playwright
 OUT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
+def call(page, model, method, args, kwargs=None):
+    """One JSON-RPC call of the logged-in user; returns its result."""
+    return page.evaluate(
+        """async ([model, method, args, kwargs]) => {
+            const r = await fetch('/web/dataset/call_kw', {method: 'POST',
+              headers: {'Content-Type': 'application/json'},
+              body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
+                model, method, args, kwargs}})});
+            const data = await r.json();
+            if (data.error) { throw new Error(JSON.stringify(data.error)); }
+            return data.result;
+        }""",
+        [model, method, args, kwargs or {}],
+    )
+
+
+def set_lang(page, login, lang):
+    """Install lang if needed and make it the logged-in user's; return the
+    user's previous language."""
+    if not call(page, "res.lang", "search", [[("code", "=", lang)]]):
+        wizard = call(page, "base.language.install", "create", [{}])
+        lang_id = call(
+            page,
+            "res.lang",
+            "search",
+            [[("code", "=", lang), ("active", "=", False)]],
+            {"context": {"active_test": False}},
+        )
+        call(page, "base.language.install", "write", [[wizard], {"lang_ids": lang_id}])
+        call(page, "base.language.install", "lang_install", [[wizard]])
+    uid = call(page, "res.users", "search", [[("login", "=", login)]], {"limit": 1})[0]
+    previous = call(page, "res.users", "read", [[uid], ["lang"]])[0]["lang"]
+    call(page, "res.users", "write", [[uid], {"lang": lang}])
+    page.reload()
+    page.wait_for_selector(".o_main_navbar")
+    return previous
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--db", default="freelance_dunning")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
+    parser.add_argument("--lang", help="e.g. fr_FR: shoot in that language")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = OUT / args.lang.split("_")[0] if args.lang else OUT
+    out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(f"{args.url}/web/login?db={args.db}")
         page.fill("input[name=login]", args.login)
         page.fill("input[name=password]", args.password)
         page.click("button[type=submit]")
         page.wait_for_selector(".o_main_navbar")
+        previous_lang = None
+        if args.lang:
+            previous_lang = set_lang(page, args.login, args.lang)
 
         def shoot(path, name, selector, tab=None):
             page.goto(f"{args.url}{path}")
@@ -42,8 +89,8 @@ def main():
             if tab:
                 page.click(tab)
             page.wait_for_timeout(800)
-            page.screenshot(path=OUT / name)
-            print(f"wrote {OUT / name}")
+            page.screenshot(path=out / name)
+            print(f"wrote {out / name}")
 
         order_id = page.evaluate(
             """async () => {
@@ -93,8 +140,8 @@ def main():
         page.wait_for_selector("#freelance_payment_terms")
         page.locator("#freelance_payment_terms").scroll_into_view_if_needed()
         page.wait_for_timeout(800)
-        page.screenshot(path=OUT / "portal.png")
-        print(f"wrote {OUT / 'portal.png'}")
+        page.screenshot(path=out / "portal.png")
+        print(f"wrote {out / 'portal.png'}")
         shoot(
             "/odoo/action-freelance_dunning.account_move_action_overdue_by_level",
             "overdue_by_level.png",
@@ -114,8 +161,10 @@ def main():
         page.wait_for_selector("#freelance_deposit_required")
         page.locator("#freelance_deposit_required").scroll_into_view_if_needed()
         page.wait_for_timeout(800)
-        page.screenshot(path=OUT / "settings.png")
-        print(f"wrote {OUT / 'settings.png'}")
+        page.screenshot(path=out / "settings.png")
+        print(f"wrote {out / 'settings.png'}")
+        if previous_lang:
+            set_lang(page, args.login, previous_lang)
         browser.close()
 
 
