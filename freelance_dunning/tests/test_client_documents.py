@@ -8,8 +8,10 @@ closing, the right legal sentence for the client's status, the company header
 on the PDFs.
 """
 
+import importlib.util
 import re
 from datetime import date
+from pathlib import Path
 
 from freezegun import freeze_time
 from lxml import html as lxml_html
@@ -134,9 +136,9 @@ class TestClientDocuments(FreelanceDunningCommon):
 
     def _render_invoice_email(self, invoice):
         template = self.Template.with_context(lang=invoice.partner_id.lang)
-        rendered = template._generate_template(
-            invoice.ids, ["subject", "body_html"]
-        )[invoice.id]
+        rendered = template._generate_template(invoice.ids, ["subject", "body_html"])[
+            invoice.id
+        ]
         return visible_text(rendered["subject"]), visible_text(rendered["body_html"])
 
     def _render_report(self, report, records):
@@ -187,12 +189,9 @@ class TestClientDocuments(FreelanceDunningCommon):
             )
         for pattern, why in EMPTY_PLACEHOLDERS:
             match = pattern.search(text)
-            self.assertFalse(
-                match,
-                f"{what}: {why} at …{text[max(0, match.start() - 60) : match.end() + 60]}…"
-                if match
-                else "",
-            )
+            if match:
+                start, end = max(0, match.start() - 60), match.end() + 60
+                self.fail(f"{what}: {why} at …{text[start:end]}…")
 
     def assertHeader(self, text, what):
         self.assertIn(self.company.name, text, f"{what}: company name")
@@ -256,7 +255,9 @@ class TestClientDocuments(FreelanceDunningCommon):
                 quote = self._render_report(QUOTE, order)
                 self.assertIn(words["quote_acompte"], quote)
                 if status == "business":
-                    self.assertIn(words["indemnity"].split(" de 40")[0].split(" of 40")[0], quote)
+                    self.assertIn(
+                        words["indemnity"].split(" de 40")[0].split(" of 40")[0], quote
+                    )
                 # Each level's email, for the ordinary invoice and the
                 # installment; the formal notice's letter.
                 for source_kind, invoice in (
@@ -276,12 +277,16 @@ class TestClientDocuments(FreelanceDunningCommon):
                         formal = level.is_formal_notice or level.blacklist_client
                         if formal:
                             opening = words["formal_opening"][status].format(name=name)
-                            self.assertTrue(body.startswith(opening), f"{what}: {body[:80]}")
+                            self.assertTrue(
+                                body.startswith(opening), f"{what}: {body[:80]}"
+                            )
                             self.assertNotIn(words["casual_closing"], body, what)
                             self.assertIn(words["formal_closing"], body, what)
                         else:
                             opening = words["friendly_opening"].format(name=name)
-                            self.assertTrue(body.startswith(opening), f"{what}: {body[:80]}")
+                            self.assertTrue(
+                                body.startswith(opening), f"{what}: {body[:80]}"
+                            )
                             self.assertIn(words["casual_closing"], body, what)
                         if level.is_formal_notice:
                             self.assertIn(words["formal_notice"], body, what)
@@ -316,7 +321,9 @@ class TestClientDocuments(FreelanceDunningCommon):
                 if status == "business":
                     with freeze_time("2025-07-10"):
                         self._pay_invoice(ordinary)
-                        client.with_company(self.company).action_invoice_late_payment_penalties()
+                        client.with_company(
+                            self.company
+                        ).action_invoice_late_payment_penalties()
                     penalty = self.env["account.move"].search(
                         [
                             ("partner_id", "=", client.id),
@@ -437,3 +444,122 @@ class TestFrenchLoadedAnyWay(FreelanceDunningCommon):
             [("name", "=", "freelance_dunning")]
         )._update_translations(["fr_FR"])
         self._assert_french()
+
+
+@tagged("post_install", "-at_install")
+class TestFormalTextsUpgrade(FreelanceDunningCommon):
+    """A database upgraded with the levels worded as shipped before issue 19:
+    the formal notice and the end of the relationship get the formal opening
+    and closing; a text a user rewrote is kept."""
+
+    OLD_INTRO = (
+        "<p>Dear {client},</p><p>The invoices below remain unpaid despite our "
+        "formal notice. We are ending our business relationship and starting the "
+        "recovery of the amount due.</p>"
+    )
+    OLD_CLOSING = (
+        '<p>The invoices are attached. Each "Pay online" link works without an '
+        "account. If you have already paid, thank you, and please ignore this "
+        "message; if something is wrong with an invoice, just reply to this "
+        "email.</p><p>Kind regards,<br/>{company}</p>"
+    )
+
+    def _migrate(self):
+        path = (
+            Path(__file__).parents[1]
+            / "migrations"
+            / "18.0.1.4.0"
+            / "post-french-formal-texts.py"
+        )
+        spec = importlib.util.spec_from_file_location("post_french_formal", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.env.flush_all()
+        module.migrate(self.env.cr, "18.0.1.3.0")
+        self.env.invalidate_all()
+
+    def test_shipped_texts_are_updated_rewritten_ones_kept(self):
+        levels = self._set_up_ladder()
+        self.env["res.lang"]._activate_lang("fr_FR")
+        end = levels.filtered("blacklist_client")
+        formal = levels.filtered("is_formal_notice")
+        friendly = levels.filtered(lambda lv: lv.sequence == 20)
+        end.write({"email_intro": self.OLD_INTRO, "email_closing": self.OLD_CLOSING})
+        formal.write(
+            {
+                "email_intro": "<p>Dear {client},</p><p>Pay now, please.</p>",
+                "email_closing": "<p>Our own closing, {company}</p>",
+            }
+        )
+        friendly_closing = str(friendly.email_closing)
+        self._migrate()
+        self.assertEqual(
+            str(end.email_intro),
+            "<p>{salutation}</p><p>The invoices below remain unpaid despite our "
+            "formal notice. We are ending our business relationship and starting "
+            "the recovery of the amount due.</p>",
+        )
+        self.assertIn("Yours faithfully,", str(end.email_closing))
+        self.assertNotIn("please ignore", str(end.email_closing))
+        self.assertIn(
+            "Veuillez agréer, Madame, Monsieur",
+            str(end.with_context(lang="fr_FR").email_closing),
+        )
+        # The formal notice's own closing is kept; its opening becomes formal.
+        self.assertEqual(
+            str(formal.email_intro), "<p>{salutation}</p><p>Pay now, please.</p>"
+        )
+        self.assertEqual(str(formal.email_closing), "<p>Our own closing, {company}</p>")
+        # A friendly level keeps its friendly wording.
+        self.assertEqual(str(friendly.email_closing), friendly_closing)
+        self.assertIn("please ignore", friendly_closing)
+
+
+@tagged("post_install", "-at_install")
+class TestWrittenInTheReadersLanguage(FreelanceDunningCommon):
+    """What a person reads is in their language: the activity in the language
+    of the user it is assigned to, the invoice lines in the client's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.french_client = cls._create_client(
+            "Dupont Retard SARL", email="compta@dupont.example.com", lang="fr_FR"
+        )
+        cls.salesman.lang = "fr_FR"
+
+    def test_start_the_work_activity_in_the_salespersons_language(self):
+        self.assertEqual(self.env.user.lang, "en_US")
+        order = self._create_order(
+            self.client,
+            user_id=self.salesman.id,
+            payment_schedule_id=self.schedule_30_70.id,
+        )
+        self._confirm(order)
+        self._pay_invoice(order.deposit_invoice_ids)
+        # The gate opens when the payment is committed (precommit hook).
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        activity = order.activity_ids.filtered(lambda a: a.user_id == self.salesman)
+        self.assertEqual(activity.summary, "Commencer les travaux")
+        self.assertEqual(str(activity.note), "<p>L'acompte est payé.</p>")
+
+    def test_invoice_lines_in_the_clients_language(self):
+        self.assertEqual(self.env.user.lang, "en_US")
+        order = self._create_order(
+            self.french_client, payment_schedule_id=self.schedule_30_70.id
+        )
+        self._confirm(order)
+        deposit = order.deposit_invoice_ids
+        self.assertEqual(
+            deposit.invoice_line_ids.mapped("name"),
+            [f"Acompte de 30\xa0% sur la commande {order.name}"],
+        )
+        self._pay_invoice(deposit)
+        order.action_invoice_next_installment()
+        final = order.invoice_ids - deposit
+        names = final.invoice_line_ids.mapped("name")
+        self.assertIn("Acomptes", names)
+        self.assertTrue(any(name.startswith("Acompte (réf") for name in names), names)
+        self.assertFalse([name for name in names if "Down Payment" in name], names)

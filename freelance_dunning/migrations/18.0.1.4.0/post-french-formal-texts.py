@@ -18,7 +18,7 @@ OLD_CLOSING = (
     '<p>The invoices are attached. Each "Pay online" link works without an '
     "account. If you have already paid, thank you, and please ignore this "
     "message; if something is wrong with an invoice, just reply to this "
-    "email.</p><p>Kind regards,<br>{company}</p>"
+    "email.</p><p>Kind regards,<br/>{company}</p>"
 )
 OLD_LETTER = (
     "<p>From <strong>{company}</strong> to <strong>{client}</strong>.</p>"
@@ -48,7 +48,9 @@ def migrate(cr, version):
             values["email_intro"] = Markup("<p>{salutation}</p>") + Markup(
                 intro[len(OLD_DEAR) :]
             )
-        if str(level.email_closing or "") == OLD_CLOSING:
+        # As the field stores it (sanitized: <br>, entities).
+        closing = level._fields["email_closing"].convert_to_cache(OLD_CLOSING, level)
+        if str(level.email_closing or "") == str(closing):
             # The formal closing of the shipped formal levels.
             values["email_closing"] = shipped[50]["email_closing"]
         letter = str(level.letter_intro or "")
