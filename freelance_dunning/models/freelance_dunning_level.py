@@ -13,6 +13,7 @@ from .value_checks import check_values
 # the texts is ever evaluated.
 PLACEHOLDERS = (
     "client",
+    "salutation",
     "company",
     "level",
     "deadline",
@@ -61,7 +62,9 @@ LEVEL_BOUNDS = {
     "sequence": {},
 }
 PLACEHOLDERS_HELP = (
-    " Placeholders: {client}, {company}, {level}, {deadline} (payment deadline), "
+    " Placeholders: {client}, {salutation} (formal opening: the person's name, "
+    "or Sir or Madam for a company), {company}, {level}, {deadline} (payment "
+    "deadline), "
     "{total}, {amount_due}, {interest}, {indemnity} (this reminder's amounts), "
     "{indemnity_amount} and {interest_margin} (the company's settings), "
     "{penalty_terms} (late interest and indemnity as the law sets them for this "
@@ -397,6 +400,15 @@ class FreelanceDunningLevel(models.Model):
             "mail_template_id": template.id if template else False,
         }
         dear = self.env._("Dear {client},")
+        # A formal notice and the end of the relationship open as a letter does
+        # ("Dear Sir or Madam," to a company), and never ask to ignore them.
+        formal_closing = self._paragraphs(
+            self.env._(
+                "The invoices are attached. You can pay them online with the link "
+                "of each invoice, or by bank transfer quoting the invoice numbers."
+            ),
+            self.env._("Yours faithfully,<br/>{company}"),
+        )
         return [
             {
                 **common,
@@ -468,8 +480,9 @@ class FreelanceDunningLevel(models.Model):
                 "is_formal_notice": True,
                 "needs_validation": True,
                 "payment_deadline_days": 8,
+                "email_closing": formal_closing,
                 "email_intro": self._paragraphs(
-                    dear,
+                    "{salutation}",
                     self.env._(
                         "<strong>Formal notice (mise en demeure).</strong> Despite our "
                         "reminders, the invoices below remain unpaid. We hereby "
@@ -487,6 +500,7 @@ class FreelanceDunningLevel(models.Model):
                     self.env._(
                         "From <strong>{company}</strong> to <strong>{client}</strong>."
                     ),
+                    "{salutation}",
                     self.env._(
                         "Despite our previous reminders, the invoices below remain "
                         "unpaid. We hereby formally require you to pay the total "
@@ -507,8 +521,9 @@ class FreelanceDunningLevel(models.Model):
                 "penalty_invoice": True,
                 "blacklist_client": True,
                 "needs_validation": True,
+                "email_closing": formal_closing,
                 "email_intro": self._paragraphs(
-                    dear,
+                    "{salutation}",
                     self.env._(
                         "The invoices below remain unpaid despite our formal notice. "
                         "We are ending our business relationship and starting the "

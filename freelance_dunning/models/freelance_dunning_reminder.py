@@ -273,6 +273,7 @@ class FreelanceDunningReminder(models.Model):
         interest_rate = self._get_interest_rate_text(number, lang, rate_at)
         return {
             "client": self.partner_id.name or "",
+            "salutation": self.with_context(lang=lang)._get_salutation(),
             "company": company.name or "",
             "level": self.level_id.with_context(lang=lang).name or "",
             "deadline": format_date(self.env, self.payment_deadline, lang_code=lang),
@@ -287,6 +288,18 @@ class FreelanceDunningReminder(models.Model):
                 indemnity_amount, interest_rate
             ),
         }
+
+    def _get_salutation(self):
+        """The formal opening of a letter to this reminder's client, in the
+        context's language: the person's name, or "Dear Sir or Madam," for a
+        company (whose name is no one to greet)."""
+        self.ensure_one()
+        partner = self.partner_id
+        if partner.is_company or not partner.name:
+            return self.env._("Dear Sir or Madam,")
+        # {name}, not %(name)s: a language whose formal letters open without
+        # the name (French: "Madame, Monsieur,") translates it without it.
+        return self.env._("Dear {name},").replace("{name}", partner.name)
 
     def _get_legal_text_values(self, indemnity_amount, interest_rate):
         """The sentences the law words differently for a professional and a

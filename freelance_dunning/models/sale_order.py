@@ -1213,14 +1213,18 @@ class SaleOrder(models.Model):
                 body=self.env._("The work gate is open: the work can start."),
                 subtype_xmlid="mail.mt_note",
             )
+            # Written in the language of the person who is to start the work,
+            # whoever's payment or scheduled run opened the gate.
+            user = order.user_id or self.env.user
+            env = self.with_context(lang=user.lang or self.env.lang).env
             if order.work_gate_state == "overridden":
                 note = order.work_gate_reason
             else:
-                note = self.env._("The deposit is paid.")
+                note = env._("The deposit is paid.")
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
-                user_id=order.user_id.id or self.env.uid,
-                summary=self.env._("Start the work"),
+                user_id=user.id,
+                summary=env._("Start the work"),
                 note=note,
             )
         return opened

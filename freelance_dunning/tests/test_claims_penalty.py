@@ -299,13 +299,13 @@ class TestClaimsPenalty(FreelanceDunningCommon, MockEmail):
             penalty.invoice_line_ids.mapped("name"),
             [
                 f"Intérêts de retard sur {invoice.name}, échéance du 20/06/2025, "
-                "du 21/06/2025 au 19/08/2025 :\n"
-                f"1{NBSP}200,00{NBSP}€ x 13,15 % x 10 jours / 365 (du 21/06/2025 "
+                f"du 21/06/2025 au 19/08/2025{NBSP}:\n"
+                f"1{NBSP}200,00{NBSP}€ x 13,15{NBSP}% x 10 jours / 365 (du 21/06/2025 "
                 "au 30/06/2025)\n"
-                f"1{NBSP}200,00{NBSP}€ x 12,15 % x 50 jours / 365 (du 01/07/2025 "
+                f"1{NBSP}200,00{NBSP}€ x 12,15{NBSP}% x 50 jours / 365 (du 01/07/2025 "
                 "au 19/08/2025)",
                 "Indemnité forfaitaire pour frais de recouvrement sur "
-                f"{invoice.name} (Code de commerce, L441-10 et D441-5) : "
+                f"{invoice.name} (Code de commerce, L441-10 et D441-5){NBSP}: "
                 f"40,00{NBSP}€",
             ],
         )

@@ -622,11 +622,11 @@ class TestClaimsStatus(FreelanceDunningCommon, MockEmail):
                     "régler le montant total dû ci-dessous, intérêts de retard et "
                     "indemnité forfaitaire pour frais de recouvrement compris, "
                     "avant le",
-                    "au taux de 13,15 % l'an à compter du 01/01/2025 (taux des "
-                    "opérations principales de refinancement de la BCE de 3,15 % "
-                    "majoré de 10 points); 12,15 % l'an à compter du 01/07/2025 "
+                    "au taux de 13,15\xa0% l'an à compter du 01/01/2025 (taux des "
+                    "opérations principales de refinancement de la BCE de 3,15\xa0% "
+                    "majoré de 10 points); 12,15\xa0% l'an à compter du 01/07/2025 "
                     "(taux des opérations principales de refinancement de la BCE "
-                    "de 2,15 % majoré de 10 points), ainsi qu'une indemnité "
+                    "de 2,15\xa0% majoré de 10 points), ainsi qu'une indemnité "
                     "forfaitaire pour frais de recouvrement de 40,00\xa0€ par "
                     "facture",
                 ],

@@ -225,7 +225,7 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
             .search([("company_id", "=", atelier.id), ("sequence", "=", 30)])
             .with_context(lang="fr_FR")
         )
-        self.assertEqual(firm_fr.email_subject, "{company} : {level} ({total})")
+        self.assertEqual(firm_fr.email_subject, "{company}\xa0: {level} ({total})")
         self.assertIn("{penalty_terms}", firm_fr.email_intro)
         self.assertIn("restent impayées", firm_fr.email_intro)
         self.assertEqual(firm_fr.letter_title, "Relance de paiement")
@@ -238,7 +238,7 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         message = friendly.mail_message_id
         self.assertEqual(
             message.subject,
-            f"{self.company.name} : Relance amicale "
+            f"{self.company.name}\xa0: Relance amicale "
             f"({friendly.with_context(lang='fr_FR')._format(friendly.amount_total)})",
         )
         body = str(message.body)
@@ -366,7 +366,7 @@ class TestLevelTexts(FreelanceDunningCommon, MockEmail):
         self.assertEqual(values["interest_margin"], "10,5")
         self.assertIn("de 40,50\xa0€ par facture", french.email_intro)
         letter = self._letter_html(french)
-        self.assertIn("BCE de 2,15 % majoré de 10,5 points", letter)
+        self.assertIn("BCE de 2,15\xa0% majoré de 10,5 points", letter)
         self.assertIn("de 40,50\xa0€ par facture", letter)
         self.assertNotIn("EUR", french.email_intro)
 
