@@ -1,4 +1,3 @@
-import io
 import logging
 import subprocess
 from collections import OrderedDict
@@ -6,7 +5,7 @@ from collections import OrderedDict
 import lxml.html
 
 from odoo import api, models
-from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+from odoo.tools.pdf import merge_pdf
 
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 
@@ -41,6 +40,13 @@ def wkhtmltopdf_has_patched_qt():
 
 def _has_class(node, klass):
     return klass in (node.get("class") or "").split()
+
+
+def _rename_class(node, klass, new):
+    node.set(
+        "class",
+        " ".join(new if name == klass else name for name in node.get("class").split()),
+    )
 
 
 class IrActionsReport(models.Model):
@@ -89,18 +95,14 @@ class IrActionsReport(models.Model):
             while header is not None and not isinstance(header.tag, str):
                 header = header.getprevious()
             if header is not None and _has_class(header, HEADER_CLASS):
-                header.set(
-                    "class", header.get("class").replace(HEADER_CLASS, "o_fd_header", 1)
-                )
+                _rename_class(header, HEADER_CLASS, "o_fd_header")
                 article.insert(0, header)
                 moved = True
             footer = article.getnext()
             while footer is not None and not isinstance(footer.tag, str):
                 footer = footer.getnext()
             if footer is not None and _has_class(footer, FOOTER_CLASS):
-                footer.set(
-                    "class", footer.get("class").replace(FOOTER_CLASS, "o_fd_footer", 1)
-                )
+                _rename_class(footer, FOOTER_CLASS, "o_fd_footer")
                 article.append(footer)
                 moved = True
         if moved:
@@ -121,12 +123,11 @@ class IrActionsReport(models.Model):
             )
         if len(bodies) < 2:
             return super()._run_wkhtmltopdf(bodies, report_ref=report_ref, **kwargs)
-        writer = PdfFileWriter()
-        for body in bodies:
-            content = super()._run_wkhtmltopdf([body], report_ref=report_ref, **kwargs)
-            reader = PdfFileReader(io.BytesIO(content), strict=False)
-            for page in range(reader.getNumPages()):
-                writer.addPage(reader.getPage(page))
-        stream = io.BytesIO()
-        writer.write(stream)
-        return stream.getvalue()
+        return merge_pdf(
+            [
+                super(IrActionsReport, self)._run_wkhtmltopdf(
+                    [body], report_ref=report_ref, **kwargs
+                )
+                for body in bodies
+            ]
+        )

@@ -25,6 +25,7 @@ from odoo.tools.pdf import PdfFileReader
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.freelance_dunning.models.ir_actions_report import (
+    IrActionsReport,
     wkhtmltopdf_has_patched_qt,
 )
 from odoo.addons.mail.tests.common import MockEmail
@@ -133,15 +134,27 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             self.assertIn(order.name, page)
             self.assertIn("12 rue des Lilas", page)
 
-    def test_machine_wkhtmltopdf_is_what_the_addon_detects(self):
-        """The detection reads the binary's version line: Debian's build (the
-        one this machine has) says nothing of a patched Qt."""
-        state = self.env["ir.actions.report"].get_wkhtmltopdf_state()
-        self.assertEqual(state, "ok")
-        self.assertFalse(wkhtmltopdf_has_patched_qt())
-        self.assertTrue(
-            self.env["ir.actions.report"]._wkhtmltopdf_one_document_per_call()
-        )
+    def test_wkhtmltopdf_build_is_detected(self):
+        """Two documents in one call of the machine's wkhtmltopdf, as Odoo
+        makes it (``_run_wkhtmltopdf`` of base, without the addon's
+        override): Debian's build writes nothing (Odoo then fails with
+        "Cannot read an empty file"), the patched build two pages. The
+        addon's detection says which one this is."""
+        Report = self.env["ir.actions.report"]
+        self.assertEqual(Report.get_wkhtmltopdf_state(), "ok", "wkhtmltopdf is here")
+        bodies = [
+            "<html><body><h1>First</h1></body></html>",
+            "<html><body><h1>Second</h1></body></html>",
+        ]
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            content = super(IrActionsReport, Report)._run_wkhtmltopdf(bodies)
+        debian_build = content == b""
+        self.assertEqual(wkhtmltopdf_has_patched_qt(), not debian_build)
+        self.assertEqual(Report._wkhtmltopdf_one_document_per_call(), debian_build)
+        # Through the addon: two pages whatever the build.
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            pages = pdf_pages(Report._run_wkhtmltopdf(bodies))
+        self.assertEqual([one_line(page) for page in pages], ["First", "Second"])
 
     def test_reminder_of_three_invoices_with_real_pdfs(self):
         invoices = self._overdue_invoices(3)
