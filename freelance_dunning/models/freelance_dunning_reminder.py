@@ -130,7 +130,6 @@ class FreelanceDunningReminder(models.Model):
         help="Empty: the scheduled action.",
     )
     sent_by = fields.Char(
-        string="Sent By",
         compute="_compute_sent_by",
         help="The person who sent the reminder, or the scheduled run.",
     )

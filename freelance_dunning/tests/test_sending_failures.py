@@ -24,8 +24,10 @@ from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.base.models.ir_actions_report import (
+    IrActionsReport as OdooReport,
+)
 from odoo.addons.freelance_dunning.models.ir_actions_report import (
-    IrActionsReport,
     wkhtmltopdf_has_patched_qt,
 )
 from odoo.addons.mail.tests.common import MockEmail
@@ -147,7 +149,7 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             "<html><body><h1>Second</h1></body></html>",
         ]
         with mute_logger("odoo.addons.base.models.ir_actions_report"):
-            content = super(IrActionsReport, Report)._run_wkhtmltopdf(bodies)
+            content = OdooReport._run_wkhtmltopdf(Report, bodies)
         debian_build = content == b""
         self.assertEqual(wkhtmltopdf_has_patched_qt(), not debian_build)
         self.assertEqual(Report._wkhtmltopdf_one_document_per_call(), debian_build)
