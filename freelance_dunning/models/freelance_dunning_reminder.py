@@ -1058,9 +1058,10 @@ class FreelanceDunningReminder(models.Model):
                 )
             )
             rendered = dict(zip(made, files, strict=True))
-        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
-            for reminder in self:
-                reminder.pdf_missing_move_ids = reminder.line_ids.move_id & failed
+        if failed:
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                for reminder in self:
+                    reminder.pdf_missing_move_ids = reminder.line_ids.move_id & failed
         return {
             reminder: self.env["ir.attachment"].union(
                 *(
