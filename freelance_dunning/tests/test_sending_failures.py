@@ -19,7 +19,7 @@ from lxml import etree
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader
 from odoo.tools.safe_eval import safe_eval
@@ -382,3 +382,24 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             UserError, "Only failed reminders can be sent again"
         ):
             again.with_user(self.dunning_user).action_resend()
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestSendingFailureTours(FreelanceDunningCommon, HttpCase):
+    """The banner and its button, in a real browser."""
+
+    def test_invoice_email_failed_banner_and_send_again(self):
+        invoice = self._create_invoice(
+            invoice_line_ids=[Command.create({"product_id": self.service.id})]
+        )
+        invoice._record_send_at_once(False)
+        # What the mail server's refusal does (mail.mail._postprocess_sent_message).
+        invoice._fail_email_delivery("The mail server refused the email.")
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "freelance_dunning_invoice_email_failed",
+            login=self.manager.login,
+        )
+        self.assertEqual(invoice.send_at_once_state, "pending", "queued again")
+        self.assertEqual(invoice.send_at_once_attempts, 0)
