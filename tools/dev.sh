@@ -179,6 +179,19 @@ ensure_chromium() {
     fi
 }
 
+# The PDF tests render real PDFs (README, What to install first): Debian's
+# package when none is installed (the patched build, if present, is kept).
+ensure_wkhtmltopdf() {
+    if command -v wkhtmltopdf >/dev/null; then
+        return 0
+    elif [ "$IS_ROOT" = 1 ]; then
+        say "Installing Debian's wkhtmltopdf package (needed by the PDF tests)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
+    else
+        die "wkhtmltopdf is needed by the PDF tests: run 'apt-get install wkhtmltopdf' as root"
+    fi
+}
+
 addon_dirs() { # every folder of ADDONS_DIR with a manifest
     for m in "$ADDONS_DIR"/*/__manifest__.py; do [ -e "$m" ] && dirname "$m"; done
 }
@@ -254,6 +267,7 @@ odoo_run() {
 odoo_test() {
     setup
     ensure_chromium
+    ensure_wkhtmltopdf
     local lint_rc=0
     lint || lint_rc=$?
     exec "$PY" tools/run_tests.py --config "$CONF" --database "$ODOO_TEST_DB" \

@@ -24,3 +24,4 @@ from . import freelance_dunning_dashboard
 from . import mail_mail
 from . import mail_thread
 from . import freelance_dunning_mail_batch
+from . import ir_actions_report

@@ -354,8 +354,14 @@ class AccountMove(models.Model):
     # Send at once, through Odoo's sending queue
     # ------------------------------------------------------------------
 
-    SEND_AT_ONCE_MAX_ATTEMPTS = 5
-    SEND_AT_ONCE_RETRY_DELAY = timedelta(hours=1)
+    # A failed automatic sending is tried again after each of these delays,
+    # growing; then it stops and the banner says so.
+    SEND_AT_ONCE_RETRY_DELAYS = (
+        timedelta(minutes=15),
+        timedelta(hours=1),
+        timedelta(hours=4),
+    )
+    SEND_AT_ONCE_MAX_ATTEMPTS = len(SEND_AT_ONCE_RETRY_DELAYS) + 1
     # Key of the cursor's cache (never the context, which any RPC caller can
     # set) counting the open `_invoice_emails_held` blocks.
     _EMAILS_HELD_KEY = "freelance_dunning.invoice_emails_held"
@@ -451,9 +457,9 @@ class AccountMove(models.Model):
     @api.model
     def _cron_account_move_send(self, job_count=10):
         """Odoo's sending queue, which also emails the invoices posted in a
-        company that sends them at once: a failed one is queued again an hour
-        later at the earliest (``SEND_AT_ONCE_RETRY_DELAY``, at most
-        ``SEND_AT_ONCE_MAX_ATTEMPTS`` attempts in all), an invoice whose client
+        company that sends them at once: a failed one is queued again after
+        growing delays (``SEND_AT_ONCE_RETRY_DELAYS``: 15 minutes, 1 hour, 4
+        hours, then no more), an invoice whose client
         has no email address fails before its PDF is made, and the result of
         each is recorded on it (``send_at_once_state``, ``send_at_once_error``).
         """
@@ -518,15 +524,24 @@ class AccountMove(models.Model):
             )
         return self & locked
 
-    def _record_send_at_once(self, error):
+    def _record_send_at_once(self, error, retry=True, same_attempt=False):
         """The result of one sending: sent, or failed with the error shown on
         the invoice; a failed sending with attempts left is tried again by the
-        queue an hour later at the earliest."""
+        queue after the delay of its attempt (``SEND_AT_ONCE_RETRY_DELAYS``).
+
+        :param retry: False: failed without automatic retry (an email sent by
+            hand in a company that does not send its invoices at once)
+        :param same_attempt: the result of the attempt already counted (the
+            mail server refused the email the queue had sent)
+        """
         self.ensure_one()
-        attempts = self.send_at_once_attempts + 1
+        attempts = self.send_at_once_attempts
+        if not (same_attempt and attempts):
+            attempts += 1
         retry_at = False
-        if error and attempts < self.SEND_AT_ONCE_MAX_ATTEMPTS:
-            retry_at = fields.Datetime.now() + self.SEND_AT_ONCE_RETRY_DELAY
+        if error and retry and attempts < self.SEND_AT_ONCE_MAX_ATTEMPTS:
+            delay = self.SEND_AT_ONCE_RETRY_DELAYS[attempts - 1]
+            retry_at = fields.Datetime.now() + delay
         self.write(
             {
                 "send_at_once_state": "failed" if error else "sent",
@@ -538,6 +553,58 @@ class AccountMove(models.Model):
         )
         if retry_at:
             self.env.ref("account.ir_cron_account_move_send")._trigger(at=retry_at)
+
+    def _fail_email_delivery(self, error):
+        """The mail server refused the email of these invoices (or it could
+        not reach it): they are not sent. Each shows the error on its banner,
+        is found by the *Email failed* filter, and is queued again after the
+        delay of its attempt when the company sends its invoices at once (or
+        the invoice was already sent that way); then it stops and says so."""
+        for move in self.sudo()._lock_for_sending():
+            same_attempt = move.send_at_once_state == "sent"
+            move.is_move_sent = False
+            move._record_send_at_once(
+                error,
+                same_attempt=same_attempt,
+                retry=bool(
+                    move.send_at_once_state
+                    or move.installment_ids
+                    or move.company_id.invoice_send_at_once
+                ),
+            )
+
+    def action_resend_failed_email(self):
+        """Send again, now, the invoices whose email failed (their banner's
+        button), through Odoo's sending queue, with a fresh set of automatic
+        attempts. Only for those who may send invoices."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(
+                self.env._(
+                    "Only invoicing users may send invoices again: ask your accountant."
+                )
+            )
+        self.check_access("write")
+        not_failed = self.filtered(
+            lambda move: move.send_at_once_state != "failed" or move.state != "posted"
+        )
+        if not_failed:
+            raise UserError(
+                self.env._(
+                    "Only posted invoices whose email failed can be sent again: "
+                    "%(invoices)s",
+                    invoices=", ".join(not_failed.mapped("display_name")),
+                )
+            )
+        failed = self._lock_for_sending()
+        if failed != self:
+            raise UserError(
+                self.env._(
+                    "These invoices are being sent right now: try again in a minute."
+                )
+            )
+        failed.write({"send_at_once_attempts": 0})
+        failed._queue_send_at_once()
+        return True
 
     def _email_with_payment_link(self):
         """Email the invoice now through Odoo's sending, with its PDF and a

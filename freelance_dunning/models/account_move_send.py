@@ -25,3 +25,23 @@ class AccountMoveSend(models.AbstractModel):
         return super()._get_default_sending_settings(
             move, from_cron=from_cron, **custom_settings
         )
+
+    @api.model
+    def _hook_if_success(self, moves_data):
+        """Invoices sent again after their email failed (by the queue, or by
+        hand with *Send*) are sent, unless the mail server refuses again
+        (``mail.mail._postprocess_sent_message``, after the commit). Odoo
+        marks an invoice sent only when it makes its PDF, and these reuse
+        theirs: marked sent here."""
+        for move in moves_data:
+            if not move.is_move_sent:
+                move.is_move_sent = True
+            if move.send_at_once_state == "failed":
+                move.write(
+                    {
+                        "send_at_once_state": "sent",
+                        "send_at_once_error": False,
+                        "send_at_once_retry_at": False,
+                    }
+                )
+        return super()._hook_if_success(moves_data)

@@ -125,7 +125,20 @@ class FreelanceDunningReminder(models.Model):
     )
     letter_id = fields.Many2one(comodel_name="ir.attachment", readonly=True)
     user_id = fields.Many2one(
-        comodel_name="res.users", string="Sent By", help="Empty: the scheduled action."
+        comodel_name="res.users",
+        string="Sending User",
+        help="Empty: the scheduled action.",
+    )
+    sent_by = fields.Char(
+        compute="_compute_sent_by",
+        help="The person who sent the reminder, or the scheduled run.",
+    )
+    pdf_missing_move_ids = fields.Many2many(
+        comodel_name="account.move",
+        relation="freelance_dunning_reminder_pdf_missing_rel",
+        string="Sent Without PDF",
+        readonly=True,
+        help="Invoices whose PDF could not be made: the reminder went without it.",
     )
     # The level's texts with their placeholders filled in, in the client's
     # language: what the email template and the letter print.
@@ -153,6 +166,16 @@ class FreelanceDunningReminder(models.Model):
     )
 
     @api.depends("partner_id", "date", "level_id")
+    @api.depends("user_id", "state")
+    def _compute_sent_by(self):
+        for reminder in self:
+            if reminder.user_id:
+                reminder.sent_by = reminder.user_id.name
+            elif reminder.state in ("sent", "failed"):
+                reminder.sent_by = self.env._("Scheduled run")
+            else:
+                reminder.sent_by = False
+
     def _compute_name(self):
         for message in self:
             message.name = self.env._(
@@ -671,6 +694,45 @@ class FreelanceDunningReminder(models.Model):
                 to_send |= reminder
         return to_send
 
+    def action_resend(self):
+        """Send again, now, failed reminders (their banner's button): a new
+        reminder for each client, planned today on its invoices as a run by
+        hand would be (the accountant's run is their validation); the failed
+        one stays in the history as it failed."""
+        self._check_validation_rights()
+        not_failed = self.filtered(lambda reminder: reminder.state != "failed")
+        if not_failed:
+            raise UserError(
+                self.env._(
+                    "Only failed reminders can be sent again: %(reminders)s",
+                    reminders=", ".join(not_failed.mapped("display_name")),
+                )
+            )
+        today = fields.Date.context_today(self)
+        engine = self.env["freelance.dunning.engine"]
+        sent = self.browse()
+        for company, reminders in self.grouped("company_id").items():
+            sent |= engine.with_company(company)._run(
+                company,
+                today,
+                partners=reminders.partner_id,
+                user=self.env.user,
+            )
+        if not sent:
+            raise UserError(
+                self.env._(
+                    "Nothing to send again today: the invoices of these reminders "
+                    "are paid, paused or reach no reminder level, or another "
+                    "reminder was sent since."
+                )
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "freelance_dunning.freelance_dunning_reminder_action"
+        )
+        action["domain"] = [("id", "in", sent.ids)]
+        action["context"] = {}
+        return action
+
     def action_skip(self):
         """Drop reminders waiting for validation: the invoices stay at their level."""
         waiting = self.filtered(lambda m: m.state == "waiting")
@@ -963,16 +1025,33 @@ class FreelanceDunningReminder(models.Model):
 
         The PDF Odoo kept when it sent an invoice is the document the client
         received: it is attached as it is, not copied. The others are
-        rendered together, in one pass, and kept on the client.
+        rendered together, in one pass, and kept on the client; if that pass
+        fails, each is rendered alone, and an invoice whose PDF still fails is
+        left out: its reminder goes without it and names it
+        (``pdf_missing_move_ids``).
         """
         invoices = self.line_ids.move_id
         missing = invoices.filtered(lambda invoice: not invoice.invoice_pdf_report_id)
-        rendered = {}
+        raw = {}
+        failed = self.env["account.move"]
         if missing:
-            report = "account.account_invoices"
-            Report = self.env["ir.actions.report"]
-            content, report_type = Report._pre_render_qweb_pdf(report, missing.ids)
-            by_id = Report._get_splitted_report(report, content, report_type)
+            try:
+                raw = self._render_invoice_pdfs(missing)
+            except Exception:  # noqa: BLE001 - rendered again one by one
+                _logger.info("Invoice PDFs rendered one by one", exc_info=True)
+                for invoice in missing:
+                    try:
+                        raw.update(self._render_invoice_pdfs(invoice))
+                    except Exception as error:  # noqa: BLE001 - sent without it
+                        _logger.warning(
+                            "The PDF of %s could not be made: %s",
+                            invoice.display_name,
+                            error,
+                        )
+                        failed |= invoice
+        rendered = {}
+        made = missing - failed
+        if made:
             # Kept on the client, as Odoo keeps a posted message's files: the
             # accountant may not edit contacts.
             files = (
@@ -982,25 +1061,48 @@ class FreelanceDunningReminder(models.Model):
                     [
                         {
                             "name": f"{invoice._get_report_base_filename()}.pdf",
-                            "raw": by_id[invoice.id],
+                            "raw": raw[invoice.id],
                             "res_model": "res.partner",
                             "res_id": invoice.commercial_partner_id.id,
                             "mimetype": "application/pdf",
                         }
-                        for invoice in missing
+                        for invoice in made
                     ]
                 )
             )
-            rendered = dict(zip(missing, files, strict=True))
+            rendered = dict(zip(made, files, strict=True))
+        if failed:
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                for reminder in self:
+                    reminder.pdf_missing_move_ids = reminder.line_ids.move_id & failed
         return {
             reminder: self.env["ir.attachment"].union(
                 *(
                     rendered.get(invoice) or invoice.invoice_pdf_report_id
                     for invoice in reminder.line_ids.move_id
+                    if invoice not in failed
                 )
             )
             for reminder in self
         }
+
+    def _render_invoice_pdfs(self, invoices):
+        """{invoice id: its PDF} (the report's HTML under tests without
+        ``force_report_rendering``), rendered in one pass; raises if any
+        fails, nothing written."""
+        report = "account.account_invoices"
+        Report = self.env["ir.actions.report"]
+        with self.env.cr.savepoint():
+            content, report_type = Report._pre_render_qweb_pdf(report, invoices.ids)
+            by_id = Report._get_splitted_report(report, content, report_type)
+        if set(invoices.ids) - set(by_id):
+            raise UserError(
+                self.env._(
+                    "The invoices' PDF could not be split per invoice: %(invoices)s",
+                    invoices=", ".join(invoices.mapped("display_name")),
+                )
+            )
+        return by_id
 
     def _get_recipients(self):
         """Who receives the reminder: the invoices' contacts, else the client."""
@@ -1024,7 +1126,8 @@ class FreelanceDunningReminder(models.Model):
         the next run sends it again."""
         for message in self:
             notes = message._undo_level_actions(error)
-            message._mark_failed("\n".join([error, *notes]))
+            # Still signed by who sent it (empty: the scheduled run).
+            message._mark_failed("\n".join([error, *notes]), user=message.user_id)
             for line in message.line_ids.move_line_id:
                 previous = self.env["freelance.dunning.reminder.line"].search(
                     [("move_line_id", "=", line.id), ("state", "=", "sent")],

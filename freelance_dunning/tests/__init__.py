@@ -33,3 +33,4 @@ from . import test_claims_status
 from . import test_claims_penalty
 from . import test_claims_rates
 from . import test_client_documents
+from . import test_sending_failures

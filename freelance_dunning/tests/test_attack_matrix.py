@@ -142,6 +142,10 @@ MATRIX = {
     ("freelance.dunning.reminder", "action_skip"): (
         (AE, AE, AE, OK, AE, OK, OK, OK, AE)
     ),
+    # Only a failed reminder is sent again, by those who may validate.
+    ("freelance.dunning.reminder", "action_resend sent"): (
+        (AE, AE, UE, UE, AE, UE, UE, UE, AE)
+    ),
     # -- Dunning history --------------------------------------------------
     # attack: a history line created to silence dunning (and on company B)
     ("freelance.dunning.reminder.line", "create"): NOBODY,
@@ -319,6 +323,10 @@ MATRIX = {
     ),
     ("account.move", "write send_at_once_retry_at"): (
         (AE, AE, AE, AE, AE, OK, AE, OK, AE)
+    ),
+    # Invoicing users only, and only an invoice whose email failed.
+    ("account.move", "action_resend_failed_email"): (
+        (AE, AE, AE, AE, AE, UE, AE, UE, AE)
     ),
     **{
         ("account.move", f"write {fname} (computed)"): (
@@ -772,6 +780,12 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             "action_validate",
             watch=(cls.sent, ["state"]),
         )
+        ops["freelance.dunning.reminder", "action_resend sent"] = _method_op(
+            "freelance.dunning.reminder",
+            cls.sent,
+            "action_resend",
+            watch=(cls.sent, ["state"]),
+        )
         ops["freelance.dunning.reminder", "action_skip"] = _method_op(
             "freelance.dunning.reminder",
             cls.waiting,
@@ -1214,6 +1228,12 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             effect=lambda self, result, user: self.assertEqual(
                 result["context"]["default_move_ids"], self.inv_a.ids
             ),
+        )
+        ops["account.move", "action_resend_failed_email"] = _method_op(
+            "account.move",
+            cls.inv_a,
+            "action_resend_failed_email",
+            watch=(cls.inv_a, ["send_at_once_state", "send_at_once_attempts"]),
         )
         ops["account.move", "action_dunning_resume"] = {
             "call": lambda rpc: rpc(

@@ -5,11 +5,19 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from .common import FreelanceDunningCommon
 
 
 @tagged("post_install", "-at_install")
-class TestDepositInvoice(FreelanceDunningCommon):
+class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
+    def setUp(self):
+        super().setUp()
+        # Odoo's test SMTP session: the mail server takes every email (an
+        # email refused would leave the invoice not sent).
+        self.enterContext(self.mock_mail_gateway())
+
     def _sent_mails(self, invoice):
         return self.env["mail.message"].search(
             [

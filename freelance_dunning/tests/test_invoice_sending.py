@@ -120,8 +120,8 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
         self.assertIn("no email address", invoice.send_at_once_error)
         self.assertFalse(invoice.is_move_sent)
         self.client.email = "accounts@brightside.example.com"
-        # Tried again an hour later, not at the next run of the queue.
-        with freeze_time(fields.Datetime.now() + timedelta(hours=1, minutes=1)):
+        # Tried again 15 minutes later, not at the next run of the queue.
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=16)):
             self.cron.method_direct_trigger()
         self.assertEqual(invoice.send_at_once_state, "sent")
         self.assertFalse(invoice.send_at_once_error)
@@ -154,42 +154,47 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
         self._post_invoice()
         self.assertEqual(len(self._triggers()), 1, "woken up for the posted invoice")
 
-    def test_failed_sending_retried_hourly_up_to_the_limit(self):
+    def test_failed_sending_retried_with_growing_delays_up_to_the_limit(self):
         self.client.email = False
         invoice = self._post_invoice()
         start = fields.Datetime.now()
-        self.cron.method_direct_trigger()
+        with freeze_time(start):
+            self.cron.method_direct_trigger()
         self.assertEqual(invoice.send_at_once_attempts, 1)
         self.assertEqual(invoice.send_at_once_state, "failed")
-        self.assertTrue(invoice.send_at_once_retry_at >= start + timedelta(hours=1))
+        self.assertEqual(invoice.send_at_once_retry_at, start + timedelta(minutes=15))
         self.assertTrue(
             self._triggers().filtered(
                 lambda t: t.call_at == invoice.send_at_once_retry_at
             ),
             "the queue wakes up for the retry",
         )
-        with freeze_time(start + timedelta(minutes=30)):
+        with freeze_time(start + timedelta(minutes=10)):
             self.cron.method_direct_trigger()
         self.assertEqual(
-            invoice.send_at_once_attempts, 1, "not retried within the hour"
+            invoice.send_at_once_attempts, 1, "not retried within 15 minutes"
         )
         self.assertEqual(invoice.send_at_once_state, "failed")
         self.assertIn("no email address", invoice.send_at_once_error)
-        now = start
-        for attempt in range(2, invoice.SEND_AT_ONCE_MAX_ATTEMPTS + 1):
-            now += timedelta(hours=1, minutes=1)
+        # 15 minutes, then 1 hour, then 4 hours; then no more.
+        for attempt, delay in ((2, timedelta(hours=1)), (3, timedelta(hours=4))):
+            now = invoice.send_at_once_retry_at
             with freeze_time(now):
                 self.cron.method_direct_trigger()
             self.assertEqual(invoice.send_at_once_attempts, attempt)
+            self.assertEqual(invoice.send_at_once_retry_at, now + delay)
+        now = invoice.send_at_once_retry_at
+        with freeze_time(now):
+            self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_attempts, 4)
+        self.assertEqual(invoice.SEND_AT_ONCE_MAX_ATTEMPTS, 4)
         self.assertFalse(invoice.send_at_once_retry_at, "the attempts are used up")
         self.client.email = "accounts@brightside.example.com"
         with freeze_time(now + timedelta(days=1)):
             self.cron.method_direct_trigger()
         self.assertEqual(invoice.send_at_once_state, "failed", "shown, not retried")
         self.assertIn("no email address", invoice.send_at_once_error)
-        self.assertEqual(
-            invoice.send_at_once_attempts, invoice.SEND_AT_ONCE_MAX_ATTEMPTS
-        )
+        self.assertEqual(invoice.send_at_once_attempts, 4)
 
     def test_failed_then_sent_by_hand_is_not_sent_again(self):
         self.client.email = False

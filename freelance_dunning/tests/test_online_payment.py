@@ -1,10 +1,12 @@
 from odoo.tests import tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from .common import FreelanceDunningCommon
 
 
 @tagged("post_install", "-at_install")
-class TestOnlinePayment(FreelanceDunningCommon):
+class TestOnlinePayment(FreelanceDunningCommon, MockEmail):
     """Odoo's own portal prepayment keeps working with the deposit."""
 
     @classmethod
@@ -16,6 +18,12 @@ class TestOnlinePayment(FreelanceDunningCommon):
         cls._sign(cls.order)
         cls.currency = cls.order.currency_id
         cls.partner = cls.client
+
+    def setUp(self):
+        super().setUp()
+        # Odoo's test SMTP session: the mail server takes every email (an
+        # email refused would leave the invoice not sent).
+        self.enterContext(self.mock_mail_gateway())
 
     def _pay_online(self, amount, order=None):
         order = order or self.order

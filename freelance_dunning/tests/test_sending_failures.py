@@ -1,0 +1,405 @@
+"""Issue 19, Deliver 2 and 3: PDFs with Debian's wkhtmltopdf, and email
+failures visible and retried.
+
+The PDFs here are real: rendered by the wkhtmltopdf installed on the machine
+(``force_report_rendering``, Odoo's switch for a real PDF under tests). The
+mail server's refusal is Odoo's test mail gateway (``mock_mail_gateway``)
+told to raise what an SMTP server raises.
+"""
+
+import io
+import logging
+import smtplib
+import time
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfFileReader
+from odoo.tools.safe_eval import safe_eval
+
+from odoo.addons.base.models.ir_actions_report import (
+    IrActionsReport as OdooReport,
+)
+from odoo.addons.freelance_dunning.models.ir_actions_report import (
+    wkhtmltopdf_has_patched_qt,
+)
+from odoo.addons.mail.tests.common import MockEmail
+
+from .common import FreelanceDunningCommon
+
+_logger = logging.getLogger(__name__)
+
+REFUSED = smtplib.SMTPRecipientsRefused(
+    {"hello@brightside.example.com": (550, b"5.1.1 Mailbox unavailable")}
+)
+REMINDER_LOGGER = "odoo.addons.freelance_dunning.models.freelance_dunning_reminder"
+
+
+def pdf_pages(raw):
+    """The text of each page of a PDF."""
+    reader = PdfFileReader(io.BytesIO(raw), strict=False)
+    return [page.extract_text() for page in reader.pages]
+
+
+def one_line(text):
+    return " ".join(text.split())
+
+
+@tagged("post_install", "-at_install")
+class TestSendingFailures(FreelanceDunningCommon, MockEmail):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.levels = cls._set_up_ladder(ecb_plus_10=True)
+        cls.company.write({"name": "Atelier Lumen", "street": "12 rue des Lilas"})
+        cls.cron = cls.env.ref("account.ir_cron_account_move_send")
+        cls.accountant = cls._create_user(
+            "fd_send_accountant", "account.group_account_invoice"
+        )
+        cls.dunning_user = cls._create_user(
+            "fd_send_dunning",
+            "account.group_account_invoice,freelance_dunning.group_dunning_user",
+        )
+        cls.employee = cls._create_user("fd_send_employee", "base.group_user")
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mock_mail_gateway())
+
+    @contextmanager
+    def _mail_server_refuses(self):
+        """The mail server refuses every email while inside."""
+        self.send_email_mocked.side_effect = REFUSED
+        try:
+            with mute_logger("odoo.addons.mail.models.mail_mail"):
+                yield
+        finally:
+            self.send_email_mocked.side_effect = None
+
+    def _flush_mail_queue(self, refused=False):
+        if refused:
+            with self._mail_server_refuses():
+                self.env["mail.mail"].sudo().process_email_queue()
+        else:
+            self.env["mail.mail"].sudo().process_email_queue()
+
+    def _filter_domain(self, model, name):
+        """The domain of a filter of the model's search view, as the UI
+        applies it."""
+        arch = self.env[model].get_views([(False, "search")])["views"]["search"]["arch"]
+        node = etree.fromstring(arch).xpath(f"//filter[@name='{name}']")[0]
+        return safe_eval(node.get("domain"))
+
+    def _overdue_invoices(self, count, due="2025-06-20"):
+        return self.env["account.move"].union(
+            *(
+                self._create_invoice(amount=100.0 * (i + 1), due=due)
+                for i in range(count)
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Deliver 2: PDFs with Debian's wkhtmltopdf
+    # ------------------------------------------------------------------
+
+    def test_several_invoices_in_one_real_pdf(self):
+        """What /report/pdf/<report>/<id>,<id> calls: two invoices, one PDF of
+        two pages, each with its company header (the unpatched build refused
+        the two documents in one call, and dropped the header)."""
+        first, second = self._overdue_invoices(2)
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        content, kind = Report._render_qweb_pdf(
+            "account.account_invoices", [first.id, second.id]
+        )
+        self.assertEqual(kind, "pdf")
+        pages = [one_line(text) for text in pdf_pages(content)]
+        self.assertEqual(len(pages), 2)
+        for page, invoice in zip(pages, first | second, strict=True):
+            self.assertIn(f"Invoice {invoice.name}", page)
+            self.assertIn("12 rue des Lilas", page, "the company header is kept")
+
+    def test_several_quotations_in_one_real_pdf(self):
+        orders = self._create_order() | self._create_order()
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        content, kind = Report._render_qweb_pdf("sale.report_saleorder", orders.ids)
+        self.assertEqual(kind, "pdf")
+        pages = [one_line(text) for text in pdf_pages(content)]
+        self.assertEqual(len(pages), 2)
+        for page, order in zip(pages, orders, strict=True):
+            self.assertIn(order.name, page)
+            self.assertIn("12 rue des Lilas", page)
+
+    def test_wkhtmltopdf_build_is_detected(self):
+        """Two documents in one call of the machine's wkhtmltopdf, as Odoo
+        makes it (``_run_wkhtmltopdf`` of base, without the addon's
+        override): Debian's build writes nothing (Odoo then fails with
+        "Cannot read an empty file"), the patched build two pages. The
+        addon's detection says which one this is."""
+        Report = self.env["ir.actions.report"]
+        self.assertEqual(Report.get_wkhtmltopdf_state(), "ok", "wkhtmltopdf is here")
+        bodies = [
+            "<html><body><h1>First</h1></body></html>",
+            "<html><body><h1>Second</h1></body></html>",
+        ]
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            content = OdooReport._run_wkhtmltopdf(Report, bodies)
+        debian_build = content == b""
+        self.assertEqual(wkhtmltopdf_has_patched_qt(), not debian_build)
+        self.assertEqual(Report._wkhtmltopdf_one_document_per_call(), debian_build)
+        # Through the addon: two pages whatever the build.
+        with mute_logger("odoo.addons.base.models.ir_actions_report"):
+            pages = pdf_pages(Report._run_wkhtmltopdf(bodies))
+        self.assertEqual([one_line(page) for page in pages], ["First", "Second"])
+
+    def test_reminder_of_three_invoices_with_real_pdfs(self):
+        invoices = self._overdue_invoices(3)
+        self.assertFalse(invoices.invoice_pdf_report_id, "no PDF stored by Odoo")
+        engine = self.engine.with_context(force_report_rendering=True)
+        started = time.perf_counter()
+        with freeze_time("2025-06-21"):
+            reminder = engine._run(self.company, date(2025, 6, 21))
+        elapsed = time.perf_counter() - started
+        _logger.info("Reminder of 3 invoices with real PDFs: %.2f s", elapsed)
+        self.assertEqual(reminder.state, "sent", reminder.error)
+        self.assertFalse(reminder.pdf_missing_move_ids)
+        files = reminder.mail_message_id.attachment_ids.sorted("name")
+        self.assertEqual(
+            files.mapped("name"),
+            sorted(
+                f"{invoice._get_report_base_filename()}.pdf" for invoice in invoices
+            ),
+        )
+        for file in files:
+            invoice = invoices.filtered(
+                lambda move, file=file: file.name.startswith(
+                    move._get_report_base_filename()
+                )
+            )
+            self.assertEqual(file.mimetype, "application/pdf")
+            pages = [one_line(text) for text in pdf_pages(file.raw)]
+            self.assertEqual(len(pages), 1)
+            self.assertIn(f"Invoice {invoice.name}", pages[0])
+            self.assertIn("12 rue des Lilas", pages[0], "the company header")
+
+    def test_reminder_letter_keeps_the_company_header(self):
+        """The formal notice's letter, a real PDF: the company's address heads
+        it (the unpatched build ignores Odoo's separate header file)."""
+        self._overdue_invoices(1)
+        formal = self.levels.filtered(lambda level: level.name == "Formal notice")
+        self.assertTrue(formal.channel_letter)
+        for day in ("2025-06-21", "2025-07-05", "2025-07-20"):
+            with freeze_time(day):
+                self.engine._run(self.company, date.fromisoformat(day))
+        engine = self.engine.with_context(force_report_rendering=True)
+        with freeze_time("2025-08-04"):
+            reminder = engine._run(self.company, date(2025, 8, 4), user=self.env.user)
+        self.assertEqual(reminder.level_id, formal)
+        self.assertEqual(reminder.state, "sent", reminder.error)
+        pages = [one_line(text) for text in pdf_pages(reminder.letter_id.raw)]
+        self.assertIn("12 rue des Lilas", pages[0], "the company header")
+        self.assertIn("Brightside Coaching", pages[0])
+
+    def test_one_invoice_pdf_failing_never_blocks_the_reminder(self):
+        first, broken, third = self._overdue_invoices(3)
+        broken.ref = "PDF FAILS"
+        # A template error on this one invoice only (a customisation gone
+        # wrong): its PDF cannot be made, the others can.
+        self.env["ir.ui.view"].create(
+            {
+                "name": "fd test: one invoice's PDF fails",
+                "type": "qweb",
+                "inherit_id": self.env.ref("account.report_invoice_document").id,
+                "arch": """
+                    <xpath expr="//t[@t-set='forced_vat']" position="after">
+                        <t t-if="o.ref == 'PDF FAILS'" t-out="o.fd_no_such_field"/>
+                    </xpath>""",
+            }
+        )
+        with freeze_time("2025-06-21"), mute_logger(REMINDER_LOGGER):
+            reminder = self.engine._run(self.company, date(2025, 6, 21))
+        self.assertEqual(reminder.state, "sent")
+        self.assertEqual(reminder.line_ids.move_id, first | broken | third)
+        self.assertEqual(reminder.pdf_missing_move_ids, broken)
+        self.assertEqual(
+            sorted(reminder.mail_message_id.attachment_ids.mapped("name")),
+            sorted(
+                f"{invoice._get_report_base_filename()}.pdf"
+                for invoice in first | third
+            ),
+        )
+        found = self.env["freelance.dunning.reminder"].search(
+            self._filter_domain("freelance.dunning.reminder", "pdf_missing")
+        )
+        self.assertEqual(found, reminder)
+
+    # ------------------------------------------------------------------
+    # Deliver 3: an invoice's email refused by the mail server
+    # ------------------------------------------------------------------
+
+    def _post_and_send(self):
+        invoice = self._create_invoice(
+            invoice_line_ids=[
+                Command.create({"product_id": self.service.id, "quantity": 2})
+            ]
+        )
+        self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertTrue(invoice.is_move_sent)
+        return invoice
+
+    def test_refused_invoice_email_is_failed_shown_and_retried_with_backoff(self):
+        start = datetime(2025, 6, 2, 9, 0)
+        with freeze_time(start):
+            invoice = self._post_and_send()
+            self._flush_mail_queue(refused=True)
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.assertFalse(invoice.is_move_sent, "not sent: the client was not told")
+        self.assertEqual(
+            invoice.send_at_once_error,
+            "The mail server refused the email.\n" + str(REFUSED),
+        )
+        self.assertEqual(invoice.send_at_once_attempts, 1)
+        self.assertEqual(invoice.send_at_once_retry_at, start + timedelta(minutes=15))
+        failed = self.env["account.move"].search(
+            self._filter_domain("account.move", "send_email_failed")
+        )
+        self.assertEqual(failed, invoice)
+        # Growing delays: 15 minutes, 1 hour, 4 hours, then no more.
+        now = start
+        for attempt, delay in ((2, timedelta(hours=1)), (3, timedelta(hours=4))):
+            with freeze_time(now + timedelta(minutes=1)):
+                self.cron.method_direct_trigger()
+            self.assertEqual(invoice.send_at_once_attempts, attempt - 1, "not yet")
+            now = invoice.send_at_once_retry_at
+            with freeze_time(now):
+                self.cron.method_direct_trigger()
+                self.assertEqual(
+                    invoice.send_at_once_state, "sent", invoice.send_at_once_error
+                )
+                self._flush_mail_queue(refused=True)
+            self.assertEqual(invoice.send_at_once_state, "failed")
+            self.assertEqual(invoice.send_at_once_attempts, attempt)
+            self.assertEqual(invoice.send_at_once_retry_at, now + delay)
+        now = invoice.send_at_once_retry_at
+        with freeze_time(now):
+            self.cron.method_direct_trigger()
+            self._flush_mail_queue(refused=True)
+        self.assertEqual(invoice.send_at_once_attempts, 4)
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.assertFalse(invoice.send_at_once_retry_at, "stops after 4 attempts")
+        with freeze_time(now + timedelta(days=2)):
+            self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_attempts, 4, "no fifth attempt")
+        emails = [
+            mail for mail in self._mails if invoice.name in (mail["subject"] or "")
+        ]
+        self.assertEqual(len(emails), 4, "one email per attempt")
+
+        # Resent by hand once the cause is fixed: a new set of attempts.
+        invoice.with_user(self.accountant).action_resend_failed_email()
+        self.assertEqual(invoice.send_at_once_state, "pending")
+        self.assertEqual(invoice.send_at_once_attempts, 0)
+        self.cron.method_direct_trigger()
+        self._flush_mail_queue()
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertTrue(invoice.is_move_sent)
+        self.assertFalse(invoice.send_at_once_error)
+        self.assertFalse(
+            self.env["account.move"].search(
+                self._filter_domain("account.move", "send_email_failed")
+            )
+        )
+
+    def test_resend_of_an_invoice_is_checked_by_the_model(self):
+        invoice = self._post_and_send()
+        with self.assertRaisesText(
+            UserError, "Only posted invoices whose email failed"
+        ):
+            invoice.with_user(self.accountant).action_resend_failed_email()
+        self._flush_mail_queue(refused=True)
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        with self.assertRaisesText(AccessError, "Only invoicing users may send"):
+            invoice.with_user(self.employee).action_resend_failed_email()
+        self.assertEqual(invoice.send_at_once_state, "failed", "nothing changed")
+        self.assertEqual(invoice.send_at_once_attempts, 1)
+
+    def test_refused_deposit_invoice_email(self):
+        """A deposit invoice the addon emails at confirmation (not through the
+        queue): refused, it fails and is retried the same way."""
+        self.company.invoice_send_at_once = False
+        start = datetime.now().replace(microsecond=0)
+        with freeze_time(start), self._mail_server_refuses():
+            order = self._confirm(self._create_order())
+            self._flush_mail_queue()
+        deposit = order.invoice_ids
+        self.assertEqual(len(deposit), 1)
+        self.assertEqual(deposit.send_at_once_state, "failed")
+        self.assertFalse(deposit.is_move_sent)
+        self.assertEqual(deposit.send_at_once_retry_at, start + timedelta(minutes=15))
+        with freeze_time(start + timedelta(minutes=15)):
+            self.cron.method_direct_trigger()
+            self._flush_mail_queue()
+        self.assertEqual(deposit.send_at_once_state, "sent")
+        self.assertTrue(deposit.is_move_sent)
+
+    # ------------------------------------------------------------------
+    # Deliver 3: a reminder's email refused by the mail server
+    # ------------------------------------------------------------------
+
+    def test_refused_reminder_is_shown_found_and_resent(self):
+        self._overdue_invoices(1)
+        with freeze_time("2025-06-21"):
+            reminder = self.engine._run(self.company, date(2025, 6, 21))
+            self.assertEqual(reminder.state, "sent")
+            self.assertEqual(reminder.sent_by, "Scheduled run")
+            self._flush_mail_queue(refused=True)
+        self.assertEqual(reminder.state, "failed")
+        self.assertIn("The email could not be delivered.", reminder.error)
+        self.assertEqual(reminder.sent_by, "Scheduled run", "still who sent it")
+        Reminder = self.env["freelance.dunning.reminder"]
+        self.assertEqual(
+            Reminder.search(self._filter_domain(Reminder._name, "email_failed")),
+            reminder,
+        )
+        with self.assertRaisesText(AccessError, ""):
+            reminder.with_user(self.employee).action_resend()
+        with freeze_time("2025-06-22"):
+            action = reminder.with_user(self.dunning_user).action_resend()
+        again = Reminder.browse(action["domain"][0][2])
+        self.assertEqual(len(again), 1)
+        self.assertEqual(again.state, "sent")
+        self.assertEqual(again.level_id, reminder.level_id, "the same level again")
+        self.assertEqual(again.sent_by, self.dunning_user.name)
+        self.assertEqual(reminder.state, "failed", "kept in the history as it failed")
+        with self.assertRaisesText(
+            UserError, "Only failed reminders can be sent again"
+        ):
+            again.with_user(self.dunning_user).action_resend()
+
+
+@tagged("post_install", "-at_install", "fd_http")
+class TestSendingFailureTours(FreelanceDunningCommon, HttpCase):
+    """The banner and its button, in a real browser."""
+
+    def test_invoice_email_failed_banner_and_send_again(self):
+        invoice = self._create_invoice(
+            invoice_line_ids=[Command.create({"product_id": self.service.id})]
+        )
+        invoice._record_send_at_once(False)
+        # What the mail server's refusal does (mail.mail._postprocess_sent_message).
+        invoice._fail_email_delivery("The mail server refused the email.")
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "freelance_dunning_invoice_email_failed",
+            login=self.manager.login,
+        )
+        self.assertEqual(invoice.send_at_once_state, "pending", "queued again")
+        self.assertEqual(invoice.send_at_once_attempts, 0)
