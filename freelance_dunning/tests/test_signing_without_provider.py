@@ -192,7 +192,7 @@ class TestActivityAssignee(FreelanceDunningCommon, MockEmail):
         portal = self._create_portal_user("fd_resp_portal")
         with self.assertRaisesText(
             ValidationError,
-            f"fd_resp_portal cannot be the dunning responsible of {self.company.name}: "
+            f"{portal.name} cannot be the dunning responsible of {self.company.name}: "
             "choose an active internal user of that company.",
         ):
             self.company.dunning_responsible_id = portal
@@ -243,7 +243,16 @@ class TestActivityAssignee(FreelanceDunningCommon, MockEmail):
         self.company.dunning_responsible_id = self.responsible
         self._confirm(order)
         self._pay_invoice(order.deposit_invoice_ids)
-        activity = order.activity_ids.filtered(lambda a: a.summary == "Start the work")
+        # What happens at the end of the request: the pre-commit hooks run.
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.assertEqual(order.work_gate_state, "cleared")
+        activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "sale.order"), ("res_id", "=", order.id)])
+        )
+        self.assertEqual(activity.summary, "Start the work", activity.mapped("summary"))
         self.assertEqual(activity.user_id, self.responsible)
 
 
