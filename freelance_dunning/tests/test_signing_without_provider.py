@@ -262,7 +262,7 @@ class TestPortalSignPayTour(FreelanceDunningCommon, HttpCase):
     provider (payment_demo, installed by the README test command)."""
 
     def test_portal_client_signs_and_pays_the_deposit(self):
-        demo = self.env.ref("payment.payment_provider_demo")
+        demo = self.env.ref("payment.payment_provider_demo").sudo()
         self.assertEqual(demo.code, "demo", "payment_demo is installed")
         self.provider.state = "disabled"
         provider = demo.copy(
