@@ -73,7 +73,9 @@ class TestPortalSigningWithoutProvider(SigningCommon, HttpCase):
             page,
         )
         self.assertIn(f">{invoice.name}</a>", page)
-        self.assertIn(f"reference <strong>{invoice.payment_reference}</strong>", page)
+        self.assertIn(
+            f"Payment reference: <strong>{invoice.payment_reference}</strong>", page
+        )
 
     def test_signature_with_provider_waits_for_the_payment(self):
         order = self._create_order(quantity=2)
