@@ -77,6 +77,24 @@ class TestPortalSigningWithoutProvider(SigningCommon, HttpCase):
             f"Payment reference: <strong>{invoice.payment_reference}</strong>", page
         )
 
+    def test_portal_quote_shows_offered_lines_and_value(self):
+        order = self._create_order(
+            lines=[
+                {
+                    "product_id": self.service.id,
+                    "product_uom_qty": 1,
+                    "name": "Extra revision round",
+                    "is_offered": True,
+                }
+            ]
+        )
+        page = " ".join(self.url_open(order.get_portal_url()).text.split())
+        self.assertIn('o_freelance_offered">Offered</span>', page)
+        offered = page.index("o_freelance_value_offered")
+        self.assertIn("Value offered:", page[offered : offered + 200])
+        self.assertIn("500.00", page[offered : offered + 300])
+        self.assertLess(offered, page.index('id="freelance_payment_terms"'))
+
     def test_signature_with_provider_waits_for_the_payment(self):
         order = self._create_order(quantity=2)
         order.write({"require_payment": True})
