@@ -127,6 +127,19 @@ class TestPaymentLinkWarning(SigningCommon):
             dashboard.get_dashboard_data()["payment_link_warning"], expected
         )
 
+    def test_demo_enables_the_test_provider_only_with_payment_demo(self):
+        demo = self.env.ref("payment.payment_provider_demo").sudo()
+        self.assertEqual(demo.code, "demo", "payment_demo is installed")
+        demo.state = "disabled"
+        companies = self.env["res.company"].sudo()  # as the demo data loads
+        self.assertEqual(companies._demo_enable_test_payment_provider(), demo)
+        self.assertEqual(demo.state, "test")
+        self.assertTrue(demo.is_published)
+        # Without payment_demo the record is a placeholder: left alone.
+        demo.write({"state": "disabled", "code": "none"})
+        self.assertFalse(companies._demo_enable_test_payment_provider())
+        self.assertEqual(demo.state, "disabled")
+
     def test_quote_badge_shows_deposit_due_before_any_invoice(self):
         order = self._create_order(quantity=2)
         self.assertEqual(
