@@ -256,7 +256,9 @@ odoo_run() {
     # has: the demo database is reused from run to run.
     say "Database $ODOO_DB: odoo -i/-u $addons (log: .run/run-install.log)"
     local t0=$SECONDS
-    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" -i "$addons" -u "$addons" --stop-after-init \
+    # payment_demo: Odoo's test payment provider, so that "Pay now" can be
+    # clicked through on the demo (the addons do not depend on it).
+    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" -i "$addons,payment_demo" -u "$addons" --stop-after-init \
         --logfile "$RUN_DIR/run-install.log" ||
         { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
     say "done in $((SECONDS - t0))s"

@@ -49,6 +49,11 @@ def say(msg):
     print(f"==> {msg}", flush=True)
 
 
+# Odoo addons installed with ours in the test database: payment_demo, Odoo's
+# test payment provider, for the portal tour that pays a deposit online.
+EXTRA_ADDONS = ["payment_demo"]
+
+
 def installable_addons(addons_dir):
     addons = []
     for manifest in sorted(addons_dir.glob("*/__manifest__.py")):
@@ -82,10 +87,11 @@ def fresh_install(conf, db, addons, problems):
         problems.append(f"could not drop database {db}:\n{drop.stdout}{drop.stderr}")
         return False
     log = RUN_DIR / "install.log"
-    say(f"Installing {','.join(addons)} in a fresh database {db} (log: {log})")
+    installed = ",".join(addons + EXTRA_ADDONS)
+    say(f"Installing {installed} in a fresh database {db} (log: {log})")
     t0 = time.monotonic()
     rc = run_logged(
-        [PY, "-m", "odoo", "-c", conf, "-d", db, "-i", ",".join(addons)]
+        [PY, "-m", "odoo", "-c", conf, "-d", db, "-i", installed]
         + ["--stop-after-init", "--log-level=info"],
         log,
     )

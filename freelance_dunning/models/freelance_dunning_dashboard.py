@@ -222,6 +222,7 @@ class FreelanceDunningDashboard(models.AbstractModel):
             "aging": aging_rows,
             "dso": dso,
             "todo": self._todo_counts(company),
+            "payment_link_warning": company._get_payment_link_warning(),
             "is_manager": self.env.user.has_group(
                 "freelance_dunning.group_dunning_manager"
             ),

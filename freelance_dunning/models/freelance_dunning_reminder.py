@@ -1228,6 +1228,13 @@ class FreelanceDunningReminder(models.Model):
             for notification in self.mail_message_id.notification_ids
         )
 
+    def _get_activity_user(self):
+        """Who acts on this reminder's activities (a phone call): the client's
+        salesperson, else the company's dunning responsible; never OdooBot,
+        who runs the nightly reminders."""
+        self.ensure_one()
+        return self.company_id._get_activity_user(self.partner_id)
+
     def _get_dunning_manager(self):
         """Who reverses what a level did by hand: the accountant who sent the
         reminder if a dunning manager, else a dunning manager of its company."""
@@ -1235,13 +1242,11 @@ class FreelanceDunningReminder(models.Model):
         managers = (
             self.env.ref(MANAGER_GROUP)
             .sudo()
-            .users.filtered(
-                lambda user: not user.share and self.company_id in user.company_ids
-            )
+            .users.filtered(self.company_id._is_assignable_user)
         )
         if self.user_id in managers:
             return self.user_id
-        return managers.sorted("id")[:1] or self.env.user
+        return self.company_id._get_dunning_responsible() or self.env.user
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
@@ -1334,7 +1339,7 @@ class FreelanceDunningReminder(models.Model):
                     act_type_xmlid,
                     summary=summary,
                     note=note,
-                    user_id=message.user_id.id or self.env.uid,
+                    user_id=message._get_activity_user().id or self.env.uid,
                 )
                 or self.env["mail.activity"]
             )

@@ -1,10 +1,10 @@
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_date
 
 from .cursor_permission import cursor_permission, has_cursor_permission
 from .late_interest import half_year_start, next_half_year_start
-from .res_partner import is_dunning_manager
+from .res_partner import MANAGER_GROUP, is_dunning_manager
 from .value_checks import check_values
 
 # Company settings that email clients without anyone's action.
@@ -161,6 +161,13 @@ class ResCompany(models.Model):
         help="The printed terms tell the client that work is suspended while an "
         "invoice stays unpaid.",
     )
+    dunning_responsible_id = fields.Many2one(
+        comodel_name="res.users",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Who gets the activities of clients without a salesperson (phone "
+        "calls of the reminders, starting the work). Empty: the company's first "
+        "dunning manager.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -226,6 +233,98 @@ class ResCompany(models.Model):
                     "or the nightly payment reminders."
                 )
             )
+
+    @api.constrains("dunning_responsible_id")
+    def _check_dunning_responsible(self):
+        for company in self:
+            user = company.dunning_responsible_id
+            if user and not company._is_assignable_user(user):
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot be the dunning responsible of %(company)s: "
+                        "choose an active internal user of that company.",
+                        user=user.name,
+                        company=company.name,
+                    )
+                )
+
+    def _is_assignable_user(self, user):
+        """Whether activities of this company may go to ``user``: an active
+        internal user of the company, never the system user (OdooBot)."""
+        self.ensure_one()
+        user = user.sudo()
+        return bool(
+            user
+            and user.active
+            and not user.share
+            and user.id != SUPERUSER_ID
+            and user != self.env.ref("base.user_root", raise_if_not_found=False)
+            and self in user.company_ids
+        )
+
+    def _get_dunning_responsible(self):
+        """Who acts for the company when a client has no salesperson: the
+        dunning responsible of the settings, else the company's first dunning
+        manager (never OdooBot); an empty recordset if there is none."""
+        self.ensure_one()
+        if self._is_assignable_user(self.dunning_responsible_id):
+            return self.dunning_responsible_id
+        managers = self.env.ref(MANAGER_GROUP).sudo().users
+        return managers.filtered(self._is_assignable_user).sorted("id")[:1]
+
+    def _get_activity_user(self, partner, salesperson=None):
+        """Who gets an activity about ``partner`` (a client): the given
+        salesperson (an order's), the client's salesperson (or that of its
+        company), else the company's dunning responsible."""
+        self.ensure_one()
+        candidates = [
+            salesperson,
+            partner.sudo().user_id,
+            partner.sudo().commercial_partner_id.user_id,
+        ]
+        for user in candidates:
+            if user and self._is_assignable_user(user):
+                return user
+        return self._get_dunning_responsible()
+
+    def _get_enabled_payment_providers(self):
+        """The payment providers that can take a payment in this company."""
+        self.ensure_one()
+        providers = self.env["payment.provider"].sudo()
+        return providers.search(
+            [
+                *providers._check_company_domain(self),
+                ("state", "in", ("enabled", "test")),
+            ]
+        )
+
+    @api.model
+    def _demo_enable_test_payment_provider(self):
+        """Demo data: enable Odoo's test payment provider in test mode if its
+        module (payment_demo) is installed; nothing otherwise."""
+        provider = self.env.ref(
+            "payment.payment_provider_demo", raise_if_not_found=False
+        )
+        # Its code is "demo" only while payment_demo is installed.
+        if not provider or provider.code != "demo":
+            return False
+        if provider.state == "disabled":
+            provider.write({"state": "test", "is_published": True})
+        return provider
+
+    def _get_payment_link_warning(self):
+        """Why the payment links of this company's invoices and quotations
+        lead nowhere, or False."""
+        self.ensure_one()
+        if self._get_enabled_payment_providers():
+            return False
+        return self.env._(
+            'No payment provider is enabled for %(company)s: the "Pay now" links '
+            "of quotations and invoices lead nowhere. Clients who sign a quotation "
+            "online get their deposit invoice to pay by bank transfer. Enable a "
+            "provider in Invoicing > Configuration > Payment Providers.",
+            company=self.name,
+        )
 
     def _check_nightly_reminders_switch_on(self):
         """Nightly reminders are switched on from the preview of what the next

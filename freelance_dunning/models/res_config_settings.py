@@ -57,6 +57,13 @@ class ResConfigSettings(models.TransientModel):
     suspend_work_on_nonpayment = fields.Boolean(
         related="company_id.suspend_work_on_nonpayment", readonly=False
     )
+    dunning_responsible_id = fields.Many2one(
+        related="company_id.dunning_responsible_id", readonly=False
+    )
+    payment_link_warning = fields.Char(
+        compute="_compute_payment_link_warning",
+        help="Why the payment links of the company lead nowhere.",
+    )
 
     @api.depends("company_id")
     def _compute_other_reminder_tools(self):
@@ -66,6 +73,13 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.other_reminder_tools = ", ".join(
                 labels[name] for name in installed
+            )
+
+    @api.depends("company_id")
+    def _compute_payment_link_warning(self):
+        for settings in self:
+            settings.payment_link_warning = (
+                settings.company_id._get_payment_link_warning() or False
             )
 
     def action_preview_nightly_reminders(self):

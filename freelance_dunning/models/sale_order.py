@@ -1037,7 +1037,47 @@ class SaleOrder(models.Model):
                 and self.currency_id.compare_amounts(self.amount_total, 0.0) > 0
                 and not self._is_confirmation_amount_reached()
             )
-        return super()._has_to_be_paid()
+        to_pay = super()._has_to_be_paid()
+        # No provider can take the deposit online: the signature confirms the
+        # quotation and issues the deposit invoice, paid by bank transfer.
+        if to_pay and self.deposit_required and not self._can_be_paid_online():
+            return False
+        return to_pay
+
+    def _can_be_paid_online(self, amount=None):
+        """Whether a payment provider can take this order's online payment
+        (its company, client, currency and the amount to pay: the deposit of a
+        quotation by default)."""
+        self.ensure_one()
+        if amount is None:
+            amount = self._get_prepayment_required_amount()
+        return bool(
+            self.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                self.company_id.id,
+                self.partner_id.id,
+                amount,
+                currency_id=self.currency_id.id,
+                sale_order_id=self.id,
+            )
+        )
+
+    def _get_deposit_to_pay_by_transfer(self):
+        """The posted deposit invoices of this confirmed order that the client
+        must pay by bank transfer, no provider taking them online."""
+        self.ensure_one()
+        invoices = self.sudo().deposit_invoice_ids.filtered(
+            lambda inv: (
+                inv.state == "posted"
+                and inv.payment_state not in ("paid", "in_payment", "reversed")
+            )
+        )
+        if not invoices or self.state != "sale":
+            return invoices.browse()
+        if self._can_be_paid_online(sum(invoices.mapped("amount_residual"))):
+            return invoices.browse()
+        return invoices
 
     def _get_prepayment_required_amount(self):
         # A blacklisted client under the "100 % upfront" policy pays it all.
@@ -1110,14 +1150,30 @@ class SaleOrder(models.Model):
         self.message_post(
             body=Markup("%s")
             % self.env._(
-                "Signed copy recorded: signed by %(name)s on %(date)s.",
+                "Signed copy recorded: signed by %(name)s on %(date)s. %(next)s",
                 name=signed_by,
                 date=fields.Date.to_string(signed_on),
+                next=self._get_next_step_after_signature(),
             ),
             attachment_ids=attachment.ids,
             subtype_xmlid="mail.mt_note",
         )
         return True
+
+    def _get_next_step_after_signature(self):
+        """What comes next once the quotation is signed, for the salesperson."""
+        self.ensure_one()
+        if (
+            self.deposit_required
+            and self.currency_id.compare_amounts(self.deposit_amount, 0.0) > 0
+        ):
+            return self.env._(
+                "Next: confirm the quotation; the deposit invoice of %(amount)s is "
+                "then issued and emailed to the client, and the work starts once "
+                "it is paid.",
+                amount=format_amount(self.env, self.deposit_amount, self.currency_id),
+            )
+        return self.env._("Next: confirm the quotation.")
 
     @api.depends(
         "work_gate_required",
@@ -1142,12 +1198,33 @@ class SaleOrder(models.Model):
             else:
                 order.work_gate_state = "cleared"
 
-    @api.depends("work_gate_state", "deposit_amount_paid", "deposit_amount")
+    @api.depends(
+        "work_gate_state",
+        "deposit_amount_paid",
+        "deposit_amount",
+        "installment_ids.invoice_id",
+    )
     def _compute_work_gate_reason(self):
         for order in self:
             state = order.work_gate_state
-            if state == "waiting_signature":
+            if state == "waiting_signature" and order.deposit_required:
+                reason = self.env._(
+                    "The client has not signed the quotation yet. Deposit "
+                    "%(amount)s due at signature.",
+                    amount=format_amount(
+                        self.env, order.deposit_amount, order.currency_id
+                    ),
+                )
+            elif state == "waiting_signature":
                 reason = self.env._("The client has not signed the quotation yet.")
+            elif state == "waiting_deposit" and not order.deposit_invoice_ids:
+                # No deposit invoice yet: nothing can have been paid against it.
+                reason = self.env._(
+                    "Deposit %(amount)s due at confirmation.",
+                    amount=format_amount(
+                        self.env, order.deposit_amount, order.currency_id
+                    ),
+                )
             elif state == "waiting_deposit":
                 reason = self.env._(
                     "Deposit not paid yet: %(paid)s paid of %(amount)s.",
@@ -1215,7 +1292,12 @@ class SaleOrder(models.Model):
             )
             # Written in the language of the person who is to start the work,
             # whoever's payment or scheduled run opened the gate.
-            user = order.user_id or self.env.user
+            user = (
+                order.company_id._get_activity_user(
+                    order.partner_id, salesperson=order.user_id
+                )
+                or self.env.user
+            )
             env = self.with_context(lang=user.lang or self.env.lang).env
             if order.work_gate_state == "overridden":
                 note = order.work_gate_reason

@@ -413,6 +413,8 @@ MATRIX = {
     ("res.company", "write suspend_work_on_nonpayment"): NOBODY,
     ("res.company", "write dunning_interest_account_id"): NOBODY,
     ("res.company", "write dunning_indemnity_account_id"): NOBODY,
+    # who gets the activities of clients without a salesperson
+    ("res.company", "write dunning_responsible_id"): NOBODY,
     # nothing paid late to bill in the fixture: a dunning manager is told so
     ("res.partner", "action_invoice_late_payment_penalties"): (
         (AE, AE, AE, AE, AE, AE, AE, UE, UE)
@@ -1395,6 +1397,7 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             ("suspend_work_on_nonpayment", False),
             ("dunning_interest_account_id", v.revenue.id),
             ("dunning_indemnity_account_id", v.revenue.id),
+            ("dunning_responsible_id", cls.roles["dunning_manager"].id),
         ):
             ops["res.company", f"write {fname}"] = _write_op(
                 "res.company", cls.company, {fname: value}

@@ -36,6 +36,17 @@ class TestOfferedExtras(FreelanceDunningCommon):
         self.assertIn("Value offered", html)
         self.assertIn("100.00", html, "the 100 % discount is printed")
 
+    def test_value_offered_prints_with_the_totals_before_the_terms(self):
+        html = self._html("sale.action_report_saleorder", self._order_with_gift())
+        offered = html.index("o_freelance_value_offered")
+        self.assertLess(html.index('id="total"'), offered)
+        self.assertLess(offered, html.index("o_freelance_deposit_terms"))
+        self.assertIn(
+            'Value offered: <strong>$ <span class="oe_currency_value">500.00</span>'
+            "</strong> (excl. taxes)",
+            html,
+        )
+
     def test_final_invoice_keeps_the_gift(self):
         order = self._confirm(self._order_with_gift())
         self._pay_invoice(order.deposit_invoice_ids)

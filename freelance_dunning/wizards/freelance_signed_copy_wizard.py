@@ -35,7 +35,23 @@ class FreelanceSignedCopy(models.TransientModel):
 
     def action_record(self):
         self.ensure_one()
-        self.order_id._record_signed_copy(
+        order = self.order_id
+        order._record_signed_copy(
             self.signed_by, self.signed_on, self.signed_file, self.signed_filename
         )
-        return {"type": "ir.actions.act_window_close"}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Signed copy recorded"),
+                "message": self.env._(
+                    "%(order)s is signed by %(name)s. %(next)s",
+                    order=order.name,
+                    name=self.signed_by,
+                    next=order._get_next_step_after_signature(),
+                ),
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

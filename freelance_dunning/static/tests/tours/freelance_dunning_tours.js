@@ -116,6 +116,84 @@ registry.category("web_tour.tours").add("freelance_dunning_portal_sign", {
     ],
 });
 
+// The client signs the quotation online, then pays the deposit with Odoo's
+// test payment provider (payment_demo): the order is confirmed and paid.
+registry.category("web_tour.tours").add("freelance_dunning_portal_sign_pay", {
+    steps: () => [
+        {
+            content: "Open the quotation",
+            trigger: "a:contains(/^FD portal pay quote$/)",
+            run: "click",
+        },
+        {
+            content: "Sign and pay",
+            trigger: "a:contains('Sign & Pay')",
+            run: "click",
+        },
+        {
+            content: "The signatory's name is filled in",
+            trigger: ".modal .o_web_sign_name_and_signature input:value(Joel Willis)",
+        },
+        {
+            content: "Choose a signature style",
+            trigger: ".modal .o_web_sign_auto_select_style button",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown-item:eq(1)",
+            run: "click",
+        },
+        {
+            content: "The signature is drawn on the canvas",
+            trigger: ".modal canvas.o_web_sign_signature",
+            async run() {
+                const canvas = this.anchor;
+                const drawn = () => {
+                    if (!canvas.width || !canvas.height) {
+                        return false;
+                    }
+                    const blank = document.createElement("canvas");
+                    blank.width = canvas.width;
+                    blank.height = canvas.height;
+                    return canvas.toDataURL() !== blank.toDataURL();
+                };
+                let steady = 0;
+                for (let tries = 0; tries < 100 && steady < 3; tries++) {
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                    steady = drawn() ? steady + 1 : 0;
+                }
+                if (steady < 3) {
+                    throw new Error("The signature was never drawn.");
+                }
+            },
+        },
+        {
+            content: "Sign",
+            trigger: ".modal .o_portal_sign_submit:enabled",
+            run: "click",
+        },
+        {
+            content: "The deposit is what is paid online",
+            trigger: ".modal #o_sale_portal_use_amount_prepayment, .modal [name=o_payment_submit_button]",
+        },
+        {
+            content: "Choose the test provider",
+            trigger: ".modal input[name=o_payment_radio]",
+            run: "click",
+        },
+        {
+            content: "Pay with the test provider (a successful payment)",
+            trigger: ".modal [name=o_payment_submit_button]:enabled",
+            run: "click",
+        },
+        {
+            content: "The payment is processed, the order confirmed",
+            trigger: "body:contains('Your payment has been successfully processed')",
+            timeout: 30000,
+        },
+    ],
+});
+
 // The accountant previews the reminders, sends them, then marks an invoice disputed.
 registry.category("web_tour.tours").add("freelance_dunning_accountant_run", {
     steps: () => [

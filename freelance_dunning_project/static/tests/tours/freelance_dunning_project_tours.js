@@ -90,6 +90,18 @@ registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
             run: "click",
         },
         {
+            content: "A notification says what happened and what comes next",
+            trigger: ".o_notification:contains('Signed copy recorded'):contains('Next: confirm the quotation')",
+        },
+        {
+            content: "The chatter keeps it, with the signed copy",
+            trigger: ".o-mail-Message:contains('Signed copy recorded: signed by Alex Martin'):contains('Next: confirm the quotation')",
+        },
+        {
+            content: "The deposit is due at confirmation (no invoice yet, nothing paid)",
+            trigger: ".o_form_view .o_field_widget[name=work_gate_reason]:contains('due at confirmation')",
+        },
+        {
             content: "Signed: the deposit is what the work waits for",
             trigger:
                 ".o_form_view:not(:has(.modal)) .o_field_widget[name=work_gate_state]:contains('Waiting for deposit')",
