@@ -83,7 +83,15 @@ class Bench:
                     "invoice_date": day,
                     "invoice_date_due": day,
                     "invoice_line_ids": [
-                        (0, 0, {"name": "Timing work", "quantity": 1, "price_unit": amount})
+                        (
+                            0,
+                            0,
+                            {
+                                "name": "Timing work",
+                                "quantity": 1,
+                                "price_unit": amount,
+                            },
+                        )
                     ],
                 }
             ],
@@ -111,7 +119,15 @@ class Bench:
         template = self.rpc(
             "sale.order",
             "search_read",
-            [[("id", "=", self.ref("freelance_dunning.sale_order_brand_confirmed_demo"))]],
+            [
+                [
+                    (
+                        "id",
+                        "=",
+                        self.ref("freelance_dunning.sale_order_brand_confirmed_demo"),
+                    )
+                ]
+            ],
             fields=["signature", "payment_schedule_id"],
         )[0]
         partner_id = self.fresh_client("quote")
@@ -165,13 +181,21 @@ class Bench:
         action = self.rpc(
             "ir.actions.act_window",
             "search_read",
-            [[("id", "=", self.ref("freelance_dunning.freelance_dunning_run_wizard_action"))]],
+            [
+                [
+                    (
+                        "id",
+                        "=",
+                        self.ref(
+                            "freelance_dunning.freelance_dunning_run_wizard_action"
+                        ),
+                    )
+                ]
+            ],
             fields=["id"],
         )[0]
         # The wizard opened on the client, as from the client's form.
-        self.page.goto(
-            f"{self.url}/odoo/action-base.action_partner_form/{partner_id}"
-        )
+        self.page.goto(f"{self.url}/odoo/action-base.action_partner_form/{partner_id}")
         self.page.wait_for_selector(".o_form_view")
         self.page.evaluate(
             """async ([actionId, partnerId]) => {
@@ -200,7 +224,9 @@ class Bench:
         )
         level_ids = [level["id"] for level in levels]
         cron_id = self.ref("freelance_dunning.ir_cron_dunning_run")
-        self.rpc("freelance.dunning.level", "write", [level_ids, {"needs_validation": True}])
+        self.rpc(
+            "freelance.dunning.level", "write", [level_ids, {"needs_validation": True}]
+        )
         try:
             self.rpc("ir.cron", "method_direct_trigger", [[cron_id]])
         finally:

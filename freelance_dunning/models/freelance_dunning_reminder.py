@@ -751,7 +751,9 @@ class FreelanceDunningReminder(models.Model):
             return
         with addon_writing(self.env, DUNNING_HISTORY_WRITING):
             self.write({"state": "queued", "error": False})
-        self.env.ref("freelance_dunning.ir_cron_send_queued_reminders").sudo()._trigger()
+        self.env.ref(
+            "freelance_dunning.ir_cron_send_queued_reminders"
+        ).sudo()._trigger()
 
     @api.model
     def _cron_send_queued(self, batch_size=100):
@@ -766,7 +768,9 @@ class FreelanceDunningReminder(models.Model):
         Odoo's cron runner commits after each call and calls again while
         reminders remain.
         """
-        queued = self.search([("state", "=", "queued")], order="id", limit=batch_size + 1)
+        queued = self.search(
+            [("state", "=", "queued")], order="id", limit=batch_size + 1
+        )
         remaining = max(len(queued) - batch_size, 0)
         queued = queued[:batch_size]
         # None: changed by another transaction since this one began.

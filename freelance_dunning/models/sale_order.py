@@ -196,6 +196,7 @@ class SaleOrder(models.Model):
     )
     has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
     installment_invoice_sending = fields.Boolean(
+        string="Invoice Being Sent",
         compute="_compute_installment_invoice_sending",
         help="An invoice of the order is being emailed in the background.",
     )

@@ -145,9 +145,11 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self.assertEqual(len(self._mails_to(self.client)), 1)
         self.assertEqual(
             len(
-                self.env["mail.message"].search(
+                self.env["mail.message"]
+                .search(
                     [("model", "=", "res.partner"), ("res_id", "=", self.client.id)]
-                ).filtered(lambda m: m.message_type == "comment")
+                )
+                .filtered(lambda m: m.message_type == "comment")
             ),
             1,
         )
@@ -217,9 +219,7 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self._send_queue("2025-06-25")
         self.assertEqual(reminder.state, "sent")
         self.assertEqual(len(self._mails_to(self.client)), 1)
-        self.assertEqual(
-            self._receivable(invoice).dunning_level_id, reminder.level_id
-        )
+        self.assertEqual(self._receivable(invoice).dunning_level_id, reminder.level_id)
         self.assertEqual(
             [n["message"] for n in self._notifications(self.accountant)],
             ["Payment reminders sent: 1."],
@@ -257,7 +257,10 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self.assertEqual(len(message), 1)
         self.assertIn(f"access_token={invoice.access_token}", message.body)
         self.assertEqual(
-            [n["title"] for n in self._notifications(self.env.user, "account_notification")],
+            [
+                n["title"]
+                for n in self._notifications(self.env.user, "account_notification")
+            ],
             ["Invoices sent"],
         )
         # Run again: nothing sent twice.
