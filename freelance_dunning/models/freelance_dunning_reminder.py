@@ -819,29 +819,29 @@ class FreelanceDunningReminder(models.Model):
         sent = self.filtered(lambda reminder: reminder.state == "sent")
         failed = self.filtered(lambda reminder: reminder.state == "failed")
         others = self - sent - failed
-        lang = user.lang or self.env.lang
-        _ = self.with_context(lang=lang).env._
+        # In the sender's language, not the scheduled action's.
+        env = self.with_context(lang=user.lang or self.env.lang).env
         if failed:
-            message = _(
+            message = env._(
                 "Payment reminders that could not be sent: %(failed)s of "
                 "%(count)s. Open the failed reminders to see why.",
                 failed=len(failed),
                 count=len(self),
             )
         elif others:
-            message = _(
+            message = env._(
                 "Payment reminders sent: %(sent)s of %(count)s; the others were "
                 "skipped or wait: open them to see why.",
                 sent=len(sent),
                 count=len(self),
             )
         else:
-            message = _("Payment reminders sent: %(count)s.", count=len(self))
+            message = env._("Payment reminders sent: %(count)s.", count=len(self))
         user._bus_send(
             "simple_notification",
             {
                 "type": "warning" if failed or others else "success",
-                "title": _("Payment reminders"),
+                "title": env._("Payment reminders"),
                 "message": message,
                 "sticky": bool(failed),
             },

@@ -763,7 +763,8 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             "action_validate",
             effect=lambda self, result, user: self.assertEqual(
                 # Queued for the background sending, in the user's name.
-                (self.waiting.state, self.waiting.user_id), ("queued", user)
+                (self.waiting.state, self.waiting.user_id),
+                ("queued", user),
             ),
             watch=(cls.waiting, ["state", "user_id"]),
         )
