@@ -470,13 +470,18 @@ class FreelanceDunningEngine(models.AbstractModel):
         return reminders
 
     @api.model
-    def _run(self, company, today=None, partners=None, user=None):
+    def _run(self, company, today=None, partners=None, user=None, queue=False):
         """Create and send the reminders of one company (some clients or all).
 
         ``user`` is the accountant running it by hand: their run is their
         validation. The scheduled action leaves reminders of levels that need
         a validation waiting in the queue, and any run those whose late
         interest falls in a half-year without rates (``rate_missing``).
+
+        ``queue``: the reminders to send are queued ("Sending") instead of
+        sent here: their letters, PDFs and emails are made in the background
+        (``freelance.dunning.reminder._cron_send_queued``), so that the
+        accountant's click returns at once.
         """
         today = today or fields.Date.context_today(self)
         if not company._reminders_by_this_addon():
@@ -510,6 +515,9 @@ class FreelanceDunningEngine(models.AbstractModel):
                 )
             )
         )
+        if queue:
+            to_send._queue_sending()
+            return reminders
         # Sent together: their emails are rendered and queued in one pass.
         to_send._send(user=user)
         return reminders

@@ -1,6 +1,7 @@
 import logging
 import re
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -13,6 +14,7 @@ from .freelance_dunning_reminder_line import REMINDER_STATES
 from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import half_year_start, next_half_year_start
 from .res_partner import MANAGER_GROUP, is_dunning_user
+from .row_locks import lock_skip_locked
 
 _logger = logging.getLogger(__name__)
 
@@ -72,8 +74,10 @@ class FreelanceDunningReminder(models.Model):
     amount_total = fields.Monetary(
         string="Total Due", compute="_compute_totals", store=True
     )
+    # "Sending": validated or sent by hand, its letter, its invoices' PDFs and
+    # its email are being prepared in the background (_cron_send_queued).
     state = fields.Selection(
-        selection=REMINDER_STATES,
+        selection=[REMINDER_STATES[0], ("queued", "Sending"), *REMINDER_STATES[1:]],
         required=True,
         default="waiting",
         index=True,
@@ -597,6 +601,11 @@ class FreelanceDunningReminder(models.Model):
         invoices (levels reached, amounts, interest, indemnity), never what
         the reminder held: a reminder whose invoices owe nothing any more, or
         reach no level today, is skipped with the reason.
+
+        The click returns at once: the reminders are planned again here, then
+        queued ("Sending"); their letters, PDFs and emails are made in the
+        background (``_cron_send_queued``), which tells the accountant when
+        they are sent or failed.
         """
         waiting = self.filtered(lambda m: m.state == "waiting")
         self._check_validation_rights()
@@ -605,16 +614,24 @@ class FreelanceDunningReminder(models.Model):
                 self.env._("These reminders are not waiting for validation.")
             )
         to_send = waiting._plan_again()
-        to_send._send(user=self.env.user)
+        to_send._queue_sending()
         skipped = waiting - to_send
-        if not skipped:
-            return True
+        messages = skipped.mapped("error")
+        if to_send:
+            messages.insert(
+                0,
+                self.env._(
+                    "The payment reminders are being sent in the background "
+                    "(%(count)s): you will be told here when they are sent.",
+                    count=len(to_send),
+                ),
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "warning",
-                "message": "\n".join(skipped.mapped("error")),
+                "type": "warning" if skipped else "info",
+                "message": "\n".join(messages),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
@@ -759,7 +776,9 @@ class FreelanceDunningReminder(models.Model):
         indemnity are those of the sending day.
         """
         today = fields.Date.context_today(self)
-        stale = self.filtered(lambda m: m.state == "waiting" and m.date != today)
+        stale = self.filtered(
+            lambda m: m.state in ("waiting", "queued") and m.date != today
+        )
         if stale:
             return ((self - stale) | stale._plan_again())._send(user=user)
         rendered = self._render_emails()
@@ -797,6 +816,111 @@ class FreelanceDunningReminder(models.Model):
         delivered.filtered(lambda m: not m.mail_message_id)._run_level_actions()
         if delivered.mail_message_id:
             self._trigger_mail_queue()
+
+    def _queue_sending(self):
+        """Queue these reminders for the background sending: they read
+        "Sending" until ``_cron_send_queued`` sends them (the letter, the
+        invoices' PDFs and the email take seconds each). Who validated them is
+        their ``user_id``, set by the run or ``_plan_again``."""
+        if not self:
+            return
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            self.write({"state": "queued", "error": False})
+        self.env.ref(
+            "freelance_dunning.ir_cron_send_queued_reminders"
+        ).sudo()._trigger()
+
+    @api.model
+    def _cron_send_queued(self, batch_size=100):
+        """Send the queued reminders ("Sending"), a batch per call.
+
+        Each reminder is locked without waiting (``lock_skip_locked``): one
+        another worker holds is left to it, and the queue is woken up again
+        in a minute. A reminder is sent only while still queued, in the
+        transaction that marks it sent: a second run, or a run on two workers
+        at once, sends nothing twice. Each sender's reminders are sent as
+        that user, and the user is told the result (``_notify_sending``).
+        Odoo's cron runner commits after each call and calls again while
+        reminders remain.
+        """
+        queued = self.search(
+            [("state", "=", "queued")], order="id", limit=batch_size + 1
+        )
+        remaining = max(len(queued) - batch_size, 0)
+        queued = queued[:batch_size]
+        # None: changed by another transaction since this one began.
+        locked_ids = lock_skip_locked(queued) or set()
+        locked = queued.filtered(lambda reminder: reminder.id in locked_ids)
+        if locked != queued:
+            remaining += len(queued - locked)
+            self.env.ref("freelance_dunning.ir_cron_send_queued_reminders")._trigger(
+                at=fields.Datetime.now() + timedelta(minutes=1)
+            )
+        locked.invalidate_recordset(["state"])
+        locked = locked.filtered(lambda reminder: reminder.state == "queued")
+        for (user, company), reminders in locked.grouped(
+            lambda reminder: (reminder.user_id, reminder.company_id)
+        ).items():
+            reminders._send_queued(user, company)
+        self.env["ir.cron"]._notify_progress(done=len(locked), remaining=remaining)
+
+    def _send_queued(self, user, company):
+        """Send queued reminders of one sender and company, then tell the
+        sender. A failure of the whole sending marks them failed with the
+        error (the next run sends their invoices again): nothing is lost."""
+        sender = self.with_company(company).with_context(mail_notify_force_send=False)
+        if user:
+            sender = sender.with_user(user)
+        try:
+            with self.env.cr.savepoint():
+                sender._send(user=user or None)
+        except Exception as error:  # noqa: BLE001 - recorded, never lost
+            _logger.exception("Queued reminders %s could not be sent", self.ids)
+            self.invalidate_recordset()
+            self._mark_failed(
+                self.env._(
+                    "The reminder could not be sent: %(error)s", error=str(error)
+                ),
+                user=user or None,
+            )
+        self.invalidate_recordset(["state"])
+        self._notify_sending(user)
+
+    def _notify_sending(self, user):
+        """Tell the sender what became of the reminders sent in the
+        background (a notification in their browser)."""
+        if not user:
+            return
+        sent = self.filtered(lambda reminder: reminder.state == "sent")
+        failed = self.filtered(lambda reminder: reminder.state == "failed")
+        others = self - sent - failed
+        # In the sender's language, not the scheduled action's.
+        env = self.with_context(lang=user.lang or self.env.lang).env
+        if failed:
+            message = env._(
+                "Payment reminders that could not be sent: %(failed)s of "
+                "%(count)s. Open the failed reminders to see why.",
+                failed=len(failed),
+                count=len(self),
+            )
+        elif others:
+            message = env._(
+                "Payment reminders sent: %(sent)s of %(count)s; the others were "
+                "skipped or wait: open them to see why.",
+                sent=len(sent),
+                count=len(self),
+            )
+        else:
+            message = env._("Payment reminders sent: %(count)s.", count=len(self))
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "warning" if failed or others else "success",
+                "title": env._("Payment reminders"),
+                "message": message,
+                "sticky": bool(failed),
+            },
+        )
 
     def _fail_delivery(self, error, user=None):
         _logger.warning("Reminder %s could not be sent: %s", self.display_name, error)

@@ -195,6 +195,11 @@ class SaleOrder(models.Model):
         help="The real price of what is given for free, taxes excluded.",
     )
     has_installment_to_invoice = fields.Boolean(compute="_compute_deposit_invoice_ids")
+    installment_invoice_sending = fields.Boolean(
+        string="Invoice Being Sent",
+        compute="_compute_installment_invoice_sending",
+        help="An invoice of the order is being emailed in the background.",
+    )
     deposit_invoice_ids = fields.Many2many(
         comodel_name="account.move",
         string="Deposit Invoices",
@@ -456,6 +461,16 @@ class SaleOrder(models.Model):
                 if values["trigger"] == "signature"
             ]
             order.deposit_percent = sum(signature) if order.deposit_required else 0.0
+
+    @api.depends("installment_ids.invoice_id.send_at_once_state")
+    def _compute_installment_invoice_sending(self):
+        for order in self:
+            order.installment_invoice_sending = any(
+                state == "pending"
+                for state in order.installment_ids.invoice_id.mapped(
+                    "send_at_once_state"
+                )
+            )
 
     @api.depends("installment_ids.invoice_id")
     def _compute_deposit_invoice_ids(self):
@@ -851,12 +866,19 @@ class SaleOrder(models.Model):
             return self.action_confirm()
 
     def _send_installment_invoices(self, invoices):
-        """Email the invoices with their PDF and a payment link needing no login."""
+        """Email the invoices with their PDF and a payment link needing no login.
+
+        Queued, not sent here: the PDF and the email are made by Odoo's
+        sending queue (``account.move._queue_send_at_once``), so confirming a
+        quotation returns at once; the order and the invoice read "Sending..."
+        meanwhile and whoever confirmed is told when it is sent.
+        """
         self.ensure_one()
         if self.env["account.move"]._are_invoice_emails_held():
             # Demo data and data files issue invoices without emailing anyone
             # (_action_confirm_without_email, a module being installed).
             return
+        to_queue = self.env["account.move"]
         for invoice in invoices:
             if not invoice.partner_id.email:
                 self.message_post(
@@ -868,7 +890,10 @@ class SaleOrder(models.Model):
                     subtype_xmlid="mail.mt_note",
                 )
                 continue
-            invoice._email_with_payment_link()
+            # The payment link needing no login is the invoice's portal token.
+            invoice.sudo()._portal_ensure_token()
+            to_queue |= invoice
+        to_queue.sudo()._queue_send_at_once()
 
     def _generate_downpayment_invoices(self):
         # Odoo's automatic invoicing after an online payment: the deposit

@@ -35,3 +35,4 @@ from . import test_claims_rates
 from . import test_client_documents
 from . import test_sending_failures
 from . import test_signing_without_provider
+from . import test_background_sending

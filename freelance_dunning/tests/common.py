@@ -35,6 +35,15 @@ class FreelanceDunningCommon(AccountPaymentCommon):
         with freeze_time(day) if day else nullcontext():
             self.env["mail.mail"].sudo().process_email_queue()
 
+    def _send_in_background(self, day=None):
+        """Run what the clicks queued, as the scheduled actions do (on
+        ``day``): the reminders validated or sent by hand
+        (``_cron_send_queued``) and the invoices to email (Odoo's sending
+        queue, ``_cron_account_move_send``)."""
+        with freeze_time(day) if day else nullcontext():
+            self.env["freelance.dunning.reminder"]._cron_send_queued()
+            self.env["account.move"]._cron_account_move_send()
+
     def _post_open_refund(self, client, amount, day, currency):
         """A posted credit note of ``client``, dated and due ``day``, without
         tax, reconciled with nothing."""

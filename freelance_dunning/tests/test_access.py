@@ -392,6 +392,7 @@ class TestAccess(FreelanceDunningCommon, MockEmail):
         # again for its day.
         with freeze_time("2025-07-09"):
             waiting.with_user(self.accountant).action_validate()
+            self._send_in_background()
         self.assertEqual(waiting.state, "sent")
         self._check()
 

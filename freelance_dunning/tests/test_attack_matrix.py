@@ -772,7 +772,9 @@ class TestAttackMatrix(FreelanceDunningCommon, MockEmail):
             cls.waiting,
             "action_validate",
             effect=lambda self, result, user: self.assertEqual(
-                (self.waiting.state, self.waiting.user_id), ("sent", user)
+                # Queued for the background sending, in the user's name.
+                (self.waiting.state, self.waiting.user_id),
+                ("queued", user),
             ),
             watch=(cls.waiting, ["state", "user_id"]),
         )

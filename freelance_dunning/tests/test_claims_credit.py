@@ -515,6 +515,7 @@ class TestClaimsCredit(FreelanceDunningCommon, MockEmail):
                     self.assertEqual(reminder.date, date.fromisoformat(planned))
                     with freeze_time(sent):
                         reminder.action_validate()
+                        self._send_in_background()
                 else:
                     with freeze_time(sent):
                         reminder = self.engine._run(

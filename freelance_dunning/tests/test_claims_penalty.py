@@ -196,6 +196,7 @@ class TestClaimsPenalty(FreelanceDunningCommon, MockEmail):
                 waiting = run.filtered(lambda r: r.state == "waiting")
                 if waiting:
                     waiting.action_validate()
+                    self._send_in_background()
             self._deliver_reminder_emails(day)
             reminders |= run
         return reminders

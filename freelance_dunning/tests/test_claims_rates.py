@@ -185,11 +185,16 @@ class TestClaimsRates(FreelanceDunningCommon):
         self.assertEqual(friendly.state, "waiting")
         with freeze_time("2026-07-17"):
             action = (firm | friendly).action_validate()
+            self._send_in_background()
         waits = (
             f"{firm.display_name} was not sent, it waits for the reference rates: "
             + missing("07/01/2026")
         )
-        self.assertEqual(action["params"]["message"], waits)
+        self.assertEqual(
+            action["params"]["message"],
+            "The payment reminders are being sent in the background (1): you will "
+            f"be told here when they are sent.\n{waits}",
+        )
         self.assertEqual(friendly.state, "sent", friendly.error)
         self.assertEqual(friendly.amount_total, 500.0)
         self.assertEqual(firm.state, "waiting", "never sent with a guess")
@@ -210,6 +215,7 @@ class TestClaimsRates(FreelanceDunningCommon):
                 {"date_from": "2026-07-01", "ecb_rate": 2.0, "legal_rate": 3.0}
             )
             firm.action_validate()
+            self._send_in_background()
         # 15 days at 12.15 % (16-30 June) + 20 days at 12.00 % (1-20 July)
         # = 1,000 x (0.1215 x 15 + 0.12 x 20) / 365 = 4.9932 + 6.5753 = 11.5685
         self.assertEqual(firm.state, "sent")

@@ -53,7 +53,11 @@ class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
         self.assertIn("Deposit of 50% on order", invoice.invoice_line_ids.name)
         self.assertEqual(order.installment_ids.filtered("is_deposit").state, "invoiced")
         self.assertEqual(order.deposit_state, "to_pay")
-        # Emailed at once, with the PDF and a payment link that needs no login.
+        # Emailed right after the click, by Odoo's sending queue, with the
+        # PDF and a payment link that needs no login.
+        self.assertEqual(invoice.send_at_once_state, "pending")
+        self.assertFalse(self._sent_mails(invoice), "not at the click")
+        self._send_in_background()
         message = self._sent_mails(invoice)
         self.assertEqual(len(message), 1)
         self.assertIn(self.client, message.partner_ids)
@@ -80,6 +84,7 @@ class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
         label = order.deposit_invoice_ids.invoice_line_ids.name
         self.assertIn("Acompte de 50", label)
         self.assertIn(order.name, label)
+        self._send_in_background()
         message = self._sent_mails(order.deposit_invoice_ids)
         self.assertIn("Acompte, facture", message.subject)
         self.assertIn("Payer en ligne", message.body)
@@ -126,6 +131,7 @@ class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
         milestone = order.installment_ids.sorted("sequence")[1].invoice_id
         self.assertEqual(milestone.amount_total, 300.0)
         self.assertEqual(milestone.state, "posted")
+        self._send_in_background()
         self.assertTrue(self._sent_mails(milestone))
         order.action_invoice_next_installment()  # before delivery: the balance
         final = order.installment_ids.sorted("sequence")[2].invoice_id
@@ -211,6 +217,7 @@ class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
         caller could set: it changes nothing now."""
         order = self._sign(self._create_order())
         order.with_context(freelance_dunning_skip_email=True).action_confirm()
+        self._send_in_background()
         invoice = order.deposit_invoice_ids
         self.assertTrue(invoice.is_move_sent)
         self.assertEqual(len(self._sent_mails(invoice)), 1)

@@ -116,6 +116,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertFalse(self._run("2025-08-05"), "nothing while it waits")
         with freeze_time("2025-08-05"):
             notice.action_validate()
+            self._send_in_background()
         self.assertEqual(notice.state, "sent")
         self.assertTrue(notice.letter_id, "the formal notice letter is printed")
         self.assertEqual(
@@ -128,6 +129,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(final.state, "waiting")
         with freeze_time("2025-08-20"):
             final.action_validate()
+            self._send_in_background()
         self._deliver_reminder_emails("2025-08-20")
         self.assertTrue(invoice.dunning_penalty_move_id, "a penalty invoice")
         penalty = invoice.dunning_penalty_move_id
@@ -360,6 +362,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         notice = self._run("2025-08-04")
         with freeze_time("2025-08-04"):
             notice.action_validate()
+            self._send_in_background()
         final = self._run("2025-08-19")
         # Legal rate 2.76 % (H2 2025) for 15 days after the notice of 4 August.
         self.assertAlmostEqual(final.interest, round(1200 * 0.0276 * 15 / 365, 2))
@@ -468,6 +471,7 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
             }
             self.assertEqual(wizard.reminder_count, 1)
             action = wizard.action_send()
+            self._send_in_background()
         messages = self.env["freelance.dunning.reminder"].search(action["domain"])
         sent = {(e.move_id, e.level_id, e.amount_residual) for e in messages.line_ids}
         self.assertEqual(preview, sent)

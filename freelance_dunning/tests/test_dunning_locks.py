@@ -265,9 +265,10 @@ class TestDunningLocks(FreelanceDunningCommon, MockEmail):
                 )
         self._pay(self.invoice, 700.0, "2025-08-05")
         with freeze_time("2025-08-06"):
-            self.assertIs(
-                notice.with_user(self.dunning_accountant).action_validate(), True
-            )
+            action = notice.with_user(self.dunning_accountant).action_validate()
+            self.assertEqual(action["params"]["type"], "info")
+            self.assertEqual(notice.state, "queued")
+            self._send_in_background()
         self.assertEqual(notice.state, "sent")
         self.assertEqual(notice.date, date(2025, 8, 6), "planned again today")
         self.assertEqual(notice.user_id, self.dunning_accountant)

@@ -240,7 +240,9 @@ class TestInvoiceSentAtOnce(FreelanceDunningCommon, MockEmail):
         self.company.invoice_send_at_once = True
         order = self._confirm(self._create_order())
         deposit = order.deposit_invoice_ids
-        self.assertTrue(deposit.is_move_sent, "sent by the deposit flow")
+        self.assertEqual(
+            deposit.send_at_once_state, "pending", "queued by the deposit flow"
+        )
         template = self.env.ref("freelance_dunning.mail_template_installment_invoice")
         self.assertEqual(
             self.env["account.move.send"]._get_default_mail_template_id(deposit),

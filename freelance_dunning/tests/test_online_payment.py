@@ -54,6 +54,7 @@ class TestOnlinePayment(FreelanceDunningCommon, MockEmail):
         self.assertTrue(tx.payment_id)
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(self.order.deposit_state, "paid")
+        self._send_in_background()
         self.assertTrue(invoice.is_move_sent, "the paid deposit invoice is emailed")
 
     def test_online_deposit_with_automatic_invoice(self):

@@ -95,7 +95,8 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
     # ------------------------------------------------------------------
 
     def test_confirm_quote(self):
-        """Confirming a quote issues, posts and emails its deposit invoice."""
+        """Confirming a quote issues and posts its deposit invoice, and queues
+        its email (the PDF and the email are made in the background)."""
         for order in (self._create_order(), self._create_order(partner=self.exempt)):
             self._confirm(order)  # warm-up
         # Odoo's own confirmation: a client exempt from the deposit rules.
@@ -106,9 +107,10 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             order.action_confirm()
         self.assertFalse(order.deposit_invoice_ids)
         order = self._sign(self._create_order())
-        with self.assertQueryCount(153):
+        with self.assertQueryCount(105):
             order.action_confirm()
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
+        self.assertEqual(order.deposit_invoice_ids.send_at_once_state, "pending")
 
     def test_open_client(self):
         """The client's form with its reminder level, overdue total and days."""

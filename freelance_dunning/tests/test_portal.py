@@ -170,6 +170,14 @@ class TestTours(FreelanceDunningCommon, HttpCase):
             "freelance_dunning_accountant_run",
             login=accountant.login,
         )
+        reminder = self.env["freelance.dunning.reminder"].search(
+            [("partner_id", "=", self.client.id)]
+        )
+        self.assertEqual(reminder.state, "queued", "sent in the background")
+        self.assertFalse(invoice.dunning_level_id)
+        self._send_in_background()
+        self.assertEqual(reminder.state, "sent")
+        self.assertEqual(reminder.user_id, accountant)
         self.assertEqual(invoice.dunning_level_id.name, "Friendly reminder")
         self.start_tour(
             f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",

@@ -76,6 +76,7 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
             reminder = self.engine._run(self.company, date.fromisoformat(day))
             if validate:
                 reminder.action_validate()
+                self._send_in_background()
         self._deliver_reminder_emails(day)
         return reminder
 

@@ -170,8 +170,14 @@ class FreelanceDunningRunWizard(models.TransientModel):
         if not self.line_ids:
             raise UserError(self.env._("Nothing to send on this date."))
         partners = self.partner_ids.commercial_partner_id or None
+        # The reminders are created here and sent in the background: their
+        # list reads "Sending" until the accountant is told they are sent.
         messages = self.env["freelance.dunning.engine"]._run(
-            self.company_id, self.date, partners=partners, user=self.env.user
+            self.company_id,
+            self.date,
+            partners=partners,
+            user=self.env.user,
+            queue=True,
         )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "freelance_dunning.freelance_dunning_reminder_action"

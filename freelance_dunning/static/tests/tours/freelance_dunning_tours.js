@@ -207,8 +207,8 @@ registry.category("web_tour.tours").add("freelance_dunning_accountant_run", {
             run: "click",
         },
         {
-            content: "The reminder is sent",
-            trigger: ".o_list_view .o_data_row:contains('Friendly reminder'):contains('Sent')",
+            content: "The click returns at once: the reminder is sent in the background",
+            trigger: ".o_list_view .o_data_row:contains('Friendly reminder'):contains('Sending')",
         },
     ],
 });

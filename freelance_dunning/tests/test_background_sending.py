@@ -1,0 +1,279 @@
+import json
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from odoo.addons.mail.tests.common import MockEmail
+
+from .common import FreelanceDunningCommon
+
+QUEUED = (
+    "The payment reminders are being sent in the background (1): you will be "
+    "told here when they are sent."
+)
+
+
+@tagged("post_install", "-at_install")
+class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
+    """Confirm, Send Now and Validate and Send return at once: the PDFs and
+    the emails are made by a scheduled action woken up by the click, which
+    tells the user when they are sent or failed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.levels = cls._set_up_ladder(ecb_plus_10=True)
+        cls.engine = cls.env["freelance.dunning.engine"]
+        cls.Reminder = cls.env["freelance.dunning.reminder"]
+        cls.accountant = cls._create_user(
+            "fd_bg_accountant",
+            "account.group_account_invoice,freelance_dunning.group_dunning_user",
+        )
+        cls.reminder_cron = cls.env.ref(
+            "freelance_dunning.ir_cron_send_queued_reminders"
+        )
+        cls.invoice_cron = cls.env.ref("account.ir_cron_account_move_send")
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mock_mail_gateway())
+        # Only what this test queues.
+        self.env["ir.cron.trigger"].search([]).unlink()
+        self.Reminder.search([("state", "=", "queued")])._write_history(
+            {"state": "skipped"}
+        )
+
+    # ------------------------------------------------------------------
+
+    def _notice(self):
+        """A formal notice waiting for validation (run of 2025-08-04)."""
+        invoice = self._create_invoice(amount=1200.0, due="2025-06-20")
+        with self._as_dunning_engine():
+            self._receivable(invoice).write(
+                {
+                    "dunning_level_id": self._level("Suspension notice").id,
+                    "dunning_last_date": "2025-07-20",
+                }
+            )
+        with freeze_time("2025-08-04"):
+            notice = self.engine._run(self.company, date(2025, 8, 4))
+        self.assertEqual(notice.state, "waiting")
+        return invoice, notice
+
+    def _mails_to(self, partner):
+        return self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)])
+
+    def _triggers(self, cron):
+        return self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+
+    def _notifications(self, user, notification_type="simple_notification"):
+        """The browser notifications sent to ``user`` (written at commit)."""
+        self.env.cr.precommit.run()
+        channel = [self.env.cr.dbname, "res.partner", user.partner_id.id]
+        found = []
+        for bus in self.env["bus.bus"].sudo().search([], order="id"):
+            message = json.loads(bus.message)
+            if json.loads(bus.channel) == channel and message["type"] == (
+                notification_type
+            ):
+                found.append(message["payload"])
+        return found
+
+    def _send_queue(self, day):
+        with freeze_time(day):
+            self.Reminder._cron_send_queued()
+
+    # ------------------------------------------------------------------
+    # Validate and Send
+    # ------------------------------------------------------------------
+
+    def test_validate_returns_with_the_reminder_queued(self):
+        invoice, notice = self._notice()
+        line = self._receivable(invoice)
+        with freeze_time("2025-08-05"):
+            action = notice.with_user(self.accountant).action_validate()
+        self.assertEqual(action["params"]["message"], QUEUED)
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertEqual(notice.state, "queued")
+        self.assertEqual(notice.user_id, self.accountant)
+        self.assertEqual(notice.date, date(2025, 8, 5), "planned again at the click")
+        # Nothing printed or emailed yet; the invoice keeps its level.
+        self.assertFalse(notice.letter_id)
+        self.assertFalse(notice.mail_message_id)
+        self.assertFalse(self._mails_to(self.client))
+        self.assertEqual(line.dunning_level_id, self._level("Suspension notice"))
+        self.assertEqual(len(self._triggers(self.reminder_cron)), 1, "queue woken up")
+        # Queued: no second validation, no skip.
+        self.assertRaisesRegex(
+            Exception,
+            r"^These reminders are not waiting for validation\.$",
+            notice.with_user(self.accountant).action_validate,
+        )
+
+        self._send_queue("2025-08-05")
+        self.assertEqual(notice.state, "sent")
+        self.assertEqual(notice.user_id, self.accountant)
+        self.assertTrue(notice.letter_id, "the formal notice letter is printed")
+        self.assertEqual(notice.mail_message_id.author_id, self.accountant.partner_id)
+        self.assertEqual(len(self._mails_to(self.client)), 1)
+        self.assertEqual(set(notice.line_ids.mapped("state")), {"sent"})
+        self.assertEqual(line.dunning_level_id, self._level("Formal notice"))
+        self.assertEqual(
+            self._notifications(self.accountant),
+            [
+                {
+                    "type": "success",
+                    "title": "Payment reminders",
+                    "message": "Payment reminders sent: 1.",
+                    "sticky": False,
+                }
+            ],
+        )
+
+    def test_the_queue_sends_nothing_twice(self):
+        """Run again (a second worker, a retry after a crash): sends nothing."""
+        _invoice, notice = self._notice()
+        with freeze_time("2025-08-05"):
+            notice.with_user(self.accountant).action_validate()
+        self._send_queue("2025-08-05")
+        message = notice.mail_message_id
+        self._send_queue("2025-08-05")
+        self._send_queue("2025-08-06")
+        self.assertEqual(notice.mail_message_id, message)
+        self.assertEqual(len(self._mails_to(self.client)), 1)
+        self.assertEqual(
+            len(
+                self.env["mail.message"]
+                .search(
+                    [("model", "=", "res.partner"), ("res_id", "=", self.client.id)]
+                )
+                .filtered(lambda m: m.message_type == "comment")
+            ),
+            1,
+        )
+        self.assertEqual(len(self._notifications(self.accountant)), 1)
+
+    def test_a_failure_in_the_queue_is_told_and_retried(self):
+        """The client lost their email address before the queue ran: the
+        reminder fails with the reason, the accountant is told, the invoice
+        keeps its level and the next run plans it again."""
+        invoice, notice = self._notice()
+        with freeze_time("2025-08-05"):
+            notice.with_user(self.accountant).action_validate()
+        self.client.email = False
+        self._send_queue("2025-08-05")
+        self.assertEqual(notice.state, "failed")
+        self.assertEqual(notice.error, f"{self.client.name} has no email address.")
+        self.assertEqual(
+            self._receivable(invoice).dunning_level_id,
+            self._level("Suspension notice"),
+            "nothing sent: the invoice keeps its level",
+        )
+        self.assertEqual(
+            self._notifications(self.accountant),
+            [
+                {
+                    "type": "warning",
+                    "title": "Payment reminders",
+                    "message": "Payment reminders that could not be sent: 1 of 1. "
+                    "Open the failed reminders to see why.",
+                    "sticky": True,
+                }
+            ],
+        )
+        # Retried: the next run plans the formal notice again.
+        self.client.email = "client@example.com"
+        with freeze_time("2025-08-06"):
+            again = self.engine._run(self.company, date(2025, 8, 6))
+        self.assertEqual(again.level_id, self._level("Formal notice"))
+        self.assertEqual(again.state, "waiting")
+
+    # ------------------------------------------------------------------
+    # Send Now (Run Reminders)
+    # ------------------------------------------------------------------
+
+    def test_send_now_returns_with_the_reminders_queued(self):
+        invoice = self._create_invoice(amount=800.0, due="2025-06-20")
+        with freeze_time("2025-06-25"):
+            wizard = (
+                self.env["freelance.dunning.run.wizard"]
+                .with_user(self.accountant)
+                .create({"partner_ids": [self.client.id]})
+            )
+            action = wizard.action_send()
+        reminder = self.Reminder.search([("partner_id", "=", self.client.id)])
+        self.assertEqual(action["domain"], [("id", "in", reminder.ids)])
+        self.assertEqual(reminder.state, "queued")
+        self.assertEqual(reminder.user_id, self.accountant)
+        self.assertFalse(reminder.mail_message_id)
+        self.assertFalse(self._mails_to(self.client))
+        self.assertFalse(self._receivable(invoice).dunning_level_id)
+        self.assertEqual(len(self._triggers(self.reminder_cron)), 1)
+        with freeze_time("2025-06-25"):
+            self.assertFalse(
+                self.engine._run(self.company, date(2025, 6, 25)),
+                "a queued reminder is not planned again",
+            )
+        self._send_queue("2025-06-25")
+        self.assertEqual(reminder.state, "sent")
+        self.assertEqual(len(self._mails_to(self.client)), 1)
+        self.assertEqual(self._receivable(invoice).dunning_level_id, reminder.level_id)
+        self.assertEqual(
+            [n["message"] for n in self._notifications(self.accountant)],
+            ["Payment reminders sent: 1."],
+        )
+
+    # ------------------------------------------------------------------
+    # Confirm (deposit invoice)
+    # ------------------------------------------------------------------
+
+    def test_confirm_returns_with_the_deposit_invoice_queued(self):
+        order = self._create_order(quantity=2)
+        self._confirm(order)
+        invoice = order.deposit_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.send_at_once_state, "pending")
+        self.assertTrue(order.installment_invoice_sending, "Sending... on the order")
+        self.assertFalse(invoice.is_move_sent)
+        self.assertFalse(invoice.invoice_pdf_report_id, "no PDF made at the click")
+        self.assertFalse(self._mails_to(self.client))
+        self.assertTrue(invoice.access_token, "its payment link is ready")
+        self.assertTrue(self._triggers(self.invoice_cron))
+
+        self.env["account.move"]._cron_account_move_send()
+        self.assertTrue(invoice.is_move_sent)
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertFalse(order.installment_invoice_sending)
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        message = self.env["mail.message"].search(
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "=", invoice.id),
+                ("message_type", "=", "comment"),
+            ]
+        )
+        self.assertEqual(len(message), 1)
+        self.assertIn(f"access_token={invoice.access_token}", message.body)
+        self.assertEqual(
+            [
+                n["title"]
+                for n in self._notifications(self.env.user, "account_notification")
+            ],
+            ["Invoices sent"],
+        )
+        # Run again: nothing sent twice.
+        self.env["account.move"]._cron_account_move_send()
+        self.assertEqual(
+            len(
+                self.env["mail.message"].search(
+                    [
+                        ("model", "=", "account.move"),
+                        ("res_id", "=", invoice.id),
+                        ("message_type", "=", "comment"),
+                    ]
+                )
+            ),
+            1,
+        )
