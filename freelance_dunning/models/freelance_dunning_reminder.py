@@ -1325,11 +1325,19 @@ class FreelanceDunningReminder(models.Model):
                 body=self.env._("%(why)s. %(note)s", why=why, note=note),
                 subtype_xmlid="mail.mt_note",
             )
+            # The activity is written in its reader's language.
+            manager = reminder._get_dunning_manager()
+            env = self.with_context(lang=manager.lang or self.env.lang).env
             penalty.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._("Reverse the penalty invoice"),
-                note=note,
-                user_id=reminder._get_dunning_manager().id,
+                summary=env._("Reverse the penalty invoice"),
+                note=env._(
+                    "The penalty invoice %(invoice)s was posted before the email "
+                    "bounced: reverse it by hand with a credit note if the client "
+                    "is not to pay it.",
+                    invoice=penalty.name,
+                ),
+                user_id=manager.id,
             )
         reminder._record_level_actions(
             {
@@ -1450,20 +1458,25 @@ class FreelanceDunningReminder(models.Model):
                     "The level actions of %s failed", reminder.display_name
                 )
 
-    def _schedule_activities(self, act_type_xmlid, activities):
-        """Schedule activities on the clients, through Odoo's ``activity_schedule``;
-        each reminder keeps those it planned (``action_activity_ids``).
+    def _schedule_activities(self, act_type_xmlid, texts):
+        """Schedule an activity on each reminder's client, through Odoo's
+        ``activity_schedule``; each reminder keeps those it planned
+        (``action_activity_ids``).
 
-        :param activities: [(reminder, summary, note)]
+        :param texts: function(reminder) -> (summary, note), called with the
+            reminder in the language of the user who gets the activity (the
+            nightly run is not that person)
         """
         scheduled = self.env["mail.activity"]
-        for message, summary, note in activities:
+        for message in self:
+            user = message._get_activity_user()
+            summary, note = texts(message.with_context(lang=user.lang or self.env.lang))
             activity = (
                 message.partner_id.activity_schedule(
                     act_type_xmlid,
                     summary=summary,
                     note=note,
-                    user_id=message._get_activity_user().id or self.env.uid,
+                    user_id=user.id or self.env.uid,
                 )
                 or self.env["mail.activity"]
             )
@@ -1519,35 +1532,27 @@ class FreelanceDunningReminder(models.Model):
                     message._record_level_actions({"client_blacklisted": True})
         self._schedule_activities(
             "mail.mail_activity_data_todo",
-            [
-                (
-                    message,
-                    self.env._("Start the recovery"),
-                    self.env._(
-                        "%(level)s sent: %(amount)s remain unpaid. Consider the "
-                        "simplified recovery procedure or an injonction de payer.",
-                        level=level.name,
-                        amount=message._format(message.amount_total),
-                    ),
-                )
-                for message in self
-            ],
+            lambda message: (
+                message.env._("Start the recovery"),
+                message.env._(
+                    "%(level)s sent: %(amount)s remain unpaid. Consider the "
+                    "simplified recovery procedure or an injonction de payer.",
+                    level=level.with_env(message.env).name,
+                    amount=message._format(message.amount_total),
+                ),
+            ),
         )
 
     def _dunning_action_phone_call(self, level):
         self._schedule_activities(
             "mail.mail_activity_data_call",
-            [
-                (
-                    message,
-                    self.env._(
-                        "Call about %(amount)s overdue",
-                        amount=message._format(message.amount_total),
-                    ),
-                    Markup("%s") % level.name,
-                )
-                for message in self
-            ],
+            lambda message: (
+                message.env._(
+                    "Call about %(amount)s overdue",
+                    amount=message._format(message.amount_total),
+                ),
+                Markup("%s") % level.with_env(message.env).name,
+            ),
         )
 
     def _dunning_action_penalty_invoice(self, level):

@@ -265,6 +265,25 @@ class TestActivityAssignee(FreelanceDunningCommon, MockEmail):
         call = self._phone_call_run(False, self.responsible)
         self.assertEqual(call.user_id, self.responsible)
 
+    def test_nightly_phone_call_in_the_salespersons_language(self):
+        """The nightly run (OdooBot, English) writes the call in the language
+        of the person who is to call: a French salesperson reads French."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"].search(
+            [("name", "=", "freelance_dunning")]
+        )._update_translations(["fr_FR"])
+        self.salesman.lang = "fr_FR"
+        self._level("Courtesy notice").with_context(lang="fr_FR").name = "Rappel FR"
+        call = self._phone_call_run(self.salesman, self.responsible)
+        self.assertEqual(call.user_id, self.salesman)
+        # 1 200,00 $ in French: no-break spaces as Odoo formats amounts.
+        amount = call.summary.removeprefix("Appeler au sujet de ").removesuffix(
+            " en retard de paiement"
+        )
+        self.assertNotEqual(amount, call.summary)
+        self.assertIn("1\u202f200,00", amount.replace("\xa0", "\u202f"))
+        self.assertIn("Rappel FR", call.note)
+
     def test_nightly_phone_call_never_to_odoobot(self):
         call = self._phone_call_run(False, False)
         self.assertEqual(call.user_id, self._first_manager())
