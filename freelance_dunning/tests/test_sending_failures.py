@@ -331,12 +331,14 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
         self.assertEqual(invoice.send_at_once_attempts, 1)
 
     def test_refused_deposit_invoice_email(self):
-        """A deposit invoice the addon emails at confirmation (not through the
-        queue): refused, it fails and is retried the same way."""
+        """A deposit invoice the addon emails once the order is confirmed
+        (through Odoo's sending queue, whatever the invoice setting): refused,
+        it fails and is retried the same way."""
         self.company.invoice_send_at_once = False
         start = datetime.now().replace(microsecond=0)
         with freeze_time(start), self._mail_server_refuses():
             order = self._confirm(self._create_order())
+            self._send_in_background()
             self._flush_mail_queue()
         deposit = order.invoice_ids
         self.assertEqual(len(deposit), 1)
