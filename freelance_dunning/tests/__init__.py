@@ -32,3 +32,4 @@ from . import test_claims_credit
 from . import test_claims_status
 from . import test_claims_penalty
 from . import test_claims_rates
+from . import test_reminder_screens
