@@ -155,9 +155,9 @@ class FreelanceDunningReminder(models.Model):
     )
     # What the client receives, for the accountant: the email rendered by the
     # sending's own rendering before it goes, the message posted once it went.
-    preview_subject = fields.Char(string="Email Subject", compute="_compute_preview")
+    preview_subject = fields.Char(string="Subject to Send", compute="_compute_preview")
     preview_body = fields.Html(
-        string="Email", compute="_compute_preview", sanitize=False
+        string="Email to Send", compute="_compute_preview", sanitize=False
     )
     preview_error = fields.Char(compute="_compute_preview")
     has_letter = fields.Boolean(

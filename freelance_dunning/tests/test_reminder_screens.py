@@ -28,6 +28,8 @@ class ReminderScreensCommon(FreelanceDunningCommon):
             "fd_screens_accountant",
             "account.group_account_manager,freelance_dunning.group_dunning_user",
         )
+        # An employee who is neither in sales nor in accounting: no dunning user.
+        cls.employee = cls._create_user("fd_screens_employee", "base.group_user")
 
     def _invoice(self, amount=1200.0, due="2025-06-20", partner=None):
         return self._create_invoice(
@@ -56,8 +58,7 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
             body = str(preview.preview_body)
             self.assertEqual(
                 subject,
-                "Friendly reminder: 1,200.00\N{NO-BREAK SPACE}€ overdue "
-                f"({self.company.name})",
+                f"{self.company.name}: Friendly reminder (1,200.00\N{NO-BREAK SPACE}€)",
             )
             self.assertIn("slipped through the cracks", body)
             self.assertIn(f"/my/invoices/{invoice.id}?access_token=", body)
@@ -85,7 +86,11 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
             self.assertEqual(
                 reminder.preview_subject, reminder._render_email()["subject"]
             )
-            self.assertIn("1\N{NARROW NO-BREAK SPACE}200,00", reminder.preview_subject)
+            self.assertEqual(
+                reminder.preview_subject,
+                f"{self.company.name}: Friendly reminder "
+                "(1\N{NO-BREAK SPACE}200,00\N{NO-BREAK SPACE}€)",
+            )
 
     def test_letter_button_opens_the_unstored_letter(self):
         self.friendly.channel_letter = True
@@ -100,9 +105,8 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
             "?context=%7B%22report_pdf_no_attachment%22%3A+true%7D",
         )
         self.assertFalse(reminder.letter_id, "the preview stores no letter")
-        salesman = reminder.with_user(self.salesman)
         with self.assertRaises(AccessError):
-            salesman.action_preview_letter()
+            reminder.with_user(self.employee).action_preview_letter()
 
     def test_skip_keeps_levels_and_records_who_and_when(self):
         invoice = self._invoice()
@@ -167,7 +171,7 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
     def test_postpone_refused_without_the_right(self):
         self._invoice()
         with freeze_time("2025-06-21"):
-            for user in (self.salesman, self.env.ref("base.public_user")):
+            for user in (self.employee, self.env.ref("base.public_user")):
                 with self.assertRaises(AccessError):
                     self.client.with_user(user)._postpone_dunning("2025-07-10")
             with self.assertRaises(AccessError):
