@@ -79,6 +79,9 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
 
     def test_preview_in_the_clients_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
         self.client.lang = "fr_FR"
         self._invoice()
         reminder = self._run("2025-06-21")
@@ -88,7 +91,7 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
             )
             self.assertEqual(
                 reminder.preview_subject,
-                f"{self.company.name}: Friendly reminder "
+                f"{self.company.name} : Relance amicale "
                 "(1\N{NO-BREAK SPACE}200,00\N{NO-BREAK SPACE}€)",
             )
 
@@ -124,7 +127,9 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
         self.assertFalse(line.dunning_level_id, "the invoice stays at its level")
         self.assertFalse(reminder.mail_message_id)
         self.assertFalse(
-            self.env["mail.mail"].sudo().search([("subject", "ilike", "Friendly")])
+            self.env["mail.mail"]
+            .sudo()
+            .search([("recipient_ids", "in", self.client.ids)])
         )
         with self.assertRaises(AccessError):
             reminder.with_user(self.accountant).write({"skipped_user_id": False})
