@@ -232,10 +232,10 @@ class SaleOrder(models.Model):
         policy = self.company_id.blacklist_policy
         if policy == "full_upfront":
             consequence = self.env._(
-                "its quotations need a deposit of the full amount, paid upfront."
+                "Its quotations need a deposit of the full amount, paid upfront."
             )
         else:
-            consequence = self.env._("no quotation can be saved for this client.")
+            consequence = self.env._("No quotation can be saved for this client.")
         return self.env._(
             "Company policy: %(policy)s. %(consequence)s",
             policy=labels.get(policy, policy or ""),

@@ -229,14 +229,14 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
         order.invalidate_recordset()
         self.assertEqual(
             order.partner_blacklist_policy,
-            "Company policy: Refuse new business. no quotation can be saved for "
+            "Company policy: Refuse new business. No quotation can be saved for "
             "this client.",
         )
         self.company.blacklist_policy = "full_upfront"
         order.invalidate_recordset()
         self.assertEqual(
             order.partner_blacklist_policy,
-            "Company policy: Only with 100% upfront. its quotations need a deposit "
+            "Company policy: Only with 100% upfront. Its quotations need a deposit "
             "of the full amount, paid upfront.",
         )
 
