@@ -28,6 +28,7 @@
         "wizards/freelance_client_blacklist_wizard_views.xml",
         "wizards/freelance_dunning_run_wizard_views.xml",
         "wizards/freelance_dunning_pause_wizard_views.xml",
+        "wizards/freelance_dunning_postpone_wizard_views.xml",
         "views/freelance_payment_schedule_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",

@@ -279,6 +279,14 @@ class AccountMove(models.Model):
                 next_date = min(dates)
                 if move.dunning_pause_until and next_date <= move.dunning_pause_until:
                     next_date = fields.Date.add(move.dunning_pause_until, days=1)
+                # The client's postponement (res.partner._postpone_dunning).
+                postponed = (
+                    move.commercial_partner_id.sudo()
+                    .with_company(move.company_id)
+                    .dunning_postpone_until
+                )
+                if postponed and next_date <= postponed:
+                    next_date = fields.Date.add(postponed, days=1)
                 move.dunning_next_date = next_date
 
     def action_open_dunning_pause(self):

@@ -55,7 +55,20 @@ class FreelanceDunningEngine(models.AbstractModel):
     def _get_line_domain(self, company, today, levels):
         # A courtesy level (negative days) looks at lines not yet due.
         horizon = fields.Date.subtract(today, days=min(levels.mapped("days")))
+        # A client postponed until today or later waits, all its invoices
+        # (res.partner._postpone_dunning), as a paused invoice does.
+        postponed = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .search([("dunning_postpone_until", ">=", today)])
+        )
         return [
+            *(
+                [("move_id.commercial_partner_id", "not in", postponed.ids)]
+                if postponed
+                else []
+            ),
             *self._open_receivable_domain(company),
             ("move_id.move_type", "=", "out_invoice"),
             # A penalty invoice is not chased, nor charged interest or another

@@ -1,9 +1,11 @@
+import json
 import logging
 import re
 from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
+from werkzeug.urls import url_encode
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -168,6 +170,26 @@ class FreelanceDunningReminder(models.Model):
         compute="_compute_texts",
         sanitize=False,
     )
+    # What the client receives, for the accountant: the email rendered by the
+    # sending's own rendering before it goes, the message posted once it went.
+    preview_subject = fields.Char(string="Subject to Send", compute="_compute_preview")
+    preview_body = fields.Html(
+        string="Email to Send", compute="_compute_preview", sanitize=False
+    )
+    preview_error = fields.Char(compute="_compute_preview")
+    has_letter = fields.Boolean(
+        string="Sends a Letter",
+        compute="_compute_preview",
+        help="The reminder's level prints a letter for one of its invoices.",
+    )
+    sent_subject = fields.Char(string="Subject Sent", compute="_compute_sent_email")
+    sent_body = fields.Html(
+        string="Email Sent", compute="_compute_sent_email", sanitize=False
+    )
+    skipped_user_id = fields.Many2one(
+        comodel_name="res.users", string="Skipped By", readonly=True
+    )
+    skipped_date = fields.Datetime(string="Skipped On", readonly=True)
 
     @api.depends("partner_id", "date", "level_id")
     @api.depends("user_id", "state")
@@ -264,6 +286,58 @@ class FreelanceDunningReminder(models.Model):
                 reminder[fname] = level._fill_placeholders(
                     level[fname], values, html=fname in html_fields
                 )
+
+    def _compute_preview(self):
+        for reminder in self:
+            channels = set(reminder.line_ids.mapped("channel"))
+            reminder.has_letter = "letter" in channels
+            reminder.preview_subject = False
+            reminder.preview_body = False
+            reminder.preview_error = False
+            if reminder.state != "waiting" or "email" not in channels:
+                continue
+            try:
+                rendered = reminder._render_preview()
+            except Exception as error:  # noqa: BLE001 - shown, never hidden
+                reminder.preview_error = self.env._(
+                    "The email cannot be rendered: %(error)s", error=str(error)
+                )
+                continue
+            reminder.preview_subject = rendered["subject"]
+            reminder.preview_body = rendered["body_html"]
+
+    def _render_preview(self):
+        """The subject and body this waiting reminder's email would have if
+        sent now: the sending's own rendering (``_render_emails``, else
+        ``_render_email``), nothing written.
+
+        The links to pay online need each invoice's portal token: the engine
+        gives them one when it creates the reminder; an invoice still without
+        (a reminder of an older version) is rendered under a savepoint rolled
+        back, so that reading a reminder never writes.
+        """
+        self.ensure_one()
+        if self.line_ids.move_id.filtered(lambda move: not move.access_token):
+            with self.env.cr.savepoint() as savepoint:
+                rendered = self._render_preview_now()
+                # The tokens given for the rendering are dropped, unwritten.
+                savepoint.close(rollback=True)
+            return rendered
+        return self._render_preview_now()
+
+    def _render_preview_now(self):
+        rendered = (
+            self._uses_mail_batch()
+            and self.env["freelance.dunning.mail.batch"]._render_emails(self)
+        ) or {}
+        return rendered.get(self.id) or self._render_email()
+
+    @api.depends("mail_message_id")
+    def _compute_sent_email(self):
+        for reminder in self:
+            message = reminder.mail_message_id.sudo()
+            reminder.sent_subject = message.subject
+            reminder.sent_body = message.body
 
     def _get_text_values(self, rate_at=None):
         """{placeholder: plain text} of this reminder, in its client's language.
@@ -533,7 +607,14 @@ class FreelanceDunningReminder(models.Model):
                     "the reminders for the client instead."
                 )
             )
-        return super().create(vals_list)
+        reminders = super().create(vals_list)
+        # The preview of a reminder awaiting validation renders its links to
+        # pay online: their tokens are given now, not when it is read.
+        waiting = reminders.filtered(lambda r: r.state == "waiting")
+        invoices = waiting.line_ids.move_id.filtered(lambda m: not m.access_token)
+        for invoice in invoices.sudo().with_context(tracking_disable=True):
+            invoice._portal_ensure_token()
+        return reminders
 
     def write(self, vals):
         if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
@@ -759,8 +840,44 @@ class FreelanceDunningReminder(models.Model):
 
     def _skip(self, reason=False):
         self._write_history(
-            {"state": "skipped", "user_id": self.env.uid, "error": reason}
+            {
+                "state": "skipped",
+                "user_id": self.env.uid,
+                "error": reason,
+                "skipped_user_id": self.env.uid,
+                "skipped_date": fields.Datetime.now(),
+            }
         )
+
+    def action_preview_letter(self):
+        """Open the letter this reminder would print, without storing it: the
+        stored letter is the one sent (``_render_letter``)."""
+        self.ensure_one()
+        self._check_validation_rights()
+        context = json.dumps({"report_pdf_no_attachment": True})
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/report/pdf/freelance_dunning.report_dunning_letter/{self.id}"
+            f"?{url_encode({'context': context})}",
+            "target": "new",
+        }
+
+    def action_open_client_postpone(self):
+        """The wizard postponing every reminder of this reminder's client."""
+        self.ensure_one()
+        self._check_validation_rights()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Postpone the Client's Reminders"),
+            "res_model": "freelance.dunning.postpone.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.commercial_partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_reminder_id": self.id,
+            },
+        }
 
     def _send(self, user=None):
         """Deliver on every channel, record the result, run the level actions.

@@ -114,6 +114,18 @@ class FreelanceDunningReminderLine(models.Model):
     def _unlink_except_engine(self):
         self._check_history_writing("unlink")
 
+    def action_open_reminder(self):
+        """The reminder of this line, with its email as the client read it."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "freelance.dunning.reminder",
+            "res_id": self.reminder_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     def _get_company_move_refusal(self):
         return self.env._(
             "The dunning history stays in the company of its invoices: it "

@@ -90,7 +90,10 @@ class ResConfigSettings(models.TransientModel):
             "freelance_dunning.freelance_dunning_run_wizard_action"
         )
         action["name"] = self.env._("Preview of the Nightly Reminders")
-        action["context"] = {"default_company_id": self.company_id.id}
+        action["context"] = {
+            "default_company_id": self.company_id.id,
+            "dialog_size": "extra-large",
+        }
         return action
 
     @api.model_create_multi

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .cursor_permission import cursor_permission, has_cursor_permission
+
 USER_GROUP = "freelance_dunning.group_dunning_user"
 MANAGER_GROUP = "freelance_dunning.group_dunning_manager"
 
@@ -31,6 +33,10 @@ BLACKLIST_FIELDS = {
     "client_blacklist_user_id",
 }
 
+
+# Clients whose reminders _postpone_dunning is postponing (on the cursor).
+CLIENT_POSTPONING = "freelance_dunning.client_postponing"
+POSTPONE_FIELDS = {"dunning_postpone_until"}
 
 # Who may read why, when and by whom a client was blacklisted: not the
 # client itself through the portal.
@@ -133,6 +139,17 @@ class ResPartner(models.Model):
         search="_search_client_blacklist_proposed",
         help="The client reached the company's proposal level as many times as set "
         "in the settings.",
+    )
+
+    # Every reminder of the client waits until this date, in this company:
+    # written by _postpone_dunning only.
+    dunning_postpone_until = fields.Date(
+        string="Reminders Postponed Until",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        help="No reminder for any invoice of this client until this date "
+        "(included); they resume by themselves the day after.",
     )
 
     # Business or consumer: a sole trader (entrepreneur individuel) is a
@@ -320,6 +337,10 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if self.env.context.get("default_dunning_postpone_until") or any(
+            vals.get("dunning_postpone_until") for vals in vals_list
+        ):
+            self._raise_postpone_write()
         for vals in vals_list:
             self._check_blacklist_vals_on_create(vals)
             if not is_dunning_manager(self.env):
@@ -347,6 +368,10 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if POSTPONE_FIELDS & set(vals) and not has_cursor_permission(
+            self.env, CLIENT_POSTPONING, self.ids
+        ):
+            self._raise_postpone_write()
         if (
             BLACKLIST_FIELDS & set(vals)
             and not self._is_writing_client_blacklist()
@@ -374,6 +399,112 @@ class ResPartner(models.Model):
         if {"deposit_policy", "payment_schedule_id"} & set(vals):
             self._check_deposit_rights()
         return result
+
+    # Blacklisted clients flagged in a client dropdown ----------------------
+
+    @api.depends_context("freelance_flag_blacklisted", "company")
+    def _compute_display_name(self):
+        """With the context key ``freelance_flag_blacklisted`` (a quotation's
+        client field), a client blacklisted in the current company reads
+        "Name (blacklisted)": seen in the dropdown before the quotation is
+        filled. The key changes the name shown, nothing else."""
+        super()._compute_display_name()
+        if not self.env.context.get("freelance_flag_blacklisted"):
+            return
+        company = self.env.company
+        flagged = (
+            self.sudo()
+            .with_company(company)
+            .commercial_partner_id.filtered("client_blacklisted")
+        )
+        if not flagged:
+            return
+        mark = self.env._("(blacklisted)")
+        for partner in self:
+            if partner.commercial_partner_id in flagged and partner.display_name:
+                first, sep, rest = partner.display_name.partition("\n")
+                partner.display_name = f"{first} {mark}{sep}{rest}"
+
+    # Reminders postponed per client ---------------------------------------
+
+    def _raise_postpone_write(self):
+        self.check_access("write")
+        raise AccessError(
+            self.env._(
+                "A client's reminders are postponed with the Postpone Client "
+                "button of a payment reminder only: the date cannot be written "
+                "directly."
+            )
+        )
+
+    def _postpone_dunning(self, until, note=None, company=None):
+        """Postpone every reminder of these clients (their companies) until a
+        date, in ``company`` (default: the current one); logged on the client.
+
+        The right is the one pausing an invoice's reminders: a dunning user of
+        the company, who sees the client.
+
+        :param until: the last day without reminders (after today), or False
+            to resume them now
+        :param note: what was said or agreed, kept in the chatter
+        """
+        if not is_dunning_user(self.env):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning user may postpone the reminders of a client "
+                    "or resume them."
+                )
+            )
+        company = company or self.env.company
+        if not self.env.su and company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You do not work for %(company)s: its own dunning users "
+                    "postpone its reminders.",
+                    company=company.name,
+                )
+            )
+        self.check_access("read")
+        until = fields.Date.to_date(until) if until else False
+        if until and until <= fields.Date.context_today(self):
+            raise UserError(
+                self.env._("A postponement needs an end date in the future.")
+            )
+        if until and until > fields.Date.add(fields.Date.context_today(self), years=1):
+            raise UserError(
+                self.env._(
+                    "Postpone the reminders for a year at most: blacklist the "
+                    "client or settle its invoices instead."
+                )
+            )
+        clients = self.commercial_partner_id
+        with cursor_permission(self.env, CLIENT_POSTPONING, clients.ids):
+            clients.sudo().with_company(company).write(
+                {"dunning_postpone_until": until}
+            )
+        for client in clients:
+            body = (
+                self.env._(
+                    "Reminders of %(company)s postponed until %(date)s by "
+                    "%(user)s. %(note)s",
+                    company=company.name,
+                    date=fields.Date.to_string(until),
+                    user=self.env.user.name,
+                    note=note or "",
+                )
+                if until
+                else self.env._(
+                    "Reminders of %(company)s resumed by %(user)s.",
+                    company=company.name,
+                    user=self.env.user.name,
+                )
+            )
+            client.sudo().message_post(
+                body=body,
+                subtype_xmlid="mail.mt_note",
+                author_id=self.env.user.partner_id.id,
+            )
+        return True
 
     # Client blacklist -----------------------------------------------------
 

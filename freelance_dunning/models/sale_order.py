@@ -131,8 +131,8 @@ class SaleOrder(models.Model):
     )
     work_gate_state = fields.Selection(
         selection=[
-            ("waiting_signature", "Waiting for signature"),
-            ("waiting_deposit", "Waiting for deposit"),
+            ("waiting_signature", "To sign"),
+            ("waiting_deposit", "Deposit due"),
             ("cleared", "Cleared"),
             ("overridden", "Overridden"),
             ("suspended", "Suspended"),
@@ -188,6 +188,12 @@ class SaleOrder(models.Model):
         compute="_compute_partner_blacklisted",
         groups="base.group_user",
     )
+    partner_blacklist_policy = fields.Char(
+        string="Blacklist Policy",
+        compute="_compute_partner_blacklisted",
+        help="What the company's setting lets a quotation of this blacklisted "
+        "client do.",
+    )
     payment_term_warning = fields.Char(compute="_compute_payment_term_warning")
     amount_offered = fields.Monetary(
         string="Value Offered",
@@ -216,6 +222,30 @@ class SaleOrder(models.Model):
             client = order.partner_id._get_client_terms(order.company_id)
             order.partner_blacklisted = client.client_blacklisted
             order.partner_blacklist_reason = client.client_blacklist_reason
+            order.partner_blacklist_policy = (
+                client.client_blacklisted and order._get_blacklist_policy_text()
+            )
+
+    def _get_blacklist_policy_text(self):
+        """The company's blacklist policy, as the quotation's banner says it."""
+        self.ensure_one()
+        labels = dict(
+            self.env["res.company"]
+            ._fields["blacklist_policy"]
+            ._description_selection(self.env)
+        )
+        policy = self.company_id.blacklist_policy
+        if policy == "full_upfront":
+            consequence = self.env._(
+                "Its quotations need a deposit of the full amount, paid upfront."
+            )
+        else:
+            consequence = self.env._("No quotation can be saved for this client.")
+        return self.env._(
+            "Company policy: %(policy)s. %(consequence)s",
+            policy=labels.get(policy, policy or ""),
+            consequence=consequence,
+        )
 
     def _get_client_payment_schedule(self):
         """The schedule the client's terms ask for, in this order's company."""

@@ -5,3 +5,4 @@ from . import freelance_work_gate_override_wizard
 from . import freelance_dunning_run_wizard
 from . import freelance_dunning_pause_wizard
 from . import freelance_client_blacklist_wizard
+from . import freelance_dunning_postpone_wizard

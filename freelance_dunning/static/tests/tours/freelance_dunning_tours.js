@@ -13,7 +13,7 @@ registry.category("web_tour.tours").add("freelance_dunning_quote_deposit", {
         {
             content: "The work gate waits for the signature",
             trigger:
-                ".o_form_view .o_field_widget[name=work_gate_state]:contains('Waiting for signature')",
+                ".o_form_view .o_field_widget[name=work_gate_state]:contains('To sign')",
         },
         {
             content: "Open the payment schedule",
