@@ -468,14 +468,14 @@ class TestFormalTextsUpgrade(FreelanceDunningCommon):
         path = (
             Path(__file__).parents[1]
             / "migrations"
-            / "18.0.1.4.0"
+            / "18.0.1.5.0"
             / "post-french-formal-texts.py"
         )
         spec = importlib.util.spec_from_file_location("post_french_formal", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         self.env.flush_all()
-        module.migrate(self.env.cr, "18.0.1.3.0")
+        module.migrate(self.env.cr, "18.0.1.4.0")
         self.env.invalidate_all()
 
     def test_shipped_texts_are_updated_rewritten_ones_kept(self):
