@@ -64,6 +64,9 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
             self.assertIn(f"/my/invoices/{invoice.id}?access_token=", body)
             self.assertFalse(preview.sent_body, "nothing sent yet")
             preview.action_validate()
+            # Validate and Send queues it; the scheduled action sends it.
+            self.assertEqual(reminder.state, "queued")
+            self._send_in_background()
         self.assertEqual(reminder.state, "sent")
         message = reminder.mail_message_id
         self.assertEqual(str(message.body), html_sanitize(body, sanitize_style=True))
@@ -91,7 +94,7 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
             )
             self.assertEqual(
                 reminder.preview_subject,
-                f"{self.company.name} : Relance amicale "
+                f"{self.company.name}\N{NO-BREAK SPACE}: Relance amicale "
                 "(1\N{NO-BREAK SPACE}200,00\N{NO-BREAK SPACE}€)",
             )
 
