@@ -41,6 +41,9 @@ class TestPortal(FreelanceDunningCommon, HttpCase):
         invoice = order.deposit_invoice_ids
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "posted")
+        # Emailed in the background, by Odoo's sending queue.
+        self.assertFalse(invoice.is_move_sent)
+        self._send_in_background()
         self.assertTrue(invoice.is_move_sent)
         # The order page now offers to pay the deposit, without logging in.
         page = self.url_open(order.get_portal_url()).text

@@ -58,6 +58,8 @@ class TestPortalSigningWithoutProvider(SigningCommon, HttpCase):
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 600.0)
+        self.assertFalse(invoice.is_move_sent, "emailed in the background")
+        self._send_in_background()
         self.assertTrue(invoice.is_move_sent, "the deposit invoice is emailed")
         self.assertEqual(order.work_gate_state, "waiting_deposit")
         self.assertEqual(

@@ -104,7 +104,7 @@ registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
         {
             content: "Signed: the deposit is what the work waits for",
             trigger:
-                ".o_form_view:not(:has(.modal)) .o_field_widget[name=work_gate_state]:contains('Waiting for deposit')",
+                ".o_form_view:not(:has(.modal)) .o_field_widget[name=work_gate_state]:contains('Deposit due')",
         },
         {
             content: "Confirm",
