@@ -483,7 +483,9 @@ class FreelanceDunningEngine(models.AbstractModel):
         return reminders
 
     @api.model
-    def _run(self, company, today=None, partners=None, user=None, queue=False):
+    def _run(
+        self, company, today=None, partners=None, user=None, queue=False, validated=None
+    ):
         """Create and send the reminders of one company (some clients or all).
 
         ``user`` is the accountant running it by hand: their run is their
@@ -495,6 +497,11 @@ class FreelanceDunningEngine(models.AbstractModel):
         sent here: their letters, PDFs and emails are made in the background
         (``freelance.dunning.reminder._cron_send_queued``), so that the
         accountant's click returns at once.
+
+        ``validated``: what ``user``'s click validates, a function of a new
+        reminder (Send Again validates no more than the failed reminder's
+        level): the reminders it refuses wait for a validation, and only those
+        it accepts are sent in ``user``'s name.
         """
         today = today or fields.Date.context_today(self)
         if not company._reminders_by_this_addon():
@@ -518,16 +525,27 @@ class FreelanceDunningEngine(models.AbstractModel):
                     "reminded by another worker",
                     partner.display_name,
                 )
-        reminders = self._create_reminders(company, today, groups, user=user)
+        reminders = self._create_reminders(
+            company, today, groups, user=user if validated is None else None
+        )
         to_send = reminders.filtered(
             lambda reminder: (
                 not reminder.rate_missing
                 and (
-                    user
-                    or not any(reminder.line_ids.level_id.mapped("needs_validation"))
+                    validated(reminder)
+                    if validated is not None
+                    else (
+                        user
+                        or not any(
+                            reminder.line_ids.level_id.mapped("needs_validation")
+                        )
+                    )
                 )
             )
         )
+        if validated is not None and user and to_send:
+            with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+                to_send.write({"user_id": user.id})
         if queue:
             to_send._queue_sending()
             return reminders

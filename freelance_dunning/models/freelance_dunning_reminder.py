@@ -191,8 +191,7 @@ class FreelanceDunningReminder(models.Model):
     )
     skipped_date = fields.Datetime(string="Skipped On", readonly=True)
 
-    @api.depends("partner_id", "date", "level_id")
-    @api.depends("user_id", "state")
+    @api.depends("user_id.name", "state")
     def _compute_sent_by(self):
         for reminder in self:
             if reminder.user_id:
@@ -202,6 +201,7 @@ class FreelanceDunningReminder(models.Model):
             else:
                 reminder.sent_by = False
 
+    @api.depends("partner_id.display_name", "date", "level_id.name")
     def _compute_name(self):
         for message in self:
             message.name = self.env._(
@@ -793,10 +793,16 @@ class FreelanceDunningReminder(models.Model):
         return to_send
 
     def action_resend(self):
-        """Send again, now, failed reminders (their banner's button): a new
-        reminder for each client, planned today on its invoices as a run by
-        hand would be (the accountant's run is their validation); the failed
-        one stays in the history as it failed."""
+        """Send again failed reminders (their banner's button), in the
+        background like Validate and Send: a new reminder for each client,
+        planned today on its invoices as a run would be, is queued; the failed
+        one stays in the history as it failed.
+
+        The click validates no more than the failed reminder: a new reminder
+        whose level needs a validation, or is higher than the failed
+        reminder's, waits for validation (with its preview), and the user is
+        told which.
+        """
         self._check_validation_rights()
         not_failed = self.filtered(lambda reminder: reminder.state != "failed")
         if not_failed:
@@ -806,17 +812,36 @@ class FreelanceDunningReminder(models.Model):
                     reminders=", ".join(not_failed.mapped("display_name")),
                 )
             )
+        # The highest level failed, per client and currency.
+        ceilings = {}
+        for failed in self:
+            key = (failed.partner_id, failed.currency_id)
+            rank = (failed.level_id.sequence, failed.level_id.days)
+            ceilings[key] = max(ceilings.get(key, rank), rank)
+
+        def validated(reminder):
+            ceiling = ceilings.get((reminder.partner_id, reminder.currency_id))
+            levels = reminder.line_ids.level_id
+            return bool(
+                ceiling
+                and levels
+                and not any(levels.mapped("needs_validation"))
+                and all((level.sequence, level.days) <= ceiling for level in levels)
+            )
+
         today = fields.Date.context_today(self)
         engine = self.env["freelance.dunning.engine"]
-        sent = self.browse()
+        created = self.browse()
         for company, reminders in self.grouped("company_id").items():
-            sent |= engine.with_company(company)._run(
+            created |= engine.with_company(company)._run(
                 company,
                 today,
                 partners=reminders.partner_id,
                 user=self.env.user,
+                queue=True,
+                validated=validated,
             )
-        if not sent:
+        if not created:
             raise UserError(
                 self.env._(
                     "Nothing to send again today: the invoices of these reminders "
@@ -824,12 +849,51 @@ class FreelanceDunningReminder(models.Model):
                     "reminder was sent since."
                 )
             )
+        queued = created.filtered(lambda reminder: reminder.state == "queued")
+        waiting = created - queued
+        messages = []
+        if queued:
+            messages.append(
+                self.env._(
+                    "The payment reminders are being sent in the background "
+                    "(%(count)s): you will be told here when they are sent.",
+                    count=len(queued),
+                )
+            )
+        for reminder in waiting:
+            if reminder.rate_missing:
+                messages.append(
+                    self.env._(
+                        "%(reminder)s was not sent, it waits for the reference "
+                        "rates: %(reason)s",
+                        reminder=reminder.display_name,
+                        reason=reminder.rate_missing,
+                    )
+                )
+            else:
+                messages.append(
+                    self.env._(
+                        "%(reminder)s was not sent, it waits for your validation: "
+                        "its level needs one, or is higher than the failed "
+                        "reminder's.",
+                        reminder=reminder.display_name,
+                    )
+                )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "freelance_dunning.freelance_dunning_reminder_action"
         )
-        action["domain"] = [("id", "in", sent.ids)]
+        action["domain"] = [("id", "in", created.ids)]
         action["context"] = {}
-        return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if waiting else "info",
+                "message": "\n".join(messages),
+                "sticky": bool(waiting),
+                "next": action,
+            },
+        }
 
     def action_skip(self):
         """Drop reminders waiting for validation: the invoices stay at their level."""
@@ -890,14 +954,21 @@ class FreelanceDunningReminder(models.Model):
         What is sent is dated the day it is sent: a reminder planned on
         another day (a run for a past date) is planned again for today first
         (``_plan_again``): its date, deadline, levels, amounts, interest and
-        indemnity are those of the sending day.
+        indemnity are those of the sending day. A queued reminder that
+        ``_plan_again`` keeps from going (its interest falls in a half-year
+        without reference rates) goes back to waiting, with the reason in its
+        ``error``: never left "Sending" with nobody able to act on it.
         """
         today = fields.Date.context_today(self)
         stale = self.filtered(
             lambda m: m.state in ("waiting", "queued") and m.date != today
         )
         if stale:
-            return ((self - stale) | stale._plan_again())._send(user=user)
+            to_send = stale._plan_again()
+            (stale - to_send).filtered(lambda m: m.state == "queued")._write_history(
+                {"state": "waiting"}
+            )
+            return ((self - stale) | to_send)._send(user=user)
         rendered = self._render_emails()
         emails = {}
         delivered = self.browse()

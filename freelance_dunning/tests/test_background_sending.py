@@ -132,6 +132,42 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
             ],
         )
 
+    def test_name_follows_the_level_and_date_planned_again(self):
+        """Validated weeks later, the notice is planned again at the level and
+        date of that day: its name (read before, in the same transaction)
+        follows them."""
+        invoice, notice = self._notice()
+        self.assertEqual(
+            notice.display_name, f"Formal notice to {self.client.name} on 2025-08-04"
+        )
+        # Meanwhile the invoice reached the formal notice (the level climbs
+        # one step per reminder): the validation plans the next one.
+        with self._as_dunning_engine():
+            self._receivable(invoice).write(
+                {
+                    "dunning_level_id": self._level("Formal notice").id,
+                    "dunning_last_date": "2025-08-05",
+                }
+            )
+        with freeze_time("2025-09-20"):
+            notice.with_user(self.accountant).action_validate()
+        self.assertEqual(notice.date, date(2025, 9, 20))
+        self.assertEqual(notice.level_id, self._level("End of relationship"))
+        self.assertEqual(
+            notice.display_name,
+            f"End of relationship to {self.client.name} on 2025-09-20",
+        )
+        # Re-planning replaces the history lines (a deletion empties Odoo's
+        # whole cache): the name's own dependencies are what keep it right
+        # after a write of the level and date alone.
+        with self._as_dunning_engine():
+            notice.write(
+                {"level_id": self._level("Formal notice").id, "date": "2025-09-21"}
+            )
+        self.assertEqual(
+            notice.display_name, f"Formal notice to {self.client.name} on 2025-09-21"
+        )
+
     def test_the_queue_sends_nothing_twice(self):
         """Run again (a second worker, a retry after a crash): sends nothing."""
         _invoice, notice = self._notice()

@@ -226,6 +226,53 @@ class TestClaimsRates(FreelanceDunningCommon):
         self.assertEqual(firm.indemnity, 40.0)
         self.assertEqual(firm.line_ids.move_line_id.move_id, invoice)
 
+    def test_queued_reminder_without_rates_goes_back_to_waiting(self):
+        """Validated on 30 June 2026 (2026 H1 has rates), the queue runs on
+        1 July: planned again for that day, its interest falls in 2026 H2,
+        which has none. It is not left "Sending": it waits again, with the
+        reason, and can be validated or skipped."""
+        invoice = self._create_invoice(amount=1000.0, due="2026-06-15")
+        self.assertEqual(self._run("2026-06-16").state, "sent")
+        self.firm.needs_validation = True
+        firm = self._run("2026-06-30")
+        self.assertEqual((firm.level_id, firm.state), (self.firm, "waiting"))
+        with freeze_time("2026-06-30 23:58:00"):
+            firm.action_validate()
+        self.assertEqual(firm.state, "queued")
+        self.assertEqual(
+            firm.name, f"Firm reminder to {self.client.name} on 2026-06-30"
+        )
+        with freeze_time("2026-07-01"):
+            self.env["freelance.dunning.reminder"]._cron_send_queued()
+        self.assertEqual(firm.state, "waiting", "never left Sending")
+        self.assertEqual(firm.date, date(2026, 7, 1))
+        # The name follows the date planned again, in the same transaction.
+        self.assertEqual(
+            firm.name, f"Firm reminder to {self.client.name} on 2026-07-01"
+        )
+        self.assertEqual(
+            firm.error,
+            f"Firm reminder to {self.client.name} on 2026-07-01 was not sent, it "
+            "waits for the reference rates: " + missing("07/01/2026"),
+        )
+        self.assertEqual(firm.rate_missing, missing("07/01/2026"))
+        self.assertEqual(set(firm.line_ids.mapped("state")), {"waiting"})
+        self.assertFalse(firm.mail_message_id)
+        self.assertEqual(
+            self._receivable(invoice).dunning_level_id,
+            self.levels.filtered(lambda level: level.days == 1),
+            "the invoice keeps its level",
+        )
+        # Back in the hands of the accountant: validated once the rates exist.
+        with freeze_time("2026-07-02"):
+            self.Rate.create(
+                {"date_from": "2026-07-01", "ecb_rate": 2.0, "legal_rate": 3.0}
+            )
+            firm.action_validate()
+            self._send_in_background()
+        self.assertEqual(firm.state, "sent")
+        self.assertFalse(firm.error)
+
     def test_rates_asked_at_each_half_year(self):
         """(day, what the daily action finds, activities of the keeper after)"""
         Activity = self.env["mail.activity"]

@@ -39,6 +39,10 @@ _logger = logging.getLogger(__name__)
 REFUSED = smtplib.SMTPRecipientsRefused(
     {"hello@brightside.example.com": (550, b"5.1.1 Mailbox unavailable")}
 )
+QUEUED = (
+    "The payment reminders are being sent in the background (1): you will be "
+    "told here when they are sent."
+)
 REMINDER_LOGGER = "odoo.addons.freelance_dunning.models.freelance_dunning_reminder"
 
 
@@ -374,8 +378,14 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             reminder.with_user(self.employee).action_resend()
         with freeze_time("2025-06-22"):
             action = reminder.with_user(self.dunning_user).action_resend()
-        again = Reminder.browse(action["domain"][0][2])
+        # Returned at once, the new reminder queued like Validate and Send.
+        self.assertEqual(action["params"]["message"], QUEUED)
+        self.assertEqual(action["params"]["type"], "info")
+        again = Reminder.browse(action["params"]["next"]["domain"][0][2])
         self.assertEqual(len(again), 1)
+        self.assertEqual(again.state, "queued")
+        self.assertFalse(again.mail_message_id, "nothing emailed in the click")
+        self._send_in_background("2025-06-22")
         self.assertEqual(again.state, "sent")
         self.assertEqual(again.level_id, reminder.level_id, "the same level again")
         self.assertEqual(again.sent_by, self.dunning_user.name)
@@ -384,6 +394,96 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             UserError, "Only failed reminders can be sent again"
         ):
             again.with_user(self.dunning_user).action_resend()
+
+    def _failed_friendly_reminder(self, other_level, other_due):
+        """A friendly reminder of 21 June 2025 for an invoice due the day
+        before, whose email the mail server refused; the client's other
+        invoice (due ``other_due``) got ``other_level`` on 25 June, and is
+        not due for the next level yet on 21 June: (other invoice, failed)."""
+        other = self._create_invoice(amount=1200.0, due=other_due)
+        with self._as_dunning_engine():
+            self._receivable(other).write(
+                {
+                    "dunning_level_id": self._level(other_level).id,
+                    "dunning_last_date": "2025-06-25",
+                }
+            )
+        invoice = self._create_invoice(amount=300.0, due="2025-06-20")
+        with freeze_time("2025-06-21"):
+            failed = self.engine._run(self.company, date(2025, 6, 21))
+            self.assertEqual(failed.state, "sent")
+            self._flush_mail_queue(refused=True)
+        self.assertEqual(failed.state, "failed")
+        self.assertEqual(failed.level_id, self._level("Friendly reminder"))
+        self.assertEqual(failed.line_ids.move_line_id.move_id, invoice)
+        return other, failed
+
+    def _send_again(self, failed, day):
+        """Send Again clicked on ``day``: (the action, the new reminder)."""
+        with freeze_time(day):
+            action = failed.with_user(self.dunning_user).action_resend()
+        new = self.env["freelance.dunning.reminder"].browse(
+            action["params"]["next"]["domain"][0][2]
+        )
+        self.assertEqual(len(new), 1)
+        return action, new
+
+    def test_send_again_never_sends_a_level_that_needs_validation(self):
+        """A friendly reminder failed; when Send Again is clicked, the
+        client's other invoice has reached the formal notice, which needs a
+        validation: the new reminder waits for one (nothing sent, no
+        penalty), and the user is told."""
+        other, failed = self._failed_friendly_reminder(
+            "Suspension notice", "2025-05-01"
+        )
+        action, notice = self._send_again(failed, "2025-07-12")
+        self.assertEqual(notice.level_id, self._level("Formal notice"))
+        self.assertEqual(notice.state, "waiting")
+        self.assertFalse(notice.user_id, "nobody validated it")
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertTrue(action["params"]["sticky"])
+        self.assertEqual(
+            action["params"]["message"],
+            "Formal notice to Brightside Coaching on 2025-07-12 was not sent, it "
+            "waits for your validation: its level needs one, or is higher than "
+            "the failed reminder's.",
+        )
+        self._send_in_background("2025-07-12")
+        self.assertEqual(notice.state, "waiting")
+        self.assertFalse(notice.mail_message_id)
+        self.assertFalse(notice.letter_id)
+        self.assertEqual(
+            self._receivable(other).dunning_level_id,
+            self._level("Suspension notice"),
+            "the other invoice keeps its level",
+        )
+
+    def test_send_again_never_sends_a_higher_level(self):
+        """A friendly reminder failed; when Send Again is clicked, the client's
+        other invoice has reached the firm reminder (no validation needed):
+        it is not sent in the name of the failed friendly one, it waits."""
+        self.assertFalse(self._level("Firm reminder").needs_validation)
+        _other, failed = self._failed_friendly_reminder(
+            "Friendly reminder", "2025-06-01"
+        )
+        action, firm = self._send_again(failed, "2025-07-12")
+        self.assertEqual(firm.level_id, self._level("Firm reminder"))
+        self.assertEqual(firm.state, "waiting")
+        self.assertEqual(
+            action["params"]["message"],
+            "Firm reminder to Brightside Coaching on 2025-07-12 was not sent, it "
+            "waits for your validation: its level needs one, or is higher than "
+            "the failed reminder's.",
+        )
+        self._send_in_background("2025-07-12")
+        self.assertEqual(firm.state, "waiting")
+        self.assertFalse(firm.mail_message_id)
+        # Validated, it goes.
+        with freeze_time("2025-07-12"):
+            firm.with_user(self.dunning_user).action_validate()
+        self._send_in_background("2025-07-12")
+        self.assertEqual(firm.state, "sent")
+        self.assertEqual(firm.user_id, self.dunning_user)
 
 
 @tagged("post_install", "-at_install", "fd_http")
