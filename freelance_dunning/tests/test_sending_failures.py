@@ -53,6 +53,22 @@ def pdf_pages(raw):
     return [page.extract_text() for page in reader.pages]
 
 
+def first_text_top_mm(raw):
+    """How far below the top edge of the first page its first text starts
+    (millimetres), and that text."""
+    page = PdfFileReader(io.BytesIO(raw), strict=False).pages[0]
+    height = float(page.mediabox.height)
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[5] * cm[3] + cm[5], one_line(text)))
+
+    page.extract_text(visitor_text=visit)
+    top, text = max(found, key=lambda item: item[0])
+    return (height - top) * 25.4 / 72, text
+
+
 def one_line(text):
     return " ".join(text.split())
 
@@ -187,6 +203,34 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
         with mute_logger("odoo.addons.base.models.ir_actions_report"):
             pages = pdf_pages(Report._run_wkhtmltopdf(bodies))
         self.assertEqual([one_line(page) for page in pages], ["First", "Second"])
+
+    def test_no_blank_band_above_the_header(self):
+        """The company header opens the first page of a real invoice PDF:
+        with the unpatched build the header is inside the page, so no margin
+        is kept for a separate header (``--margin-top`` small); the patched
+        build keeps the paper format's margins."""
+        invoice = self._overdue_invoices(1)
+        # Without a logo, the company's name is the first line of the header.
+        self.company.logo = False
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        content = Report._render_qweb_pdf("account.account_invoices", invoice.ids)[0]
+        top, text = first_text_top_mm(content)
+        _logger.info("Invoice PDF: first text %.1f mm below the top: %s", top, text)
+        self.assertEqual(text, "Atelier Lumen")
+        paperformat = self.company.paperformat_id or self.env.ref(
+            "base.paperformat_euro"
+        )
+        args = Report._build_wkhtmltopdf_args(paperformat, False)
+        margin_top = args[args.index("--margin-top") + 1]
+        if Report._wkhtmltopdf_one_document_per_call():
+            self.assertEqual(margin_top, "10")
+            # 10 mm of margin, then the line's own spacing (58 mm before: the
+            # paper format's 52 mm kept for a header never printed there).
+            self.assertLess(top, 20, f"first text {top:.1f} mm below the top")
+        else:
+            self.assertEqual(margin_top, str(paperformat.margin_top))
+        pages = [one_line(text) for text in pdf_pages(content)]
+        self.assertIn("12 rue des Lilas", pages[0])
 
     def test_reminder_of_three_invoices_with_real_pdfs(self):
         invoices = self._overdue_invoices(3)
@@ -534,6 +578,13 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             self.assertEqual(reminder.sent_by, "Scheduled run")
             self._flush_mail_queue(refused=True)
         self.assertEqual(reminder.state, "failed")
+        self.assertFalse(reminder.superseded_by_id)
+        self.assertEqual(
+            self.env["freelance.dunning.dashboard"]._todo_counts(self.company)[
+                "failed"
+            ],
+            1,
+        )
         self.assertIn("The email could not be delivered.", reminder.error)
         self.assertEqual(reminder.sent_by, "Scheduled run", "still who sent it")
         Reminder = self.env["freelance.dunning.reminder"]
@@ -555,6 +606,22 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             UserError, "Only failed reminders can be sent again"
         ):
             again.with_user(self.dunning_user).action_resend()
+        # Superseded: no longer to do, nor offered to send again.
+        self.assertEqual(reminder.superseded_by_id, again)
+        for name in ("failed", "email_failed"):
+            self.assertFalse(
+                Reminder.search(self._filter_domain(Reminder._name, name)), name
+            )
+        dashboard = self.env["freelance.dunning.dashboard"]
+        self.assertEqual(dashboard._todo_counts(self.company)["failed"], 0)
+        with self.assertRaisesText(
+            UserError,
+            f"These reminders were already sent again: {reminder.display_name} "
+            f"as {again.display_name}",
+        ):
+            reminder.with_user(self.dunning_user).action_resend()
+        form = Reminder.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("""invisible="state != 'failed' or superseded_by_id\"""", form)
 
 
 @tagged("post_install", "-at_install", "fd_http")
