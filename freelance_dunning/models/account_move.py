@@ -1,6 +1,7 @@
 from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
@@ -59,6 +60,14 @@ class AccountMove(models.Model):
     )
     send_at_once_error = fields.Text(string="Sending Error", copy=False, readonly=True)
     send_at_once_attempts = fields.Integer(copy=False, readonly=True)
+    send_at_once_author_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Sent On Behalf Of",
+        copy=False,
+        readonly=True,
+        help="The author of the invoice's email sent by the queue, told when "
+        "it is sent or failed; kept for the automatic retries.",
+    )
     send_at_once_retry_at = fields.Datetime(
         string="Next Sending Attempt",
         copy=False,
@@ -445,22 +454,53 @@ class AccountMove(models.Model):
         by account's scheduled action ``_cron_account_move_send``), by email
         whatever the client's usual sending method (``invoice_sending_method``):
         the company emails its invoices as soon as they are posted. The queue
-        is woken up only when something was queued."""
+        is woken up only when something was queued. The author is who asked
+        for it, else a person of the company (``_send_at_once_author``)."""
         if not self:
             return
-        self.write(
-            {
-                "send_at_once_state": "pending",
-                "send_at_once_error": False,
-                "send_at_once_retry_at": False,
-                "sending_data": {
-                    "author_user_id": self.env.user.id,
-                    "author_partner_id": self.env.user.partner_id.id,
-                    "sending_methods": ["email"],
-                },
-            }
-        )
+        by_author = {}
+        for move in self:
+            author = move._send_at_once_author()
+            by_author[author] = by_author.get(author, self.browse()) | move
+        for author, moves in by_author.items():
+            moves.write(
+                {
+                    "send_at_once_state": "pending",
+                    "send_at_once_error": False,
+                    "send_at_once_retry_at": False,
+                    "send_at_once_author_id": author.id,
+                    "sending_data": {
+                        "author_user_id": author.id,
+                        "author_partner_id": author.partner_id.id,
+                        "sending_methods": ["email"],
+                    },
+                }
+            )
         self.env.ref("account.ir_cron_account_move_send")._trigger()
+
+    def _send_at_once_author(self):
+        """Who the queued email is written by and who is told of its result:
+        the user who asked for it; when that is nobody's session (a client on
+        the portal, a payment provider's webhook: public or portal user) or
+        the scheduled run (superuser), the author it was first queued with (a
+        retry), else the order's salesperson, the invoice's salesperson, the
+        company's dunning responsible."""
+        self.ensure_one()
+        user = self.env.user
+        if not (user.share or user._is_superuser() or user._is_public()):
+            return user
+        move = self.sudo()
+        company = move.company_id
+        candidates = [
+            move.send_at_once_author_id,
+            move.line_ids.sale_line_ids.order_id.user_id[:1],
+            move.invoice_user_id,
+            company._get_dunning_responsible(),
+        ]
+        for candidate in candidates:
+            if candidate and company._is_assignable_user(candidate):
+                return candidate.with_env(self.env)
+        return user
 
     @api.model
     def _cron_account_move_send(self, job_count=10):
@@ -471,6 +511,10 @@ class AccountMove(models.Model):
         has no email address fails before its PDF is made, and the result of
         each is recorded on it (``send_at_once_state``, ``send_at_once_error``).
         """
+        # Refusals the mail queue could not record on a locked invoice.
+        self.env["mail.mail"].sudo().search(
+            [("refused_invoice_pending", "=", True)]
+        )._record_refused_invoices()
         failed = self.search(
             [
                 ("send_at_once_state", "=", "failed"),
@@ -567,8 +611,16 @@ class AccountMove(models.Model):
         not reach it): they are not sent. Each shows the error on its banner,
         is found by the *Email failed* filter, and is queued again after the
         delay of its attempt when the company sends its invoices at once (or
-        the invoice was already sent that way); then it stops and says so."""
-        for move in self.sudo()._lock_for_sending():
+        the invoice was already sent that way); then it stops and says so.
+
+        The invoices are locked waiting for the transaction that holds them
+        (the mail queue can wait). Returns False, changing nothing, when they
+        cannot be locked: the caller keeps the refusal for later
+        (``mail.mail.refused_invoice_pending``)."""
+        moves = self.sudo()
+        if not moves._lock_waiting():
+            return False
+        for move in moves:
             same_attempt = move.send_at_once_state == "sent"
             move.is_move_sent = False
             move._record_send_at_once(
@@ -580,6 +632,23 @@ class AccountMove(models.Model):
                     or move.company_id.invoice_send_at_once
                 ),
             )
+        return True
+
+    def _lock_waiting(self):
+        """Lock these invoices (``FOR NO KEY UPDATE``), waiting for the
+        transaction that holds them. False when they cannot be: changed by
+        another transaction since this one began, or a deadlock."""
+        if not self:
+            return True
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "SELECT id FROM account_move WHERE id IN %s FOR NO KEY UPDATE",
+                    [tuple(self.ids)],
+                )
+        except psycopg2.OperationalError:
+            return False
+        return True
 
     def action_resend_failed_email(self):
         """Send again, now, the invoices whose email failed (their banner's

@@ -28,20 +28,33 @@ class AccountMoveSend(models.AbstractModel):
 
     @api.model
     def _hook_if_success(self, moves_data):
-        """Invoices sent again after their email failed (by the queue, or by
-        hand with *Send*) are sent, unless the mail server refuses again
+        """Invoices emailed again after their email failed (by the queue, or
+        by hand with *Send*) are sent, unless the mail server refuses again
         (``mail.mail._postprocess_sent_message``, after the commit). Odoo
         marks an invoice sent only when it makes its PDF, and these reuse
-        theirs: marked sent here."""
-        for move in moves_data:
-            if not move.is_move_sent:
-                move.is_move_sent = True
-            if move.send_at_once_state == "failed":
-                move.write(
-                    {
-                        "send_at_once_state": "sent",
-                        "send_at_once_error": False,
-                        "send_at_once_retry_at": False,
-                    }
-                )
+        theirs: marked sent here. Only the failed (or queued by the addon,
+        ``send_at_once_state``) invoices actually emailed
+        (email among the sending methods, and it applies): one only
+        downloaded or posted stays failed, and Odoo's own sending of other
+        invoices is left as it is."""
+        for move, move_data in moves_data.items():
+            if move.send_at_once_state not in ("failed", "pending"):
+                continue
+            if "email" not in move_data[
+                "sending_methods"
+            ] or not self._is_applicable_to_move("email", move, **move_data):
+                continue
+            if move.send_at_once_state == "pending":
+                # Queued by the addon: the queue records the result after.
+                if not move.is_move_sent:
+                    move.is_move_sent = True
+                continue
+            move.write(
+                {
+                    "is_move_sent": True,
+                    "send_at_once_state": "sent",
+                    "send_at_once_error": False,
+                    "send_at_once_retry_at": False,
+                }
+            )
         return super()._hook_if_success(moves_data)

@@ -279,7 +279,11 @@ class FreelanceDunningDashboard(models.AbstractModel):
             ),
             "failed": (
                 "freelance.dunning.reminder",
-                [("company_id", "=", company.id), ("state", "=", "failed")],
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "failed"),
+                    ("superseded_by_id", "=", False),
+                ],
             ),
             "paused": (
                 "account.move",

@@ -85,6 +85,14 @@ class FreelanceDunningReminder(models.Model):
         index=True,
     )
     error = fields.Text()
+    superseded_by_id = fields.Many2one(
+        comodel_name="freelance.dunning.reminder",
+        string="Sent Again As",
+        compute="_compute_superseded_by_id",
+        search="_search_superseded_by_id",
+        help="A failed reminder whose client was sent a later reminder of the "
+        "same invoices (those still due): the client was told since.",
+    )
     rate_missing = fields.Char(
         string="Missing Rates",
         compute="_compute_rate_missing",
@@ -235,6 +243,62 @@ class FreelanceDunningReminder(models.Model):
             message.amount_total = (
                 message.amount_residual + message.interest + message.indemnity
             )
+
+    def _compute_superseded_by_id(self):
+        """The first reminder sent after this failed one to the same client
+        in the same company, on every invoice of it still due (on any of
+        them when all are paid since)."""
+        failed = self.filtered(
+            lambda reminder: reminder.state == "failed" and reminder.id
+        )
+        (self - failed).superseded_by_id = False
+        if not failed:
+            return
+        later = self.sudo().search(
+            [
+                ("partner_id", "in", failed.partner_id.ids),
+                ("company_id", "in", failed.company_id.ids),
+                ("state", "=", "sent"),
+                ("id", ">", min(failed.ids)),
+            ],
+            order="id",
+        )
+        for reminder in failed:
+            invoices = reminder.sudo().line_ids.move_id
+            due = invoices.filtered(
+                lambda move: not move.currency_id.is_zero(move.amount_residual)
+            )
+            superseded = next(
+                (
+                    candidate
+                    for candidate in later
+                    if candidate.id > reminder.id
+                    and candidate.partner_id == reminder.partner_id
+                    and candidate.company_id == reminder.company_id
+                    and (
+                        due <= candidate.line_ids.move_id
+                        if due
+                        else invoices & candidate.line_ids.move_id
+                    )
+                ),
+                None,
+            )
+            reminder.superseded_by_id = superseded.id if superseded else False
+
+    def _search_superseded_by_id(self, operator, value):
+        """Only "is set" and "is not set" (the filters and the dashboard):
+        failed reminders are few, computed in Python."""
+        if operator not in ("=", "!=") or value not in (False, None):
+            raise UserError(
+                self.env._(
+                    "Search failed reminders only by whether they were sent again."
+                )
+            )
+        failed = self.search([("state", "=", "failed")])
+        superseded = failed.filtered("superseded_by_id")
+        if operator == "=":
+            return [("id", "not in", superseded.ids)]
+        return [("id", "in", superseded.ids)]
 
     @api.depends("line_ids.rate_missing")
     def _compute_rate_missing(self):
@@ -810,6 +874,21 @@ class FreelanceDunningReminder(models.Model):
                 self.env._(
                     "Only failed reminders can be sent again: %(reminders)s",
                     reminders=", ".join(not_failed.mapped("display_name")),
+                )
+            )
+        superseded = self.filtered("superseded_by_id")
+        if superseded:
+            raise UserError(
+                self.env._(
+                    "These reminders were already sent again: %(reminders)s",
+                    reminders=", ".join(
+                        self.env._(
+                            "%(failed)s as %(again)s",
+                            failed=reminder.display_name,
+                            again=reminder.superseded_by_id.display_name,
+                        )
+                        for reminder in superseded
+                    ),
                 )
             )
         # The highest level failed, per client and currency.

@@ -18,6 +18,9 @@ _PATCHED_QT = {}
 HEADER_CLASS = "header"
 FOOTER_CLASS = "footer"
 ARTICLE_CLASS = "article"
+# Top margin (mm) of the pages with the unpatched wkhtmltopdf: the header is
+# inside the page, no room is kept above it for a separate header.
+BODY_MARGIN_TOP_MM = 10
 
 
 def wkhtmltopdf_has_patched_qt():
@@ -108,6 +111,35 @@ class IrActionsReport(models.Model):
         if moved:
             html = lxml.html.tostring(root, encoding="unicode")
         return super()._prepare_html(html, report_model=report_model)
+
+    @api.model
+    def _build_wkhtmltopdf_args(
+        self,
+        paperformat_id,
+        landscape,
+        specific_paperformat_args=None,
+        set_viewport_size=False,
+    ):
+        """With the unpatched wkhtmltopdf, a small top margin
+        (``BODY_MARGIN_TOP_MM``) instead of the paper format's, which keeps
+        room for the separate header the build does not print: without it, a
+        blank band of the paper format's margin (40 mm on European A4) opens
+        every page. The bottom margin is kept (the footer closes the
+        document, it is not pinned to the foot of the page)."""
+        if self._wkhtmltopdf_one_document_per_call():
+            specific = dict(specific_paperformat_args or {})
+            top = specific.get("data-report-margin-top") or (
+                paperformat_id.margin_top if paperformat_id else 0
+            )
+            if not top or float(top) > BODY_MARGIN_TOP_MM:
+                specific["data-report-margin-top"] = BODY_MARGIN_TOP_MM
+            specific_paperformat_args = specific
+        return super()._build_wkhtmltopdf_args(
+            paperformat_id,
+            landscape,
+            specific_paperformat_args=specific_paperformat_args,
+            set_viewport_size=set_viewport_size,
+        )
 
     @api.model
     def _run_wkhtmltopdf(

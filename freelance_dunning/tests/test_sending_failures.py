@@ -8,11 +8,13 @@ told to raise what an SMTP server raises.
 """
 
 import io
+import json
 import logging
 import smtplib
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from lxml import etree
@@ -26,6 +28,9 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base.models.ir_actions_report import (
     IrActionsReport as OdooReport,
+)
+from odoo.addons.freelance_dunning.models.account_move import (
+    AccountMove as DunningMove,
 )
 from odoo.addons.freelance_dunning.models.ir_actions_report import (
     wkhtmltopdf_has_patched_qt,
@@ -52,6 +57,22 @@ def pdf_pages(raw):
     return [page.extract_text() for page in reader.pages]
 
 
+def first_text_top_mm(raw):
+    """How far below the top edge of the first page its first text starts
+    (millimetres), and that text."""
+    page = PdfFileReader(io.BytesIO(raw), strict=False).pages[0]
+    height = float(page.mediabox.height)
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[5] * cm[3] + cm[5], one_line(text)))
+
+    page.extract_text(visitor_text=visit)
+    top, text = max(found, key=lambda item: item[0])
+    return (height - top) * 25.4 / 72, text
+
+
 def one_line(text):
     return " ".join(text.split())
 
@@ -71,7 +92,12 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             "fd_send_dunning",
             "account.group_account_invoice,freelance_dunning.group_dunning_user",
         )
-        cls.employee = cls._create_user("fd_send_employee", "base.group_user")
+        cls.employee = cls._create_user(
+            "fd_send_employee", "base.group_user", email="colleague@atelier.example.com"
+        )
+        cls.salesperson = cls._create_user(
+            "fd_send_sales", "sales_team.group_sale_salesman"
+        )
 
     def setUp(self):
         super().setUp()
@@ -86,6 +112,26 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
                 yield
         finally:
             self.send_email_mocked.side_effect = None
+
+    @contextmanager
+    def _mail_server_refuses_only(self, address):
+        """The mail server refuses the emails to ``address`` while inside,
+        and takes the others."""
+        original = self.send_email_mocked.side_effect
+
+        def send_email(server, message, *args, **kwargs):
+            if address in (message["To"] or ""):
+                raise smtplib.SMTPRecipientsRefused(
+                    {address: (550, b"5.1.1 Mailbox unavailable")}
+                )
+            return original(server, message, *args, **kwargs)
+
+        self.send_email_mocked.side_effect = send_email
+        try:
+            with mute_logger("odoo.addons.mail.models.mail_mail"):
+                yield
+        finally:
+            self.send_email_mocked.side_effect = original
 
     def _flush_mail_queue(self, refused=False):
         if refused:
@@ -161,6 +207,34 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
         with mute_logger("odoo.addons.base.models.ir_actions_report"):
             pages = pdf_pages(Report._run_wkhtmltopdf(bodies))
         self.assertEqual([one_line(page) for page in pages], ["First", "Second"])
+
+    def test_no_blank_band_above_the_header(self):
+        """The company header opens the first page of a real invoice PDF:
+        with the unpatched build the header is inside the page, so no margin
+        is kept for a separate header (``--margin-top`` small); the patched
+        build keeps the paper format's margins."""
+        invoice = self._overdue_invoices(1)
+        # Without a logo, the company's name is the first line of the header.
+        self.company.logo = False
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        content = Report._render_qweb_pdf("account.account_invoices", invoice.ids)[0]
+        top, text = first_text_top_mm(content)
+        _logger.info("Invoice PDF: first text %.1f mm below the top: %s", top, text)
+        self.assertEqual(text, "Atelier Lumen")
+        paperformat = self.company.paperformat_id or self.env.ref(
+            "base.paperformat_euro"
+        )
+        args = Report._build_wkhtmltopdf_args(paperformat, False)
+        margin_top = args[args.index("--margin-top") + 1]
+        if Report._wkhtmltopdf_one_document_per_call():
+            self.assertEqual(margin_top, "10")
+            # 10 mm of margin, then the line's own spacing (58 mm before: the
+            # paper format's 52 mm kept for a header never printed there).
+            self.assertLess(top, 20, f"first text {top:.1f} mm below the top")
+        else:
+            self.assertEqual(margin_top, str(paperformat.margin_top))
+        pages = [one_line(text) for text in pdf_pages(content)]
+        self.assertIn("12 rue des Lilas", pages[0])
 
     def test_reminder_of_three_invoices_with_real_pdfs(self):
         invoices = self._overdue_invoices(3)
@@ -321,6 +395,110 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             )
         )
 
+    def test_refused_follower_leaves_the_delivered_invoice_sent(self):
+        """The client's copy went out, a follower's was refused: the invoice
+        is sent, not failed, and never emailed to the client again."""
+        invoice = self._create_invoice(
+            invoice_line_ids=[
+                Command.create({"product_id": self.service.id, "quantity": 2})
+            ]
+        )
+        invoice.message_subscribe(partner_ids=self.employee.partner_id.ids)
+        self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        with self._mail_server_refuses_only("colleague@atelier.example.com"):
+            self._flush_mail_queue()
+        refused = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", "account.move"),
+                    ("res_id", "=", invoice.id),
+                    ("state", "=", "exception"),
+                ]
+            )
+        )
+        self.assertEqual(refused.recipient_ids, self.employee.partner_id)
+        self.assertEqual(
+            [
+                mail["email_to"]
+                for mail in self._mails
+                if invoice.name in mail["subject"]
+            ],
+            [[self.client.email_formatted], [self.employee.email_formatted]],
+            "the client's copy, then the follower's (refused)",
+        )
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertTrue(invoice.is_move_sent)
+        self.assertFalse(invoice.send_at_once_error)
+        self.assertFalse(invoice.send_at_once_retry_at)
+        # A chatter message carrying another PDF, refused for the client: not
+        # the invoice's sending either.
+        invoice.message_post(
+            body="Our terms",
+            partner_ids=self.client.ids,
+            attachments=[("terms.pdf", b"%PDF-1.4 terms")],
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self._flush_mail_queue(refused=True)
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertTrue(invoice.is_move_sent)
+
+    def test_refusal_of_a_locked_invoice_is_recorded_by_the_next_pass(self):
+        """The invoice cannot be locked when the mail server's refusal comes
+        in: the refused mail is kept and marked, and the next pass of the
+        sending queue records the failure on the invoice."""
+        start = datetime(2025, 6, 2, 9, 0)
+        with freeze_time(start):
+            invoice = self._post_and_send()
+            with patch.object(DunningMove, "_lock_waiting", return_value=False):
+                self._flush_mail_queue(refused=True)
+        self.assertEqual(invoice.send_at_once_state, "sent", "not recorded yet")
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertTrue(mail.refused_invoice_pending)
+        self.assertFalse(mail.auto_delete, "kept until recorded")
+        with freeze_time(start + timedelta(minutes=1)):
+            self.cron.method_direct_trigger()
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.assertFalse(invoice.is_move_sent)
+        self.assertEqual(
+            invoice.send_at_once_error,
+            "The mail server refused the email.\n" + str(REFUSED),
+        )
+        self.assertEqual(invoice.send_at_once_attempts, 1)
+        self.assertEqual(
+            invoice.send_at_once_retry_at,
+            start + timedelta(minutes=16),
+        )
+        self.assertFalse(mail.refused_invoice_pending, "recorded once")
+
+    def test_download_only_leaves_a_failed_invoice_failed(self):
+        """Odoo's Send with Email unticked (download) after a refusal: nothing
+        reached the client, the invoice stays failed and retried; emailed,
+        it is sent."""
+        invoice = self._post_and_send()
+        self._flush_mail_queue(refused=True)
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        retry_at = invoice.send_at_once_retry_at
+        self.env["account.move.send"]._generate_and_send_invoices(
+            invoice, sending_methods=[]
+        )
+        self.assertEqual(invoice.send_at_once_state, "failed")
+        self.assertFalse(invoice.is_move_sent)
+        self.assertEqual(invoice.send_at_once_retry_at, retry_at)
+        self.env["account.move.send"]._generate_and_send_invoices(
+            invoice, sending_methods=["email"]
+        )
+        self.assertEqual(invoice.send_at_once_state, "sent")
+        self.assertTrue(invoice.is_move_sent)
+
     def test_resend_of_an_invoice_is_checked_by_the_model(self):
         invoice = self._post_and_send()
         with self.assertRaisesText(
@@ -355,6 +533,43 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
         self.assertEqual(deposit.send_at_once_state, "sent")
         self.assertTrue(deposit.is_move_sent)
 
+    def test_portal_signed_deposit_is_written_by_the_salesperson(self):
+        """A client signs on the portal (public user): the deposit invoice's
+        email is written by the order's salesperson, who is told of it; its
+        retry by the scheduled run keeps that author."""
+        self.company.invoice_send_at_once = False
+        order = self._sign(self._create_order())
+        order.user_id = self.salesperson
+        public = self.env.ref("base.public_user")
+        start = datetime.now().replace(microsecond=0)
+        with freeze_time(start), self._mail_server_refuses():
+            order.with_user(public).sudo().action_confirm()
+            deposit = order.invoice_ids
+            self.assertEqual(
+                deposit.sending_data["author_user_id"], self.salesperson.id
+            )
+            self._send_in_background()
+            self._flush_mail_queue()
+        self.assertEqual(deposit.send_at_once_state, "failed")
+        self.assertEqual(deposit.send_at_once_author_id, self.salesperson)
+        with freeze_time(start + timedelta(minutes=15)):
+            self.cron.method_direct_trigger()
+            self._flush_mail_queue()
+        self.assertEqual(deposit.send_at_once_state, "sent")
+        self.assertEqual(deposit.send_at_once_author_id, self.salesperson)
+        # Who Odoo's queue tells of each sending (its "invoices sent"
+        # notification): the salesperson, for the first sending and the retry.
+        self.env.cr.precommit.run()
+        told = [
+            json.loads(note.channel)[1:]
+            for note in self.env["bus.bus"]
+            .sudo()
+            .search([("message", "like", '"account_notification"')], order="id")
+            if json.loads(note.message)["payload"]["action_button"]["res_ids"]
+            == deposit.ids
+        ]
+        self.assertEqual(told, [["res.partner", self.salesperson.partner_id.id]] * 2)
+
     # ------------------------------------------------------------------
     # Deliver 3: a reminder's email refused by the mail server
     # ------------------------------------------------------------------
@@ -367,6 +582,13 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             self.assertEqual(reminder.sent_by, "Scheduled run")
             self._flush_mail_queue(refused=True)
         self.assertEqual(reminder.state, "failed")
+        self.assertFalse(reminder.superseded_by_id)
+        self.assertEqual(
+            self.env["freelance.dunning.dashboard"]._todo_counts(self.company)[
+                "failed"
+            ],
+            1,
+        )
         self.assertIn("The email could not be delivered.", reminder.error)
         self.assertEqual(reminder.sent_by, "Scheduled run", "still who sent it")
         Reminder = self.env["freelance.dunning.reminder"]
@@ -394,6 +616,22 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
             UserError, "Only failed reminders can be sent again"
         ):
             again.with_user(self.dunning_user).action_resend()
+        # Superseded: no longer to do, nor offered to send again.
+        self.assertEqual(reminder.superseded_by_id, again)
+        for name in ("failed", "email_failed"):
+            self.assertFalse(
+                Reminder.search(self._filter_domain(Reminder._name, name)), name
+            )
+        dashboard = self.env["freelance.dunning.dashboard"]
+        self.assertEqual(dashboard._todo_counts(self.company)["failed"], 0)
+        with self.assertRaisesText(
+            UserError,
+            f"These reminders were already sent again: {reminder.display_name} "
+            f"as {again.display_name}",
+        ):
+            reminder.with_user(self.dunning_user).action_resend()
+        form = Reminder.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("""invisible="state != 'failed' or superseded_by_id\"""", form)
 
     def _failed_friendly_reminder(self, other_level, other_due):
         """A friendly reminder of 21 June 2025 for an invoice due the day
