@@ -58,6 +58,7 @@ class TestPortalSigningWithoutProvider(SigningCommon, HttpCase):
         self.assertEqual(len(invoice), 1)
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 600.0)
+        self._send_in_background()  # the deposit invoice is emailed by the queue
         self.assertTrue(invoice.is_move_sent, "the deposit invoice is emailed")
         self.assertEqual(order.work_gate_state, "waiting_deposit")
         self.assertEqual(
@@ -76,6 +77,145 @@ class TestPortalSigningWithoutProvider(SigningCommon, HttpCase):
         self.assertIn(
             f"Payment reference: <strong>{invoice.payment_reference}</strong>", page
         )
+
+    def test_pay_only_quote_without_provider_is_accepted_by_signing(self):
+        """A quotation asking payment but no signature (the work gate off):
+        Odoo's "Pay" while a provider can take the deposit; with none, the
+        client accepts it by signing, which confirms it and issues the deposit
+        invoice."""
+        self.company.work_gate_required = False
+        order = self._create_order(quantity=2)
+        order.write({"require_payment": True, "require_signature": False})
+        self.assertTrue(order.deposit_required)
+        self.assertFalse(order.require_signature)
+        self.assertTrue(order._has_to_be_paid(), "Odoo's behaviour: paid online")
+        self.assertFalse(order._has_to_be_signed())
+        self._disable_providers()
+        self.assertFalse(order._has_to_be_paid())
+        self.assertTrue(order._has_to_be_signed(), "accepted by signing")
+        page = self.url_open(order.get_portal_url()).text
+        self.assertIn("Accept & Sign", page)
+        self.assertNotIn("o_sale_portal_paynow", page)
+        result = self._sign_online(order)
+        self.assertNotIn("error", result)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.deposit_invoice_ids.amount_total, 600.0)
+        self.assertFalse(order._has_to_be_signed(), "signed once")
+
+    def test_blacklisted_full_upfront_without_provider_pays_by_transfer(self):
+        """A blacklisted client under the "100 % upfront" policy pays its
+        quotation in full before it is confirmed: online while a provider can
+        take it; with none, the quotation cannot be accepted online and the
+        portal says how to pay (no "Pay now" leading nowhere)."""
+        self.company.blacklist_policy = "full_upfront"
+        self.env["res.partner.bank"].create(
+            {
+                "acc_number": "FR7630006000011234567890189",
+                "partner_id": self.company.partner_id.id,
+            }
+        )
+        self.client.with_user(self.manager)._set_client_blacklist(
+            "late_payer", "Paid 90 days late"
+        )
+        order = self._create_order(quantity=2)
+        self.assertEqual(order.deposit_percent, 100)
+        self.assertTrue(order._has_to_be_paid(), "paid online with a provider")
+        self.assertFalse(order._upfront_to_pay_by_transfer())
+        self._disable_providers()
+        self.assertFalse(order._has_to_be_paid())
+        self.assertFalse(order._has_to_be_signed())
+        self.assertTrue(order._upfront_to_pay_by_transfer())
+        page = " ".join(self.url_open(order.get_portal_url()).text.split())
+        self.assertIn("o_freelance_upfront_by_transfer", page)
+        self.assertIn(
+            "This quotation is confirmed once paid in full: $ <span "
+            'class="oe_currency_value">1,200.00</span>.</strong> It cannot be paid '
+            "online: please pay it by bank transfer, or contact us.",
+            page.replace("\xa0", " "),
+        )
+        self.assertIn(f"Payment reference: <strong>{order.name}</strong>", page)
+        self.assertIn(
+            "Bank account: <strong>FR7630006000011234567890189</strong>", page
+        )
+        self.assertNotIn("o_sale_portal_paynow", page)
+        self.assertNotIn("Accept & Sign", page)
+        result = self._sign_online(order)
+        self.assertEqual(
+            result,
+            {"error": "The order is not in a state requiring customer signature."},
+        )
+        self.assertEqual(order.state, "sent")
+        self.assertFalse(order.signature)
+
+    def test_invoice_without_provider_is_paid_by_transfer(self):
+        """No provider can take an invoice's payment: its portal page and its
+        email give the bank transfer details instead of a "Pay now" that ends
+        in "No payment method available"; with a provider, Odoo's "Pay now"."""
+        self.env["res.partner.bank"].create(
+            {
+                "acc_number": "FR7630006000011234567890189",
+                "partner_id": self.company.partner_id.id,
+            }
+        )
+        template = self.env.ref("freelance_dunning.mail_template_installment_invoice")
+        ordinary = self._create_invoice(amount=300.0)
+        self.assertTrue(ordinary.partner_bank_id)
+        self.assertTrue(ordinary._has_to_be_paid(), "Odoo's Pay now")
+        self.assertFalse(ordinary._to_pay_by_transfer())
+        page = self.url_open(ordinary.get_portal_url()).text
+        self.assertIn('data-bs-target="#pay_with"', page)
+        self.assertNotIn("o_freelance_invoice_pay_by_transfer", page)
+        body = " ".join(
+            template._render_field("body_html", ordinary.ids)[ordinary.id].split()
+        )
+        self.assertIn("Pay online", body)
+        self.assertNotIn("Please pay it by bank transfer", body)
+
+        self._disable_providers()
+        order = self._create_order(quantity=2)
+        order.write({"require_payment": True})
+        self._sign_online(order)
+        self._send_in_background()
+        deposit = order.deposit_invoice_ids
+        reference = deposit.payment_reference
+        self.assertTrue(reference)
+        for invoice in (ordinary, deposit):
+            self.assertFalse(invoice._has_to_be_paid())
+            self.assertTrue(invoice._to_pay_by_transfer())
+            page = " ".join(
+                self.url_open(
+                    invoice.get_portal_url(query_string="&payment=True")
+                ).text.split()
+            )
+            self.assertNotIn('data-bs-target="#pay_with"', page, "no Pay Now")
+            self.assertIn(
+                "<strong>Please pay this invoice by bank transfer:</strong>", page
+            )
+            self.assertIn(
+                f"Payment reference: <strong>{invoice.payment_reference}</strong>", page
+            )
+            self.assertIn(
+                "Bank account: <strong>FR7630006000011234567890189</strong>", page
+            )
+            self.assertIn(
+                "This invoice cannot be paid online: please pay it by bank transfer "
+                f"with the reference {invoice.payment_reference}.",
+                page,
+            )
+            self.assertNotIn("No payment method available", page)
+        # The deposit invoice's email, as the client received it.
+        sent = deposit.message_ids.filtered(
+            lambda m: m.message_type == "comment" and deposit.name in (m.subject or "")
+        )
+        self.assertEqual(len(sent), 1, deposit.message_ids.mapped("subject"))
+        body = " ".join(sent.body.split())
+        self.assertIn(
+            "Please pay it by bank transfer to the account <strong>"
+            "FR7630006000011234567890189</strong>, with the reference "
+            f"<strong>{reference}</strong>.",
+            body,
+        )
+        self.assertNotIn("Pay online", body)
 
     def test_portal_quote_shows_offered_lines_and_value(self):
         order = self._create_order(
