@@ -237,6 +237,9 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
         call = self._activities("mail.mail_activity_data_call")
         self.assertEqual(len(call), 1)
         self.assertEqual(call.user_id, self.salesman, "calls: the responsible")
+        # The salesperson follows the client: the copy of the reminder they
+        # receive would count as the client told; the client alone is emailed.
+        self.client.message_unsubscribe(partner_ids=self.salesman.partner_id.ids)
         with freeze_time("2025-08-20"):
             reminder = self.engine._run(self.company, date(2025, 8, 20))
             reminder.with_user(accountant).action_validate()
