@@ -383,6 +383,58 @@ class AccountMove(models.Model):
     # set) counting the open `_invoice_emails_held` blocks.
     _EMAILS_HELD_KEY = "freelance_dunning.invoice_emails_held"
 
+    # ------------------------------------------------------------------
+    # Paying online or by bank transfer
+    # ------------------------------------------------------------------
+
+    def _can_be_paid_online(self):
+        """Whether a payment provider the client sees can take what is due on
+        this invoice (its company, client, currency and amount)."""
+        self.ensure_one()
+        providers = (
+            self.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                self.company_id.id,
+                self.partner_id.id,
+                self.amount_residual,
+                currency_id=self.currency_id.id,
+            )
+        )
+        return bool(providers.filtered("is_published"))
+
+    def _has_to_be_paid(self):
+        # Odoo offers "Pay now" on every invoice due, which leads to "No
+        # payment method available" when no provider can take the payment:
+        # such an invoice is paid by bank transfer (_to_pay_by_transfer).
+        # Where a provider can take it, Odoo's behaviour is kept.
+        return super()._has_to_be_paid() and self._can_be_paid_online()
+
+    def _get_online_payment_error(self):
+        # What the "Pay" dialog of the portal says (a link "?payment=True")
+        # when the invoice is to be paid by bank transfer.
+        if self._to_pay_by_transfer():
+            return self.env._(
+                "This invoice cannot be paid online: please pay it by bank "
+                "transfer with the reference %(reference)s.",
+                reference=self.payment_reference or self.name,
+            )
+        return super()._get_online_payment_error()
+
+    def _to_pay_by_transfer(self):
+        """Whether something is due on this posted customer invoice and no
+        provider can take its payment online: its portal page and its email
+        give the bank transfer details (reference, bank account) instead of
+        "Pay now"."""
+        self.ensure_one()
+        return bool(
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in ("not_paid", "partial")
+            and not self.currency_id.is_zero(self.amount_residual)
+            and not self._can_be_paid_online()
+        )
+
     @contextmanager
     def _invoice_emails_held(self):
         """Inside this block, no invoice is emailed: the invoices posted are

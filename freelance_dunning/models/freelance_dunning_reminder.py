@@ -1635,17 +1635,22 @@ class FreelanceDunningReminder(models.Model):
         return self.company_id._get_activity_user(self.partner_id)
 
     def _get_dunning_manager(self):
-        """Who reverses what a level did by hand: the accountant who sent the
-        reminder if a dunning manager, else a dunning manager of its company."""
+        """Who reverses what a level did by hand (a credit note): the accountant
+        who sent the reminder, else the company's dunning responsible, else its
+        first dunning manager; each only if a dunning manager who may issue
+        credit notes (a responsible who is a salesperson may not)."""
         self.ensure_one()
         managers = (
             self.env.ref(MANAGER_GROUP)
             .sudo()
             .users.filtered(self.company_id._is_assignable_user)
         )
-        if self.user_id in managers:
-            return self.user_id
-        return self.company_id._get_dunning_responsible() or self.env.user
+        invoicing = self.env.ref("account.group_account_invoice").sudo().users
+        refunders = (managers & invoicing).sorted("id")
+        for user in (self.user_id, self.company_id.dunning_responsible_id):
+            if user and user in refunders:
+                return user
+        return refunders[:1] or managers.sorted("id")[:1] or self.env.user
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""

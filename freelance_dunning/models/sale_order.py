@@ -1073,11 +1073,53 @@ class SaleOrder(models.Model):
 
     def _has_to_be_signed(self):
         # A signed copy recorded by the salesperson counts as the signature; a
-        # blacklisted client cannot accept a quotation online.
+        # blacklisted client cannot accept a quotation online, nor one that is
+        # to be paid in full first when no provider can take the payment.
         return (
-            super()._has_to_be_signed()
+            (super()._has_to_be_signed() or self._signature_replaces_payment())
             and not self.sudo().signed_copy_id
             and not self._blacklist_refuses_business()
+            and not self._upfront_to_pay_by_transfer()
+        )
+
+    def _signature_replaces_payment(self):
+        """Whether the client accepts this quotation by signing it because the
+        deposit it asks cannot be paid online (no provider can take it), even
+        when it asks no signature: signing confirms it and issues the deposit
+        invoice, paid by bank transfer. Never for a client to pay in full
+        upfront (blacklisted), nor for quotations outside the deposit rules."""
+        self.ensure_one()
+        return bool(
+            self.deposit_required
+            and self.require_payment
+            and not self.signature
+            and not self._blacklist_requires_full_upfront()
+            and self._awaits_payment()
+            and not self._can_be_paid_online()
+        )
+
+    def _upfront_to_pay_by_transfer(self):
+        """Whether this quotation of a client blacklisted under the "100 %
+        upfront" policy is still to be paid in full before its confirmation,
+        and no provider can take that payment online: it cannot be accepted
+        online; the client pays by bank transfer and the team confirms it."""
+        self.ensure_one()
+        return bool(
+            self._blacklist_requires_full_upfront()
+            and self._awaits_payment()
+            and not self._can_be_paid_online()
+        )
+
+    def _awaits_payment(self):
+        """Odoo's conditions of a payment online, but for the payment asked
+        (``require_payment``): a quotation still open whose amount to pay
+        before confirmation is not reached yet."""
+        self.ensure_one()
+        return (
+            self.state in ("draft", "sent")
+            and not self.is_expired
+            and self.currency_id.compare_amounts(self.amount_total, 0.0) > 0
+            and not self._is_confirmation_amount_reached()
         )
 
     def _has_to_be_paid(self):
@@ -1085,13 +1127,9 @@ class SaleOrder(models.Model):
             return False
         if self._blacklist_requires_full_upfront():
             # Quotations written before the client was blacklisted too: the
-            # whole amount is paid online before the order is confirmed.
-            return (
-                self.state in ("draft", "sent")
-                and not self.is_expired
-                and self.currency_id.compare_amounts(self.amount_total, 0.0) > 0
-                and not self._is_confirmation_amount_reached()
-            )
+            # whole amount is paid online before the order is confirmed; with
+            # no provider to take it, by bank transfer (the portal says so).
+            return self._awaits_payment() and self._can_be_paid_online()
         to_pay = super()._has_to_be_paid()
         # No provider can take the deposit online: the signature confirms the
         # quotation and issues the deposit invoice, paid by bank transfer.

@@ -2,11 +2,15 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import SUPERUSER_ID
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
 from .common import FreelanceDunningCommon
+
+MANAGER_GROUP = "freelance_dunning.group_dunning_manager"
+INVOICING_GROUP = "account.group_account_invoice"
 
 # A delivery status notification (RFC 3464) as a receiving server returns it
 # for an unknown mailbox, quoting the headers of the email that bounced.
@@ -217,6 +221,66 @@ class TestReminderBounce(FreelanceDunningCommon, MockEmail):
             ),
             1,
         )
+
+    def test_penalty_reversal_goes_to_a_manager_who_can_refund(self):
+        """The accountant who validated is no dunning manager and the dunning
+        responsible is a salesperson: "Reverse the penalty invoice" goes to the
+        first dunning manager who may issue credit notes; the phone call stays
+        with the responsible. A responsible who is such a manager gets it."""
+        accountant = self._create_user(
+            "fd_bounce_accountant",
+            "account.group_account_invoice,freelance_dunning.group_dunning_user",
+        )
+        self.client.user_id = False
+        self.company.dunning_responsible_id = self.salesman
+        self._climb_to("Formal notice")
+        call = self._activities("mail.mail_activity_data_call")
+        self.assertEqual(len(call), 1)
+        self.assertEqual(call.user_id, self.salesman, "calls: the responsible")
+        # The salesperson follows the client: the copy of the reminder they
+        # receive would count as the client told; the client alone is emailed.
+        self.client.message_unsubscribe(partner_ids=self.salesman.partner_id.ids)
+        with freeze_time("2025-08-20"):
+            reminder = self.engine._run(self.company, date(2025, 8, 20))
+            reminder.with_user(accountant).action_validate()
+            self._send_in_background()
+        self._deliver_reminder_emails("2025-08-20")
+        self.assertEqual(reminder.level_id, self._level("End of relationship"))
+        self.assertEqual(reminder.user_id, accountant)
+        penalty = reminder.penalty_move_id
+        self.assertEqual(penalty.state, "posted")
+        refunders = self.env["res.users"].search(
+            [
+                ("groups_id", "in", self.env.ref(MANAGER_GROUP).ids),
+                ("groups_id", "in", self.env.ref(INVOICING_GROUP).ids),
+                ("share", "=", False),
+                ("company_ids", "in", self.company.ids),
+                ("id", "!=", SUPERUSER_ID),
+            ],
+            order="id",
+        )
+        self.assertNotIn(self.salesman, refunders)
+        self.assertNotIn(accountant, refunders)
+        self.assertIn(self.manager, refunders)
+
+        self._bounce(reminder)
+        activity = penalty.activity_ids
+        self.assertEqual(activity.summary, "Reverse the penalty invoice")
+        self.assertEqual(activity.user_id, refunders[0])
+        self.assertTrue(
+            penalty.with_user(activity.user_id).has_access("write"),
+            "the assignee may reverse it",
+        )
+        self.assertEqual(call.user_id, self.salesman)
+
+        self.company.dunning_responsible_id = self.manager
+        self.assertEqual(reminder._get_dunning_manager(), self.manager)
+        # A dunning manager who does not invoice is passed over.
+        self.manager.groups_id -= self.env.ref(INVOICING_GROUP)
+        self.assertFalse(self.manager.has_group(INVOICING_GROUP))
+        others = refunders - self.manager
+        self.assertTrue(others)
+        self.assertEqual(reminder._get_dunning_manager(), others[:1])
 
     def test_bounce_deletes_a_draft_penalty(self):
         self._climb_to("Formal notice")
