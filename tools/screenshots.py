@@ -77,7 +77,7 @@ def main():
         page.goto(f"{args.url}/web/login?db={args.db}")
         page.fill("input[name=login]", args.login)
         page.fill("input[name=password]", args.password)
-        page.click("button[type=submit]")
+        page.click("form.oe_login_form button[type=submit]")
         page.wait_for_selector(".o_main_navbar")
         previous_lang = None
         if args.lang:
@@ -152,6 +152,28 @@ def main():
             "reminders.png",
             ".o_list_view",
         )
+        # A reminder awaiting validation: the email the client will receive.
+        waiting = call(
+            page,
+            "freelance.dunning.reminder",
+            "search",
+            [[("state", "=", "waiting")]],
+            {"limit": 1, "order": "id"},
+        )
+        if waiting:
+            shoot(
+                "/odoo/action-freelance_dunning.freelance_dunning_reminder_action/"
+                f"{waiting[0]}",
+                "reminder_preview.png",
+                ".o_fd_email_preview",
+            )
+        page.goto(
+            f"{args.url}/odoo/action-freelance_dunning.freelance_dunning_run_wizard_action"
+        )
+        page.wait_for_selector(".modal .o_list_view, .modal .o_form_view")
+        page.wait_for_timeout(800)
+        page.screenshot(path=out / "run_preview.png")
+        print(f"wrote {out / 'run_preview.png'}")
         shoot(
             "/odoo/action-freelance_dunning.freelance_dunning_dashboard_action",
             "dashboard.png",

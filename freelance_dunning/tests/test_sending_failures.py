@@ -98,6 +98,14 @@ class TestSendingFailures(FreelanceDunningCommon, MockEmail):
         cls.salesperson = cls._create_user(
             "fd_send_sales", "sales_team.group_sale_salesman"
         )
+        # wkhtmltopdf loads the page's styles and web fonts from the report
+        # URL. No Odoo serves this test database over HTTP: the URL points
+        # where nothing answers, so the PDFs do not depend on whatever server
+        # listens on the default one (its web fonts are embedded as glyph
+        # images, without text to read back).
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "report.url", "http://127.0.0.1:1"
+        )
 
     def setUp(self):
         super().setUp()
