@@ -49,6 +49,19 @@ def set_lang(page, login, lang):
         )
         call(page, "base.language.install", "write", [[wizard], {"lang_ids": lang_id}])
         call(page, "base.language.install", "lang_install", [[wizard]])
+    # The portal is served by the website when one is installed: it speaks
+    # the language only once the website offers it.
+    lang_ids = call(page, "res.lang", "search", [[("code", "=", lang)]])
+    if lang_ids and call(
+        page, "ir.model", "search_count", [[("model", "=", "website")]]
+    ):
+        websites = call(page, "website", "search", [[]])
+        call(
+            page,
+            "website",
+            "write",
+            [websites, {"language_ids": [(4, lang_ids[0])]}],
+        )
     uid = call(page, "res.users", "search", [[("login", "=", login)]], {"limit": 1})[0]
     previous = call(page, "res.users", "read", [[uid], ["lang"]])[0]["lang"]
     call(page, "res.users", "write", [[uid], {"lang": lang}])
@@ -136,6 +149,15 @@ def main():
             }""",
             order_id,
         )
+        if args.lang:
+            # The portal in that language (its URL prefix, e.g. /fr).
+            url_code = call(
+                page,
+                "res.lang",
+                "search_read",
+                [[("code", "=", args.lang)], ["url_code"]],
+            )[0]["url_code"]
+            portal_url = f"/{url_code}{portal_url}"
         page.goto(f"{args.url}{portal_url}")
         page.wait_for_selector("#freelance_payment_terms")
         page.locator("#freelance_payment_terms").scroll_into_view_if_needed()
