@@ -14,6 +14,7 @@ import argparse
 import pathlib
 import shutil
 
+from click_timings import CALL_KW
 from playwright.sync_api import sync_playwright
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -21,18 +22,7 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 def call(page, model, method, args, kwargs=None):
     """One JSON-RPC call of the logged-in user; returns its result."""
-    return page.evaluate(
-        """async ([model, method, args, kwargs]) => {
-            const r = await fetch('/web/dataset/call_kw', {method: 'POST',
-              headers: {'Content-Type': 'application/json'},
-              body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
-                model, method, args, kwargs}})});
-            const data = await r.json();
-            if (data.error) { throw new Error(JSON.stringify(data.error)); }
-            return data.result;
-        }""",
-        [model, method, args, kwargs or {}],
-    )
+    return page.evaluate(CALL_KW, [model, method, args, kwargs or {}])
 
 
 def set_lang(page, login, lang):
@@ -105,50 +95,33 @@ def main():
             page.screenshot(path=out / name)
             print(f"wrote {out / name}")
 
-        order_id = page.evaluate(
-            """async () => {
-                const r = await fetch('/web/dataset/call_kw', {method: 'POST',
-                  headers: {'Content-Type': 'application/json'},
-                  body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
-                    model: 'sale.order', method: 'search',
-                    args: [[['payment_schedule_id', '!=', false],
-                            ['state', '=', 'sale']]],
-                    kwargs: {limit: 1, order: 'id'}}})});
-                return (await r.json()).result[0];
-            }"""
-        )
+        order_id = call(
+            page,
+            "sale.order",
+            "search",
+            [[("payment_schedule_id", "!=", False), ("state", "=", "sale")]],
+            {"limit": 1, "order": "id"},
+        )[0]
         shoot(
             f"/odoo/sales/{order_id}",
             "quotation.png",
             ".o_form_view",
             tab="a[name=payment_schedule]",
         )
-        waiting_id = page.evaluate(
-            """async () => {
-                const r = await fetch('/web/dataset/call_kw', {method: 'POST',
-                  headers: {'Content-Type': 'application/json'},
-                  body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
-                    model: 'sale.order', method: 'search',
-                    args: [[['work_gate_state', '=', 'waiting_deposit'],
-                            ['state', '=', 'sale']]],
-                    kwargs: {limit: 1, order: 'id'}}})});
-                return (await r.json()).result[0];
-            }"""
-        )
+        waiting_id = (
+            call(
+                page,
+                "sale.order",
+                "search",
+                [[("work_gate_state", "=", "waiting_deposit"), ("state", "=", "sale")]],
+                {"limit": 1, "order": "id"},
+            )
+            or [None]
+        )[0]
         if waiting_id:
             shoot(f"/odoo/sales/{waiting_id}", "gate.png", ".o_form_view")
         shoot("/odoo/sales", "orders.png", ".o_list_view")
-        portal_url = page.evaluate(
-            """async (orderId) => {
-                const r = await fetch('/web/dataset/call_kw', {method: 'POST',
-                  headers: {'Content-Type': 'application/json'},
-                  body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
-                    model: 'sale.order', method: 'get_portal_url', args: [[orderId]],
-                    kwargs: {}}})});
-                return (await r.json()).result;
-            }""",
-            order_id,
-        )
+        portal_url = call(page, "sale.order", "get_portal_url", [[order_id]])
         if args.lang:
             # The portal in that language (its URL prefix, e.g. /fr).
             url_code = call(
