@@ -35,6 +35,22 @@ IS_ROOT=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# step LABEL CMD [ARGS...]: run one set-up step, say how long it took, and
+# keep the figure for the summary printed by step_summary.
+STEP_TIMES=()
+step() {
+    local label=$1 t0=$SECONDS
+    shift
+    "$@"
+    STEP_TIMES+=("$(printf '%5d s  %s' $((SECONDS - t0)) "$label")")
+    say "$label: $((SECONDS - t0)) s"
+}
+step_summary() {
+    [ ${#STEP_TIMES[@]} -gt 0 ] || return 0
+    say "Time per step:"
+    printf '    %s\n' "${STEP_TIMES[@]}" >&2
+}
+
 # --- Python virtualenv -------------------------------------------------------
 # --system-site-packages: Odoo 18 and its dependencies come from the machine's
 # Python; the venv only adds the pinned dev tools of requirements-dev.txt.
@@ -165,7 +181,12 @@ http_port = $ODOO_HTTP_PORT
 EOF
 }
 
-setup() { ensure_venv; check_odoo; ensure_pg; write_config; }
+setup() {
+    step "Python environment (.venv)" ensure_venv
+    step "Odoo 18.0" check_odoo
+    step "PostgreSQL" ensure_pg
+    write_config
+}
 
 # Odoo's HttpCase looks for `chromium` (or google-chrome) on PATH.
 ensure_chromium() {
