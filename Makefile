@@ -14,8 +14,10 @@
 #               integrators); narrow it with ARGS="--suites sale"
 #   make screenshots  the README's screenshots, English then French, from the
 #               demo served by `make run` (in another shell)
+#   make wheels one odoo-addon-<name> wheel per addon in dist/ (whool); `make
+#               test` builds them too and installs one in a clean venv
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots
+.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots wheels
 
 run:
 	tools/dev.sh run
@@ -36,6 +38,9 @@ format:
 
 setup:
 	tools/dev.sh setup
+
+wheels:
+	tools/dev.sh wheels
 
 i18n:
 	tools/dev.sh i18n

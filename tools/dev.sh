@@ -9,6 +9,7 @@
 #   tools/dev.sh setup                venv + Odoo check + PostgreSQL + config only
 #   tools/dev.sh i18n                 regenerate the .pot files, merge fr.po
 #   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
+#   tools/dev.sh wheels               odoo-addon-<name> wheels of the addons in dist/
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD (an already running server),
 # ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter that has Odoo),
@@ -320,6 +321,13 @@ i18n() {
     "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
 }
 
+# One odoo-addon-<name> wheel per addon (whool, OCA's layout) in dist/.
+wheels() {
+    ensure_venv
+    say "Building the addons' wheels into dist/ (whool, no download)"
+    "$PY" tools/build_wheels.py --outdir "$REPO/dist"
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -331,5 +339,6 @@ case "$cmd" in
     venv) ensure_venv ;;
     i18n) i18n ;;
     stop-pg) stop_pg ;;
-    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg}" ;;
+    wheels) wheels ;;
+    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg|wheels}" ;;
 esac
