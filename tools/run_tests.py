@@ -13,7 +13,10 @@ passed in, so that a lint failure still fails the run but the tests still run).
    concurrency tests with dunning workers in processes of their own on
    scratch copies of the database, and test_lifecycle.py, which installs,
    upgrades and uninstalls the addons with Odoo subprocesses on a scratch
-   database <database>_lifecycle (logs: .run/lifecycle/); HttpCase classes
+   database <database>_lifecycle (logs: .run/lifecycle/), and test_wheels.py,
+   which builds the addons' wheels, installs one into a new virtual
+   environment and runs one of its tests from there on <database>_wheel
+   (logs: .run/wheel/); HttpCase classes
    are deselected (conftest.py) because pytest-odoo cannot run them;
 3. Odoo's own runner for the HttpCase classes, tagged `fd_http` by convention
    (log: .run/http_tests.log);
