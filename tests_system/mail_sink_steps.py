@@ -92,6 +92,9 @@ def main():
         print(
             json.dumps(
                 {
+                    "servers": env["ir.mail_server"]
+                    .search([], order="sequence, id")
+                    .mapped(lambda s: [s.name, s.smtp_host, s.smtp_port]),
                     "queued": queued,
                     "reminders": reminders.mapped("state"),
                     "subject": message.subject,

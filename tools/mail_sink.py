@@ -174,6 +174,15 @@ def running_sink(run_dir):
     return pid, port
 
 
+def _exists(pid):
+    """The process still runs (a zombie waiting for its parent does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
 def start(run_dir, port, tries=PORTS_TRIED, timeout=15):
     """Start the sink in the background (or reuse the running one): its port."""
     found = running_sink(run_dir)
@@ -240,12 +249,12 @@ def stop(run_dir, timeout=10):
     pid = found[0]
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and running_sink(run_dir):
+    while time.monotonic() < deadline and _exists(pid):
         time.sleep(0.05)
-    if running_sink(run_dir):
+    if _exists(pid):
         os.kill(pid, signal.SIGKILL)
-        for path in _files(run_dir)[:2]:
-            path.unlink(missing_ok=True)
+    for path in _files(run_dir)[:2]:
+        path.unlink(missing_ok=True)
     say(f"Mail sink stopped (pid {pid})")
     return True
 
