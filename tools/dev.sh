@@ -365,7 +365,8 @@ stop_all() {
     stop_odoo
     if [ -x "$PY" ]; then "$PY" tools/mail_sink.py stop --run-dir "$RUN_DIR"; fi
     if [ -f "$PG_STARTED_MARK" ]; then
-        stop_pg
+        # The cluster `make run` started, wherever FD_PGDATA pointed then.
+        FD_PGDATA=$(cat "$PG_STARTED_MARK") stop_pg
         rm -f "$PG_STARTED_MARK"
     elif private_pg_running; then
         say "Private PostgreSQL in $PG_ROOT left running: make run did not start it (make stop-pg stops it)"
