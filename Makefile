@@ -1,6 +1,10 @@
 # Developer entry points; the logic lives in tools/dev.sh and tools/run_tests.py.
 #   make run    install/update freelance_dunning (demo data) and serve
-#               http://localhost:8069 (login admin / admin)
+#               http://localhost:8069 (login admin / admin); its emails go to
+#               a local mail sink (.run/mail/*.eml)
+#   make mails  the last emails the mail sink kept (N=20)
+#   make stop   stop what `make run` started: Odoo, the mail sink, the
+#               private PostgreSQL if it started it
 #   make test   what CI runs: lint, fresh install of every addon, all tests
 #   make lint   ruff, pylint-odoo, OCA's module and .po checks, XML/EOF/whitespace,
 #               README.rst up to date (no Odoo database needed)
@@ -17,10 +21,18 @@
 #   make wheels one odoo-addon-<name> wheel per addon in dist/ (whool); `make
 #               test` builds them too and installs one in a clean venv
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots wheels
+.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots \
+	wheels mails stop
 
 run:
 	tools/dev.sh run
+
+N ?= 20
+mails:
+	tools/dev.sh mails $(N)
+
+stop:
+	tools/dev.sh stop
 
 test:
 	tools/dev.sh test

@@ -10,11 +10,15 @@
 #   tools/dev.sh i18n                 regenerate the .pot files, merge fr.po
 #   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
 #   tools/dev.sh wheels               odoo-addon-<name> wheels of the addons in dist/
+#   tools/dev.sh mails [N]            the last N emails the local mail sink kept
+#   tools/dev.sh stop                 stop what `run` started: Odoo, the mail
+#                                     sink, the private PostgreSQL (if it did)
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD (an already running server),
 # ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter that has Odoo),
 # FD_ADDONS_DIR (folder holding the addons, default: the repository root),
-# FD_PGDATA (where the private cluster lives, default: .pgdata).
+# FD_PGDATA (where the private cluster lives, default: .pgdata),
+# FD_SMTP_PORT (the local mail sink's port, default 2525).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +33,7 @@ export PGPORT=${PGPORT:-5432}
 ODOO_DB=${ODOO_DB:-freelance_dunning}
 ODOO_TEST_DB=${ODOO_TEST_DB:-fd_test}
 ODOO_HTTP_PORT=${ODOO_HTTP_PORT:-8069}
+FD_SMTP_PORT=${FD_SMTP_PORT:-2525}
 # Newest PostgreSQL server binaries (Debian puts them outside PATH).
 PG_BIN=${PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)}
 IS_ROOT=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
@@ -271,7 +276,10 @@ EOF
 }
 
 odoo_run() {
+    note_private_pg_before
     setup
+    note_private_pg_started
+    step "Local mail sink" start_mail_sink
     local addons
     addons=$(repo_addons)
     # -i installs what the database lacks (with demo data), -u updates what it
@@ -284,8 +292,86 @@ odoo_run() {
         --logfile "$RUN_DIR/run-install.log" ||
         { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
     say "done in $((SECONDS - t0))s"
+    step "Outgoing mail server of $ODOO_DB" point_mail_server
     say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB, login admin / admin); Ctrl-C stops"
-    exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" "$@"
+    exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" \
+        --pidfile "$ODOO_PIDFILE" "$@"
+}
+
+# --- Local mail sink and `make stop` ------------------------------------------
+# `make run` delivers the demo's emails to tools/mail_sink.py, a real SMTP
+# server on 127.0.0.1 that keeps each one as .run/mail/*.eml; the demo
+# database's outgoing mail server points at it. `make stop` stops Odoo (found
+# by its pidfile), the sink, and the private PostgreSQL if `make run` started it.
+ODOO_PIDFILE=$RUN_DIR/odoo.pid
+PG_STARTED_MARK=$RUN_DIR/pg-started-by-run
+
+private_pg_running() { pg_root; [ -f "$PG_ROOT/data/postmaster.pid" ]; }
+note_private_pg_before() { PG_WAS_RUNNING=0; private_pg_running && PG_WAS_RUNNING=1 || true; }
+# The mark stays until `make stop`, across several `make run`.
+note_private_pg_started() {
+    if [ "$PG_WAS_RUNNING" = 0 ] && private_pg_running; then
+        mkdir -p "$RUN_DIR" && printf '%s\n' "$PG_ROOT" >"$PG_STARTED_MARK"
+    fi
+}
+
+# Started before the install: the emails Odoo sends while installing (its own
+# demo data's notifications, the demo invoices) reach it through the config's
+# smtp_server/smtp_port, used while the database has no outgoing mail server.
+start_mail_sink() {
+    SMTP_PORT=$("$PY" tools/mail_sink.py start --run-dir "$RUN_DIR" --port "$FD_SMTP_PORT") ||
+        die "the local mail sink did not start (see .run/mail_sink.log); set FD_SMTP_PORT to a free port"
+    printf 'smtp_server = 127.0.0.1\nsmtp_port = %s\n' "$SMTP_PORT" >>"$CONF"
+}
+
+# Only the database `make run` serves (ODOO_DB): its highest-priority outgoing
+# mail server becomes the sink, so its emails never leave this machine.
+point_mail_server() {
+    "$PY" tools/mail_sink.py point-odoo -c "$CONF" -d "$ODOO_DB" --port "$SMTP_PORT" ||
+        die "could not set the outgoing mail server of $ODOO_DB"
+    say "Emails go to the local mail sink (127.0.0.1:$SMTP_PORT), kept in .run/mail/: make mails lists them"
+    say "Ctrl-C stops Odoo; the mail sink keeps running until: make stop"
+}
+
+mails() {
+    ensure_venv
+    "$PY" tools/mail_sink.py list --run-dir "$RUN_DIR" -n "${1:-20}"
+}
+
+# Odoo started by `make run`: the pid of its pidfile, if that process is an
+# Odoo server on this checkout's config (a recycled pid is left alone).
+stop_odoo() {
+    local pid
+    pid=$(cat "$ODOO_PIDFILE" 2>/dev/null) || { say "Odoo (make run) is not running"; return 0; }
+    if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-c $CONF"; then
+        say "Odoo (make run) is not running (stale $ODOO_PIDFILE removed)"
+        rm -f "$ODOO_PIDFILE"
+        return 0
+    fi
+    kill -TERM "$pid"
+    local i
+    for i in $(seq 1 60); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        say "Odoo (pid $pid) still running after 30 s: killing it"
+        kill -KILL "$pid"
+    fi
+    rm -f "$ODOO_PIDFILE"
+    say "Odoo stopped (pid $pid)"
+}
+
+stop_all() {
+    stop_odoo
+    if [ -x "$PY" ]; then "$PY" tools/mail_sink.py stop --run-dir "$RUN_DIR"; fi
+    if [ -f "$PG_STARTED_MARK" ]; then
+        # The cluster `make run` started, wherever FD_PGDATA pointed then.
+        FD_PGDATA=$(cat "$PG_STARTED_MARK") stop_pg
+        rm -f "$PG_STARTED_MARK"
+    elif private_pg_running; then
+        say "Private PostgreSQL in $PG_ROOT left running: make run did not start it (make stop-pg stops it)"
+    fi
 }
 
 odoo_test() {
@@ -340,5 +426,7 @@ case "$cmd" in
     i18n) i18n ;;
     stop-pg) stop_pg ;;
     wheels) wheels ;;
-    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg|wheels}" ;;
+    mails) mails "$@" ;;
+    stop) stop_all ;;
+    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg|wheels|mails|stop}" ;;
 esac
