@@ -67,23 +67,128 @@ ensure_venv() {
     fi
 }
 
-# --- Odoo 18.0 must already be installed: this repository never installs it --
+# --- Odoo 18.0: the machine's (seen through --system-site-packages), else ----
+# installed into .venv from Odoo's official sources: ODOO_SOURCE, a URL or a
+# path to an archive (downloaded to the cache first, then the same code path)
+# or to a source checkout; default: the 18.0 nightly source archive.
+ODOO_NIGHTLY=https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
+FD_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/freelance_dunning
+odoo18_importable() { "$PY" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)' 2>/dev/null; }
+
 check_odoo() {
+    if odoo18_importable; then
+        say "Odoo $("$PY" -c 'import odoo.release as r; print(r.version)') from $("$PY" -c 'import os, odoo; print(os.path.dirname(odoo.__file__))')"
+        return 0
+    fi
     local found
     found=$("$PY" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) || found="none"
-    if ! "$PY" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)' 2>/dev/null; then
-        cat >&2 <<EOF
-ERROR: Odoo 18.0 is not importable from $PY (found: $found).
-This repository does not install Odoo. Install Odoo 18.0 from Odoo's official
-sources into the Python used to create .venv (\${PYTHON:-python3}), e.g.:
-  python3 -m pip install https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
-or:
-  git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo.git
-  cd odoo && python3 -m pip install -r requirements.txt && python3 -m pip install .
-(see https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
-for the system packages it needs), then run: rm -rf .venv && make run
-EOF
-        exit 1
+    say "Odoo 18.0 is not importable from $PY (found: $found): installing it into .venv"
+    install_odoo "${ODOO_SOURCE:-$ODOO_NIGHTLY}"
+    odoo18_importable || die "Odoo 18.0 is still not importable from $PY after the install above"
+}
+
+# odoo_source_dir SRC: prints the folder of an Odoo source tree (the one
+# holding setup.py and odoo/release.py) from a URL, an archive or a folder.
+odoo_source_dir() {
+    local src=$1 archive dir
+    case "$src" in
+        http://* | https://*)
+            archive=$FD_CACHE/downloads/$(basename "${src%%\?*}")
+            if [ ! -s "$archive" ]; then
+                mkdir -p "$FD_CACHE/downloads"
+                say "Downloading $src to $archive"
+                curl -fL --retry 3 -o "$archive.part" "$src" ||
+                    die "download failed: $src (set ODOO_SOURCE to a local archive or checkout)"
+                mv "$archive.part" "$archive"
+            else
+                say "Using the archive downloaded earlier: $archive (delete it to download again)"
+            fi
+            src=$archive ;;
+    esac
+    if [ -d "$src" ]; then
+        dir=$(cd "$src" && pwd)
+    elif [ -f "$src" ]; then
+        # The same archive is unpacked once (keyed by its size and date).
+        dir=$FD_CACHE/src/$(basename "$src" | sed 's/\.\(tar\.\(gz\|xz\|bz2\)\|tgz\|zip\)$//')-$(stat -c '%s-%Y' "$src")
+        if [ ! -f "$dir/.unpacked" ]; then
+            say "Unpacking $src into $dir"
+            rm -rf "$dir" && mkdir -p "$dir"
+            case "$src" in
+                *.zip) (cd "$dir" && python3 -m zipfile -e "$src" .) ;;
+                *) tar -xf "$src" -C "$dir" ;;
+            esac || die "cannot unpack $src"
+            touch "$dir/.unpacked"
+        fi
+        # The archives hold one top folder (odoo-18.0.post<date>/).
+        [ -f "$dir/odoo/release.py" ] || dir=$(dirname "$(find "$dir" -maxdepth 3 -path '*/odoo/release.py' | head -n1)")
+        dir=${dir%/odoo}
+    else
+        die "ODOO_SOURCE=$src: neither a URL, an archive nor a folder"
+    fi
+    [ -f "$dir/odoo/release.py" ] && [ -f "$dir/requirements.txt" ] ||
+        die "$src does not hold Odoo's source (odoo/release.py and requirements.txt)"
+    grep -q "^version_info = (18, 0" "$dir/odoo/release.py" ||
+        die "$src is not Odoo 18.0 ($(grep '^version_info' "$dir/odoo/release.py"))"
+    printf '%s\n' "$dir"
+}
+
+install_odoo() {
+    local dir cons reqs
+    dir=$(odoo_source_dir "$1")
+    # Packages to build the requirements that have no wheel for this Python
+    # (psycopg2, python-ldap, ...).
+    ensure_packages "to build Odoo's Python requirements" \
+        -:build-essential -:python3-dev -:libpq-dev -:libldap2-dev -:libsasl2-dev \
+        -:libxml2-dev -:libxslt1-dev -:libjpeg-dev -:zlib1g-dev
+    # Several pinned requirements (sdists of 2021-2023) do not build with
+    # setuptools 70 or newer: cap it in pip's build environments too.
+    mkdir -p "$FD_CACHE"
+    cons=$FD_CACHE/build-constraints.txt
+    printf 'setuptools<70\n' >"$cons"
+    reqs=$dir/requirements.txt
+    say "Installing Odoo's requirements ($reqs) into .venv (log: .run/odoo-install.log)"
+    mkdir -p "$RUN_DIR"
+    PIP_CONSTRAINT="${PIP_CONSTRAINT:+$PIP_CONSTRAINT }$cons" \
+        "$PY" -m pip install --disable-pip-version-check -r "$reqs" >"$RUN_DIR/odoo-install.log" 2>&1 ||
+        { tail -n 30 "$RUN_DIR/odoo-install.log" >&2; die "installing $reqs failed, see .run/odoo-install.log"; }
+    say "Installing Odoo itself from $dir into .venv"
+    "$PY" -m pip install --disable-pip-version-check --no-deps "$dir" >>"$RUN_DIR/odoo-install.log" 2>&1 ||
+        { tail -n 30 "$RUN_DIR/odoo-install.log" >&2; die "installing Odoo from $dir failed, see .run/odoo-install.log"; }
+}
+
+# --- System packages (Debian names) ------------------------------------------
+# ensure_packages REASON CHECK:PACKAGE...: CHECK is a command that the package
+# provides (found on PATH: nothing to do, whatever installed it) or `-` (the
+# package is looked up with dpkg). Missing ones are installed with apt-get as
+# root; otherwise stop with the command to run.
+APT_UPDATED=0
+ensure_packages() {
+    local reason=$1 item cmd pkg missing=()
+    shift
+    for item in "$@"; do
+        cmd=${item%%:*} pkg=${item#*:}
+        if [ "$cmd" != - ]; then
+            command -v "$cmd" >/dev/null && continue
+        elif ! command -v dpkg-query >/dev/null ||
+            dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+            continue
+        fi
+        missing+=("$pkg")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if [ "$IS_ROOT" = 1 ] && command -v apt-get >/dev/null; then
+        say "Installing ${missing[*]} ($reason) with apt-get"
+        if [ "$APT_UPDATED" = 0 ]; then
+            apt-get update -qq || die "apt-get update failed"
+            APT_UPDATED=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+            die "apt-get install ${missing[*]} failed"
+        say "Installed: ${missing[*]}"
+    else
+        die "missing ${missing[*]} ($reason). Run:
+  sudo apt-get install ${missing[*]}
+then run the same command again"
     fi
 }
 
@@ -184,33 +289,22 @@ EOF
 setup() {
     step "Python environment (.venv)" ensure_venv
     step "Odoo 18.0" check_odoo
+    step "System packages (wkhtmltopdf, fonts)" ensure_wkhtmltopdf
     step "PostgreSQL" ensure_pg
     write_config
 }
 
 # Odoo's HttpCase looks for `chromium` (or google-chrome) on PATH.
 ensure_chromium() {
-    if command -v chromium >/dev/null || command -v google-chrome >/dev/null; then
-        return 0
-    elif [ "$IS_ROOT" = 1 ]; then
-        say "Installing Debian's chromium package (needed by Odoo's browser tests)"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        die "chromium is needed by Odoo's browser tests: run 'apt-get install chromium' as root"
-    fi
+    command -v google-chrome >/dev/null ||
+        ensure_packages "needed by Odoo's browser tests" chromium:chromium
 }
 
-# The PDF tests render real PDFs (README, What to install first): Debian's
-# package when none is installed (the patched build, if present, is kept).
+# The PDFs (README, What to install first): Debian's wkhtmltopdf when none is
+# installed (the patched build, if present, is kept), and the fonts they use.
 ensure_wkhtmltopdf() {
-    if command -v wkhtmltopdf >/dev/null; then
-        return 0
-    elif [ "$IS_ROOT" = 1 ]; then
-        say "Installing Debian's wkhtmltopdf package (needed by the PDF tests)"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
-    else
-        die "wkhtmltopdf is needed by the PDF tests: run 'apt-get install wkhtmltopdf' as root"
-    fi
+    ensure_packages "needed to print PDFs" wkhtmltopdf:wkhtmltopdf \
+        -:fontconfig -:fonts-dejavu-core -:fonts-liberation
 }
 
 addon_dirs() { # every folder of ADDONS_DIR with a manifest
