@@ -6,14 +6,18 @@
 #   tools/dev.sh lint                 ruff, pylint-odoo, OCA's module and .po
 #                                     checks, XML/EOF/whitespace, README.rst current
 #   tools/dev.sh readme               README.rst + index.html from readme/
-#   tools/dev.sh setup                venv + Odoo check + PostgreSQL + config only
+#   tools/dev.sh setup                venv (+ Odoo when missing), system packages,
+#                                     PostgreSQL, config only
 #   tools/dev.sh i18n                 regenerate the .pot files, merge fr.po
 #   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD (an already running server),
-# ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter that has Odoo),
+# ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter making .venv),
+# ODOO_SOURCE (URL, archive or checkout of Odoo 18.0 installed into .venv when
+# PYTHON lacks it; default: Odoo's 18.0 nightly source archive),
 # FD_ADDONS_DIR (folder holding the addons, default: the repository root),
-# FD_PGDATA (where the private cluster lives, default: .pgdata).
+# FD_PGDATA (where the private cluster lives, default: .pgdata),
+# FD_PG_ROLE (the role made on a running server as root: freelance_dunning).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,11 +28,13 @@ VENV=$REPO/.venv
 PY=$VENV/bin/python
 RUN_DIR=$REPO/.run
 CONF=$RUN_DIR/odoo.conf
+PGPORT_GIVEN=${PGPORT:-}
 export PGPORT=${PGPORT:-5432}
 ODOO_DB=${ODOO_DB:-freelance_dunning}
 ODOO_TEST_DB=${ODOO_TEST_DB:-fd_test}
 ODOO_HTTP_PORT=${ODOO_HTTP_PORT:-8069}
 # Newest PostgreSQL server binaries (Debian puts them outside PATH).
+PG_BIN_GIVEN=${PG_BIN:-}
 PG_BIN=${PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)}
 IS_ROOT=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
 
@@ -208,32 +214,148 @@ pg_root() {
     fi
 }
 
+# Which PostgreSQL, in this order:
+# 1. PGUSER set: the server at PGHOST/PGPORT with PGUSER/PGPASSWORD (a private
+#    cluster on PGPORT when none answers).
+# 2. The private cluster made by an earlier run (.pgdata or FD_PGDATA), on the
+#    port it remembers (started if needed).
+# 3. A server answering on PGPORT (default socket, else 127.0.0.1): the role
+#    this tool made earlier (.run/pg-role), else `odoo` or a role named after
+#    the user if one logs in without a password, else (root) a role of its own
+#    made through the `postgres` superuser; else a private cluster on a free port.
+# 4. Nothing answers: a private cluster on PGPORT.
+PG_ROLE=${FD_PG_ROLE:-freelance_dunning}
+PG_ROLE_FILE=$RUN_DIR/pg-role # host port role password: mode 600, git-ignored
+PG_ROLE_COMMENT="made by tools/dev.sh of freelance_dunning"
+
+pg_login() { # HOST USER PASSWORD: can this role log in and create databases?
+    local ok
+    ok=$(PGPASSWORD=$3 PGCONNECT_TIMEOUT=5 psql -X -w ${1:+-h "$1"} -p "$DB_PORT" -U "$2" -d postgres -qtAc \
+        'select rolcreatedb or rolsuper from pg_roles where rolname = current_user' 2>/dev/null) &&
+        [ "$ok" = t ]
+}
+
 ensure_pg() {
     DB_PORT=$PGPORT DB_PASSWORD=${PGPASSWORD:-}
     pg_root
-    local sock=$PG_ROOT/run
-    if [ -S "$sock/.s.PGSQL.$PGPORT" ] && pg_ready -h "$sock" -p "$PGPORT"; then
-        say "Using the private PostgreSQL cluster in $PG_ROOT (port $PGPORT)"
-        DB_HOST=127.0.0.1 DB_USER=odoo
+    local sock=$PG_ROOT/run port
+    port=$(cat "$PG_ROOT/port" 2>/dev/null || echo "$PGPORT")
+    [ -z "$PGPORT_GIVEN" ] || port=$PGPORT
+    if [ -n "${PGUSER:-}" ]; then
+        if pg_ready || { [ -z "${PGHOST:-}" ] && pg_ready -h 127.0.0.1; }; then
+            DB_HOST=${PGHOST:-}
+            pg_ready || DB_HOST=127.0.0.1
+            DB_USER=$PGUSER
+            [ "$DB_USER" != postgres ] || die "Odoo refuses to connect as 'postgres': set PGUSER to another role"
+            say "Using the PostgreSQL server at ${DB_HOST:-<default socket>}:$PGPORT as $DB_USER (PGUSER)"
+            psql -X ${DB_HOST:+-h "$DB_HOST"} -U "$DB_USER" -d postgres -qtAc 'select 1' >/dev/null ||
+                die "PostgreSQL answers on port $PGPORT but role '$DB_USER' cannot log in: check PGUSER/PGPASSWORD, or unset PGUSER"
+        else
+            start_private_pg "$sock"
+        fi
+    elif [ -f "$PG_ROOT/data/PG_VERSION" ]; then
+        DB_PORT=$port
+        if [ -S "$sock/.s.PGSQL.$port" ] && pg_ready -h "$sock" -p "$port"; then
+            say "Using the private PostgreSQL cluster in $PG_ROOT (port $port)"
+            DB_HOST=127.0.0.1 DB_USER=odoo
+        else
+            if [ -z "$PGPORT_GIVEN" ] && (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+                DB_PORT=$(free_port "$port")
+                say "Port $port is taken by another server: the private cluster moves to the free port $DB_PORT"
+            fi
+            start_private_pg "$sock"
+        fi
     elif pg_ready || { [ -z "${PGHOST:-}" ] && pg_ready -h 127.0.0.1; }; then
-        # A server is already there (PGHOST, default socket or localhost TCP):
-        # use it with the caller's credentials; Odoo refuses the `postgres` role.
-        DB_HOST=${PGHOST:-}
-        pg_ready || DB_HOST=127.0.0.1
-        DB_USER=${PGUSER:-odoo}
-        [ "$DB_USER" != postgres ] || die "Odoo refuses to connect as 'postgres': set PGUSER to another role"
-        say "Using the PostgreSQL server at ${DB_HOST:-<default socket>}:$PGPORT as $DB_USER"
-        psql ${DB_HOST:+-h "$DB_HOST"} -U "$DB_USER" -d postgres -qtAc 'select 1' >/dev/null ||
-            die "PostgreSQL answers on port $PGPORT but role '$DB_USER' cannot log in: set PGUSER/PGPASSWORD, or set PGPORT to a free port to get a private cluster"
+        use_running_pg || {
+            DB_PORT=$(free_port "$PGPORT")
+            say "Using a private PostgreSQL cluster on the free port $DB_PORT instead (the server on $PGPORT is left as it is)"
+            start_private_pg "$sock"
+        }
     else
         start_private_pg "$sock"
-        DB_HOST=127.0.0.1 DB_USER=odoo
     fi
+}
+
+# A server answers on PGPORT and PGUSER is unset: find or make a role.
+use_running_pg() {
+    local host=${PGHOST:-} r_host r_port r_role r_pass user
+    pg_ready || host=127.0.0.1
+    if [ -f "$PG_ROLE_FILE" ] && read -r r_host r_port r_role r_pass <"$PG_ROLE_FILE" &&
+        [ "$r_port" = "$PGPORT" ] && pg_login "$r_host" "$r_role" "$r_pass"; then
+        say "Using the PostgreSQL server on port $PGPORT as $r_role (the role made by an earlier setup, password in .run/pg-role)"
+        DB_HOST=$r_host DB_USER=$r_role DB_PASSWORD=$r_pass
+        return 0
+    fi
+    user=$(id -un)
+    for r_role in odoo "$user"; do
+        [ "$r_role" != postgres ] || continue
+        if pg_login "$host" "$r_role" ""; then
+            say "Using the PostgreSQL server at ${host:-<default socket>}:$PGPORT as $r_role (it logs in without a password)"
+            DB_HOST=$host DB_USER=$r_role DB_PASSWORD=
+            return 0
+        fi
+    done
+    if [ "$IS_ROOT" != 1 ]; then
+        say "PostgreSQL answers on port $PGPORT, but neither 'odoo' nor '$user' can log in there (set PGUSER/PGPASSWORD to use it)"
+        return 1
+    fi
+    make_pg_role
+}
+
+pgsu() { as_pg psql -X -w -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+# Root only: make our own role through the `postgres` superuser over the
+# server's socket (peer authentication, Debian's default), then log in with a
+# password over 127.0.0.1 (scram-sha-256 in Debian's pg_hba.conf). Roles this
+# tool did not make are never changed.
+make_pg_role() {
+    local exists comment pass
+    if ! pgsu -c 'select 1' >/dev/null 2>&1; then
+        say "PostgreSQL answers on port $PGPORT but the 'postgres' superuser cannot log in through its socket"
+        return 1
+    fi
+    exists=$(pgsu -c "select count(*) from pg_roles where rolname = '$PG_ROLE'") || return 1
+    if [ "$exists" = 1 ]; then
+        comment=$(pgsu -c "select coalesce(shobj_description(oid, 'pg_authid'), '') from pg_roles where rolname = '$PG_ROLE'") || return 1
+        if [ "$comment" != "$PG_ROLE_COMMENT" ]; then
+            say "PostgreSQL on port $PGPORT already has a role '$PG_ROLE' this tool did not make: left untouched"
+            return 1
+        fi
+    fi
+    pass=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+    if [ "$exists" = 1 ]; then
+        say "Role '$PG_ROLE' (made by an earlier setup, e.g. in another clone) gets a new password, kept in .run/pg-role"
+        pgsu -c "ALTER ROLE \"$PG_ROLE\" PASSWORD '$pass'" >/dev/null || return 1
+    else
+        say "Creating the role '$PG_ROLE' (LOGIN CREATEDB, not a superuser) through the 'postgres' superuser; password in .run/pg-role"
+        pgsu -c "CREATE ROLE \"$PG_ROLE\" LOGIN CREATEDB NOSUPERUSER NOCREATEROLE PASSWORD '$pass'" \
+            -c "COMMENT ON ROLE \"$PG_ROLE\" IS '$PG_ROLE_COMMENT'" >/dev/null || return 1
+    fi
+    if ! pg_login 127.0.0.1 "$PG_ROLE" "$pass"; then
+        say "Role '$PG_ROLE' cannot log in over 127.0.0.1:$PGPORT with its password (pg_hba.conf?)"
+        return 1
+    fi
+    mkdir -p "$RUN_DIR"
+    (umask 077 && printf '%s %s %s %s\n' 127.0.0.1 "$PGPORT" "$PG_ROLE" "$pass" >"$PG_ROLE_FILE")
+    DB_HOST=127.0.0.1 DB_USER=$PG_ROLE DB_PASSWORD=$pass
+    say "Using the PostgreSQL server on 127.0.0.1:$PGPORT as $PG_ROLE"
+}
+
+free_port() { # the first port from $1 + 1 on which nothing listens
+    local p=$1
+    while p=$((p + 1)); (: </dev/tcp/127.0.0.1/$p) 2>/dev/null || [ -S "/var/run/postgresql/.s.PGSQL.$p" ]; do :; done
+    echo "$p"
 }
 
 start_private_pg() {
     local sock=$1 data=$PG_ROOT/data
-    [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found (set PG_BIN); on Debian: apt-get install postgresql"
+    if [ ! -x "$PG_BIN/initdb" ] && [ -z "$PG_BIN_GIVEN" ]; then
+        ensure_packages "the PostgreSQL server, for a private cluster" initdb:postgresql
+        PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+        [ -x "$PG_BIN/initdb" ] || PG_BIN=$(dirname "$(command -v initdb || echo /none/initdb)")
+    fi
+    [ -x "$PG_BIN/initdb" ] ||
+        die "PostgreSQL server binaries (initdb) not found in $PG_BIN: set PG_BIN to the folder holding them${PG_BIN_GIVEN:+, or unset it}"
     mkdir -p "$PG_ROOT"
     if [ "$IS_ROOT" = 1 ]; then
         # The server refuses to run as root: it runs as the `postgres` system
@@ -247,14 +369,16 @@ start_private_pg() {
         as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_ROOT/initdb.log"
     fi
     as_pg mkdir -p "$sock"
-    say "Starting PostgreSQL on 127.0.0.1:$PGPORT (log: $PG_ROOT/postgres.log)"
+    say "Starting PostgreSQL on 127.0.0.1:$DB_PORT (log: $PG_ROOT/postgres.log)"
     as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$PG_ROOT/postgres.log" -w -s \
-        -o "-k $sock -h 127.0.0.1 -p $PGPORT" start ||
-        die "PostgreSQL did not start, see $PG_ROOT/postgres.log (port $PGPORT busy? set PGPORT)"
+        -o "-k $sock -h 127.0.0.1 -p $DB_PORT" start ||
+        die "PostgreSQL did not start, see $PG_ROOT/postgres.log (port $DB_PORT busy? set PGPORT)"
+    as_pg sh -c "echo $DB_PORT >'$PG_ROOT/port'"
     # Odoo needs a non-superuser role allowed to create databases.
-    as_pg psql -h "$sock" -p "$PGPORT" -U postgres -d postgres -qtAc \
+    as_pg psql -X -h "$sock" -p "$DB_PORT" -U postgres -d postgres -qtAc \
         "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo')
          THEN CREATE ROLE odoo LOGIN CREATEDB; END IF; END\$\$;"
+    DB_HOST=127.0.0.1 DB_USER=odoo DB_PASSWORD=
 }
 
 stop_pg() {
@@ -383,8 +507,8 @@ odoo_run() {
 
 odoo_test() {
     setup
-    ensure_chromium
-    ensure_wkhtmltopdf
+    step "Chromium (browser tests)" ensure_chromium
+    step_summary
     local lint_rc=0
     lint || lint_rc=$?
     exec "$PY" tools/run_tests.py --config "$CONF" --database "$ODOO_TEST_DB" \
@@ -421,7 +545,7 @@ case "$cmd" in
     test) odoo_test ;;
     lint) lint ;;
     readme) ensure_venv; "$PY" tools/gen_addon_readme.py $(addon_dirs) ;;
-    setup) setup ;;
+    setup) setup; step_summary ;;
     venv) ensure_venv ;;
     i18n) i18n ;;
     stop-pg) stop_pg ;;
