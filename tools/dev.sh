@@ -113,6 +113,18 @@ odoo_source_dir() {
     esac
     if [ -d "$src" ]; then
         dir=$(cd "$src" && pwd)
+        # Odoo's setup.py writes odoo.egg-info into its tree: a folder we
+        # cannot write to is mirrored in the cache (folders, and symbolic
+        # links to its files) and built from there.
+        if [ ! -w "$dir" ] || { [ -e "$dir/odoo.egg-info" ] && [ ! -w "$dir/odoo.egg-info" ]; }; then
+            local copy
+            copy=$FD_CACHE/src/$(basename "$dir")-links
+            say "$dir is read-only for $(id -un): building it from $copy (symbolic links to its files)"
+            rm -rf "$copy" && mkdir -p "$copy"
+            cp -rs "$dir/." "$copy/" && rm -rf "$copy/odoo.egg-info" "$copy/build" "$copy/.git" ||
+                die "cannot mirror $dir in $copy"
+            dir=$copy
+        fi
     elif [ -f "$src" ]; then
         # The same archive is unpacked once (keyed by its size and date).
         dir=$FD_CACHE/src/$(basename "$src" | sed 's/\.\(tar\.\(gz\|xz\|bz2\)\|tgz\|zip\)$//')-$(stat -c '%s-%Y' "$src")
