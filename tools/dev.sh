@@ -28,7 +28,6 @@ VENV=$REPO/.venv
 PY=$VENV/bin/python
 RUN_DIR=$REPO/.run
 CONF=$RUN_DIR/odoo.conf
-PGPORT_GIVEN=${PGPORT:-}
 export PGPORT=${PGPORT:-5432}
 ODOO_DB=${ODOO_DB:-freelance_dunning}
 ODOO_TEST_DB=${ODOO_TEST_DB:-fd_test}
@@ -230,7 +229,8 @@ pg_root() {
 # 1. PGUSER set: the server at PGHOST/PGPORT with PGUSER/PGPASSWORD (a private
 #    cluster on PGPORT when none answers).
 # 2. The private cluster made by an earlier run (.pgdata or FD_PGDATA), on the
-#    port it remembers (started if needed).
+#    port it remembers in its folder (started if needed, on another free port
+#    if something else took that one).
 # 3. A server answering on PGPORT (default socket, else 127.0.0.1): the role
 #    this tool made earlier (.run/pg-role), else `odoo` or a role named after
 #    the user if one logs in without a password, else (root) a role of its own
@@ -252,7 +252,6 @@ ensure_pg() {
     pg_root
     local sock=$PG_ROOT/run port
     port=$(cat "$PG_ROOT/port" 2>/dev/null || echo "$PGPORT")
-    [ -z "$PGPORT_GIVEN" ] || port=$PGPORT
     if [ -n "${PGUSER:-}" ]; then
         if pg_ready || { [ -z "${PGHOST:-}" ] && pg_ready -h 127.0.0.1; }; then
             DB_HOST=${PGHOST:-}
@@ -271,7 +270,7 @@ ensure_pg() {
             say "Using the private PostgreSQL cluster in $PG_ROOT (port $port)"
             DB_HOST=127.0.0.1 DB_USER=odoo
         else
-            if [ -z "$PGPORT_GIVEN" ] && (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+            if (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
                 DB_PORT=$(free_port "$port")
                 say "Port $port is taken by another server: the private cluster moves to the free port $DB_PORT"
             fi
