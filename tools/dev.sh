@@ -321,6 +321,10 @@ pgsu() { as_pg psql -X -w -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@";
 # tool did not make are never changed.
 make_pg_role() {
     local exists comment pass
+    case "${PGHOST:-}" in
+        "" | /* | localhost | 127.0.0.1) ;;
+        *) say "PGHOST=$PGHOST is not this machine: set PGUSER/PGPASSWORD to use it"; return 1 ;;
+    esac
     if ! pgsu -c 'select 1' >/dev/null 2>&1; then
         say "PostgreSQL answers on port $PGPORT but the 'postgres' superuser cannot log in through its socket"
         return 1
