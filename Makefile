@@ -1,4 +1,9 @@
 # Developer entry points; the logic lives in tools/dev.sh and tools/run_tests.py.
+# run, test and setup first install what is missing (README, "What the two
+# commands install, and where"): .venv, Odoo 18.0 into it when PYTHON lacks it
+# (ODOO_SOURCE=<URL, archive or folder>, default Odoo's nightly archive), Debian
+# packages as root (else the apt-get line to run), a PostgreSQL role or a
+# private cluster; each step prints its time.
 #   make run    install/update freelance_dunning (demo data) and serve
 #               http://localhost:8069 (login admin / admin); its emails go to
 #               a local mail sink (.run/mail/*.eml)
@@ -20,6 +25,7 @@
 #               demo served by `make run` (in another shell)
 #   make wheels one odoo-addon-<name> wheel per addon in dist/ (whool); `make
 #               test` builds them too and installs one in a clean venv
+#   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
 .PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots \
 	wheels mails stop

@@ -6,7 +6,8 @@
 #   tools/dev.sh lint                 ruff, pylint-odoo, OCA's module and .po
 #                                     checks, XML/EOF/whitespace, README.rst current
 #   tools/dev.sh readme               README.rst + index.html from readme/
-#   tools/dev.sh setup                venv + Odoo check + PostgreSQL + config only
+#   tools/dev.sh setup                venv (+ Odoo when missing), system packages,
+#                                     PostgreSQL, config only
 #   tools/dev.sh i18n                 regenerate the .pot files, merge fr.po
 #   tools/dev.sh stop-pg              stop the private PostgreSQL cluster
 #   tools/dev.sh wheels               odoo-addon-<name> wheels of the addons in dist/
@@ -15,10 +16,13 @@
 #                                     sink, the private PostgreSQL (if it did)
 #
 # Environment: PGHOST PGPORT PGUSER PGPASSWORD (an already running server),
-# ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter that has Odoo),
+# ODOO_DB, ODOO_TEST_DB, ODOO_HTTP_PORT, PYTHON (interpreter making .venv),
+# ODOO_SOURCE (URL, archive or checkout of Odoo 18.0 installed into .venv when
+# PYTHON lacks it; default: Odoo's 18.0 nightly source archive),
 # FD_ADDONS_DIR (folder holding the addons, default: the repository root),
 # FD_PGDATA (where the private cluster lives, default: .pgdata),
-# FD_SMTP_PORT (the local mail sink's port, default 2525).
+# FD_SMTP_PORT (the local mail sink's port, default 2525),
+# FD_PG_ROLE (the role made on a running server as root: freelance_dunning).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +39,7 @@ ODOO_TEST_DB=${ODOO_TEST_DB:-fd_test}
 ODOO_HTTP_PORT=${ODOO_HTTP_PORT:-8069}
 FD_SMTP_PORT=${FD_SMTP_PORT:-2525}
 # Newest PostgreSQL server binaries (Debian puts them outside PATH).
+PG_BIN_GIVEN=${PG_BIN:-}
 PG_BIN=${PG_BIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)}
 IS_ROOT=$([ "$(id -u)" = 0 ] && echo 1 || echo 0)
 
@@ -73,23 +78,140 @@ ensure_venv() {
     fi
 }
 
-# --- Odoo 18.0 must already be installed: this repository never installs it --
+# --- Odoo 18.0: the machine's (seen through --system-site-packages), else ----
+# installed into .venv from Odoo's official sources: ODOO_SOURCE, a URL or a
+# path to an archive (downloaded to the cache first, then the same code path)
+# or to a source checkout; default: the 18.0 nightly source archive.
+ODOO_NIGHTLY=https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
+FD_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/freelance_dunning
+odoo18_importable() { "$PY" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)' 2>/dev/null; }
+
 check_odoo() {
+    if odoo18_importable; then
+        say "Odoo $("$PY" -c 'import odoo.release as r; print(r.version)') from $("$PY" -c 'import os, odoo; print(os.path.dirname(odoo.__file__))')"
+        return 0
+    fi
     local found
     found=$("$PY" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) || found="none"
-    if ! "$PY" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)' 2>/dev/null; then
-        cat >&2 <<EOF
-ERROR: Odoo 18.0 is not importable from $PY (found: $found).
-This repository does not install Odoo. Install Odoo 18.0 from Odoo's official
-sources into the Python used to create .venv (\${PYTHON:-python3}), e.g.:
-  python3 -m pip install https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz
-or:
-  git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo.git
-  cd odoo && python3 -m pip install -r requirements.txt && python3 -m pip install .
-(see https://www.odoo.com/documentation/18.0/administration/on_premise/source.html
-for the system packages it needs), then run: rm -rf .venv && make run
-EOF
-        exit 1
+    say "Odoo 18.0 is not importable from $PY (found: $found): installing it into .venv"
+    install_odoo "${ODOO_SOURCE:-$ODOO_NIGHTLY}"
+    odoo18_importable || die "Odoo 18.0 is still not importable from $PY after the install above"
+}
+
+# odoo_source_dir SRC: prints the folder of an Odoo source tree (the one
+# holding setup.py and odoo/release.py) from a URL, an archive or a folder.
+odoo_source_dir() {
+    local src=$1 archive dir
+    case "$src" in
+        http://* | https://*)
+            archive=$FD_CACHE/downloads/$(basename "${src%%\?*}")
+            if [ ! -s "$archive" ]; then
+                mkdir -p "$FD_CACHE/downloads"
+                say "Downloading $src to $archive"
+                curl -fL --retry 3 -o "$archive.part" "$src" ||
+                    die "download failed: $src (set ODOO_SOURCE to a local archive or checkout)"
+                mv "$archive.part" "$archive"
+            else
+                say "Using the archive downloaded earlier: $archive (delete it to download again)"
+            fi
+            src=$archive ;;
+    esac
+    if [ -d "$src" ]; then
+        dir=$(cd "$src" && pwd)
+        # Odoo's setup.py writes odoo.egg-info into its tree: a folder we
+        # cannot write to is mirrored in the cache (folders, and symbolic
+        # links to its files) and built from there.
+        if [ ! -w "$dir" ] || { [ -e "$dir/odoo.egg-info" ] && [ ! -w "$dir/odoo.egg-info" ]; }; then
+            local copy
+            copy=$FD_CACHE/src/$(basename "$dir")-links
+            say "$dir is read-only for $(id -un): building it from $copy (symbolic links to its files)"
+            rm -rf "$copy" && mkdir -p "$copy"
+            cp -rs "$dir/." "$copy/" && rm -rf "$copy/odoo.egg-info" "$copy/build" "$copy/.git" ||
+                die "cannot mirror $dir in $copy"
+            dir=$copy
+        fi
+    elif [ -f "$src" ]; then
+        # The same archive is unpacked once (keyed by its size and date).
+        dir=$FD_CACHE/src/$(basename "$src" | sed 's/\.\(tar\.\(gz\|xz\|bz2\)\|tgz\|zip\)$//')-$(stat -c '%s-%Y' "$src")
+        if [ ! -f "$dir/.unpacked" ]; then
+            say "Unpacking $src into $dir"
+            rm -rf "$dir" && mkdir -p "$dir"
+            case "$src" in
+                *.zip) (cd "$dir" && python3 -m zipfile -e "$src" .) ;;
+                *) tar -xf "$src" -C "$dir" ;;
+            esac || die "cannot unpack $src"
+            touch "$dir/.unpacked"
+        fi
+        # The archives hold one top folder (odoo-18.0.post<date>/).
+        [ -f "$dir/odoo/release.py" ] || dir=$(dirname "$(find "$dir" -maxdepth 3 -path '*/odoo/release.py' | head -n1)")
+        dir=${dir%/odoo}
+    else
+        die "ODOO_SOURCE=$src: neither a URL, an archive nor a folder"
+    fi
+    [ -f "$dir/odoo/release.py" ] && [ -f "$dir/requirements.txt" ] ||
+        die "$src does not hold Odoo's source (odoo/release.py and requirements.txt)"
+    grep -q "^version_info = (18, 0" "$dir/odoo/release.py" ||
+        die "$src is not Odoo 18.0 ($(grep '^version_info' "$dir/odoo/release.py"))"
+    printf '%s\n' "$dir"
+}
+
+install_odoo() {
+    local dir cons reqs
+    dir=$(odoo_source_dir "$1")
+    # Packages to build the requirements that have no wheel for this Python
+    # (psycopg2, python-ldap, ...).
+    ensure_packages "to build Odoo's Python requirements" \
+        -:build-essential -:python3-dev -:libpq-dev -:libldap2-dev -:libsasl2-dev \
+        -:libxml2-dev -:libxslt1-dev -:libjpeg-dev -:zlib1g-dev
+    # Several pinned requirements (sdists of 2021-2023) do not build with
+    # setuptools 70 or newer: cap it in pip's build environments too.
+    mkdir -p "$FD_CACHE"
+    cons=$FD_CACHE/build-constraints.txt
+    printf 'setuptools<70\n' >"$cons"
+    reqs=$dir/requirements.txt
+    say "Installing Odoo's requirements ($reqs) into .venv (log: .run/odoo-install.log)"
+    mkdir -p "$RUN_DIR"
+    PIP_CONSTRAINT="${PIP_CONSTRAINT:+$PIP_CONSTRAINT }$cons" \
+        "$PY" -m pip install --disable-pip-version-check -r "$reqs" >"$RUN_DIR/odoo-install.log" 2>&1 ||
+        { tail -n 30 "$RUN_DIR/odoo-install.log" >&2; die "installing $reqs failed, see .run/odoo-install.log"; }
+    say "Installing Odoo itself from $dir into .venv"
+    "$PY" -m pip install --disable-pip-version-check --no-deps "$dir" >>"$RUN_DIR/odoo-install.log" 2>&1 ||
+        { tail -n 30 "$RUN_DIR/odoo-install.log" >&2; die "installing Odoo from $dir failed, see .run/odoo-install.log"; }
+}
+
+# --- System packages (Debian names) ------------------------------------------
+# ensure_packages REASON CHECK:PACKAGE...: CHECK is a command that the package
+# provides (found on PATH: nothing to do, whatever installed it) or `-` (the
+# package is looked up with dpkg). Missing ones are installed with apt-get as
+# root; otherwise stop with the command to run.
+APT_UPDATED=0
+ensure_packages() {
+    local reason=$1 item cmd pkg missing=()
+    shift
+    for item in "$@"; do
+        cmd=${item%%:*} pkg=${item#*:}
+        if [ "$cmd" != - ]; then
+            command -v "$cmd" >/dev/null && continue
+        elif ! command -v dpkg-query >/dev/null ||
+            dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+            continue
+        fi
+        missing+=("$pkg")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if [ "$IS_ROOT" = 1 ] && command -v apt-get >/dev/null; then
+        say "Installing ${missing[*]} ($reason) with apt-get"
+        if [ "$APT_UPDATED" = 0 ]; then
+            apt-get update -qq || die "apt-get update failed"
+            APT_UPDATED=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+            die "apt-get install ${missing[*]} failed"
+        say "Installed: ${missing[*]}"
+    else
+        die "missing ${missing[*]} ($reason). Run:
+  sudo apt-get install ${missing[*]}
+then run the same command again"
     fi
 }
 
@@ -109,32 +231,152 @@ pg_root() {
     fi
 }
 
+# Which PostgreSQL, in this order:
+# 1. PGUSER set: the server at PGHOST/PGPORT with PGUSER/PGPASSWORD (a private
+#    cluster on PGPORT when none answers).
+# 2. The private cluster made by an earlier run (.pgdata or FD_PGDATA), on the
+#    port it remembers in its folder (started if needed, on another free port
+#    if something else took that one).
+# 3. A server answering on PGPORT (default socket, else 127.0.0.1): the role
+#    this tool made earlier (.run/pg-role), else `odoo` or a role named after
+#    the user if one logs in without a password, else (root) a role of its own
+#    made through the `postgres` superuser; else a private cluster on a free port.
+# 4. Nothing answers: a private cluster on PGPORT.
+PG_ROLE=${FD_PG_ROLE:-freelance_dunning}
+PG_ROLE_FILE=$RUN_DIR/pg-role # host port role password: mode 600, git-ignored
+PG_ROLE_COMMENT="made by tools/dev.sh of freelance_dunning"
+
+pg_login() { # HOST USER PASSWORD: can this role log in and create databases?
+    local ok
+    ok=$(PGPASSWORD=$3 PGCONNECT_TIMEOUT=5 psql -X -w ${1:+-h "$1"} -p "$DB_PORT" -U "$2" -d postgres -qtAc \
+        'select rolcreatedb or rolsuper from pg_roles where rolname = current_user' 2>/dev/null) &&
+        [ "$ok" = t ]
+}
+
 ensure_pg() {
     DB_PORT=$PGPORT DB_PASSWORD=${PGPASSWORD:-}
     pg_root
-    local sock=$PG_ROOT/run
-    if [ -S "$sock/.s.PGSQL.$PGPORT" ] && pg_ready -h "$sock" -p "$PGPORT"; then
-        say "Using the private PostgreSQL cluster in $PG_ROOT (port $PGPORT)"
-        DB_HOST=127.0.0.1 DB_USER=odoo
+    local sock=$PG_ROOT/run port
+    port=$(cat "$PG_ROOT/port" 2>/dev/null || echo "$PGPORT")
+    if [ -n "${PGUSER:-}" ]; then
+        if pg_ready || { [ -z "${PGHOST:-}" ] && pg_ready -h 127.0.0.1; }; then
+            DB_HOST=${PGHOST:-}
+            pg_ready || DB_HOST=127.0.0.1
+            DB_USER=$PGUSER
+            [ "$DB_USER" != postgres ] || die "Odoo refuses to connect as 'postgres': set PGUSER to another role"
+            say "Using the PostgreSQL server at ${DB_HOST:-<default socket>}:$PGPORT as $DB_USER (PGUSER)"
+            psql -X ${DB_HOST:+-h "$DB_HOST"} -U "$DB_USER" -d postgres -qtAc 'select 1' >/dev/null ||
+                die "PostgreSQL answers on port $PGPORT but role '$DB_USER' cannot log in: check PGUSER/PGPASSWORD, or unset PGUSER"
+        else
+            start_private_pg "$sock"
+        fi
+    elif [ -f "$PG_ROOT/data/PG_VERSION" ]; then
+        DB_PORT=$port
+        if [ -S "$sock/.s.PGSQL.$port" ] && pg_ready -h "$sock" -p "$port"; then
+            say "Using the private PostgreSQL cluster in $PG_ROOT (port $port)"
+            DB_HOST=127.0.0.1 DB_USER=odoo
+        else
+            if (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+                DB_PORT=$(free_port "$port")
+                say "Port $port is taken by another server: the private cluster moves to the free port $DB_PORT"
+            fi
+            start_private_pg "$sock"
+        fi
     elif pg_ready || { [ -z "${PGHOST:-}" ] && pg_ready -h 127.0.0.1; }; then
-        # A server is already there (PGHOST, default socket or localhost TCP):
-        # use it with the caller's credentials; Odoo refuses the `postgres` role.
-        DB_HOST=${PGHOST:-}
-        pg_ready || DB_HOST=127.0.0.1
-        DB_USER=${PGUSER:-odoo}
-        [ "$DB_USER" != postgres ] || die "Odoo refuses to connect as 'postgres': set PGUSER to another role"
-        say "Using the PostgreSQL server at ${DB_HOST:-<default socket>}:$PGPORT as $DB_USER"
-        psql ${DB_HOST:+-h "$DB_HOST"} -U "$DB_USER" -d postgres -qtAc 'select 1' >/dev/null ||
-            die "PostgreSQL answers on port $PGPORT but role '$DB_USER' cannot log in: set PGUSER/PGPASSWORD, or set PGPORT to a free port to get a private cluster"
+        use_running_pg || {
+            DB_PORT=$(free_port "$PGPORT")
+            say "Using a private PostgreSQL cluster on the free port $DB_PORT instead (the server on $PGPORT is left as it is)"
+            start_private_pg "$sock"
+        }
     else
         start_private_pg "$sock"
-        DB_HOST=127.0.0.1 DB_USER=odoo
     fi
+}
+
+# A server answers on PGPORT and PGUSER is unset: find or make a role.
+use_running_pg() {
+    local host=${PGHOST:-} r_host r_port r_role r_pass user
+    pg_ready || host=127.0.0.1
+    if [ -f "$PG_ROLE_FILE" ] && read -r r_host r_port r_role r_pass <"$PG_ROLE_FILE" &&
+        [ "$r_port" = "$PGPORT" ] && pg_login "$r_host" "$r_role" "$r_pass"; then
+        say "Using the PostgreSQL server on port $PGPORT as $r_role (the role made by an earlier setup, password in .run/pg-role)"
+        DB_HOST=$r_host DB_USER=$r_role DB_PASSWORD=$r_pass
+        return 0
+    fi
+    user=$(id -un)
+    for r_role in odoo "$user"; do
+        [ "$r_role" != postgres ] || continue
+        if pg_login "$host" "$r_role" ""; then
+            say "Using the PostgreSQL server at ${host:-<default socket>}:$PGPORT as $r_role (it logs in without a password)"
+            DB_HOST=$host DB_USER=$r_role DB_PASSWORD=
+            return 0
+        fi
+    done
+    if [ "$IS_ROOT" != 1 ]; then
+        say "PostgreSQL answers on port $PGPORT, but neither 'odoo' nor '$user' can log in there (set PGUSER/PGPASSWORD to use it)"
+        return 1
+    fi
+    make_pg_role
+}
+
+pgsu() { as_pg psql -X -w -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+# Root only: make our own role through the `postgres` superuser over the
+# server's socket (peer authentication, Debian's default), then log in with a
+# password over 127.0.0.1 (scram-sha-256 in Debian's pg_hba.conf). Roles this
+# tool did not make are never changed.
+make_pg_role() {
+    local exists comment pass
+    case "${PGHOST:-}" in
+        "" | /* | localhost | 127.0.0.1) ;;
+        *) say "PGHOST=$PGHOST is not this machine: set PGUSER/PGPASSWORD to use it"; return 1 ;;
+    esac
+    if ! pgsu -c 'select 1' >/dev/null 2>&1; then
+        say "PostgreSQL answers on port $PGPORT but the 'postgres' superuser cannot log in through its socket"
+        return 1
+    fi
+    exists=$(pgsu -c "select count(*) from pg_roles where rolname = '$PG_ROLE'") || return 1
+    if [ "$exists" = 1 ]; then
+        comment=$(pgsu -c "select coalesce(shobj_description(oid, 'pg_authid'), '') from pg_roles where rolname = '$PG_ROLE'") || return 1
+        if [ "$comment" != "$PG_ROLE_COMMENT" ]; then
+            say "PostgreSQL on port $PGPORT already has a role '$PG_ROLE' this tool did not make: left untouched"
+            return 1
+        fi
+    fi
+    pass=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+    if [ "$exists" = 1 ]; then
+        say "Role '$PG_ROLE' (made by an earlier setup, e.g. in another clone) gets a new password, kept in .run/pg-role"
+        pgsu -c "ALTER ROLE \"$PG_ROLE\" PASSWORD '$pass'" >/dev/null || return 1
+    else
+        say "Creating the role '$PG_ROLE' (LOGIN CREATEDB, not a superuser) through the 'postgres' superuser; password in .run/pg-role"
+        pgsu -c "CREATE ROLE \"$PG_ROLE\" LOGIN CREATEDB NOSUPERUSER NOCREATEROLE PASSWORD '$pass'" \
+            -c "COMMENT ON ROLE \"$PG_ROLE\" IS '$PG_ROLE_COMMENT'" >/dev/null || return 1
+    fi
+    if ! pg_login 127.0.0.1 "$PG_ROLE" "$pass"; then
+        say "Role '$PG_ROLE' cannot log in over 127.0.0.1:$PGPORT with its password (pg_hba.conf?)"
+        return 1
+    fi
+    mkdir -p "$RUN_DIR"
+    (umask 077 && printf '%s %s %s %s\n' 127.0.0.1 "$PGPORT" "$PG_ROLE" "$pass" >"$PG_ROLE_FILE")
+    DB_HOST=127.0.0.1 DB_USER=$PG_ROLE DB_PASSWORD=$pass
+    say "Using the PostgreSQL server on 127.0.0.1:$PGPORT as $PG_ROLE"
+}
+
+free_port() { # the first port from $1 + 1 on which nothing listens
+    local p=$1
+    while p=$((p + 1)); (: </dev/tcp/127.0.0.1/$p) 2>/dev/null || [ -S "/var/run/postgresql/.s.PGSQL.$p" ]; do :; done
+    echo "$p"
 }
 
 start_private_pg() {
     local sock=$1 data=$PG_ROOT/data
-    [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found (set PG_BIN); on Debian: apt-get install postgresql"
+    if [ ! -x "$PG_BIN/initdb" ] && [ -z "$PG_BIN_GIVEN" ]; then
+        ensure_packages "the PostgreSQL server, for a private cluster" initdb:postgresql
+        PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+        [ -x "$PG_BIN/initdb" ] || PG_BIN=$(dirname "$(command -v initdb || echo /none/initdb)")
+    fi
+    [ -x "$PG_BIN/initdb" ] ||
+        die "PostgreSQL server binaries (initdb) not found in $PG_BIN: set PG_BIN to the folder holding them${PG_BIN_GIVEN:+, or unset it}"
     mkdir -p "$PG_ROOT"
     if [ "$IS_ROOT" = 1 ]; then
         # The server refuses to run as root: it runs as the `postgres` system
@@ -148,14 +390,16 @@ start_private_pg() {
         as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_ROOT/initdb.log"
     fi
     as_pg mkdir -p "$sock"
-    say "Starting PostgreSQL on 127.0.0.1:$PGPORT (log: $PG_ROOT/postgres.log)"
+    say "Starting PostgreSQL on 127.0.0.1:$DB_PORT (log: $PG_ROOT/postgres.log)"
     as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$PG_ROOT/postgres.log" -w -s \
-        -o "-k $sock -h 127.0.0.1 -p $PGPORT" start ||
-        die "PostgreSQL did not start, see $PG_ROOT/postgres.log (port $PGPORT busy? set PGPORT)"
+        -o "-k $sock -h 127.0.0.1 -p $DB_PORT" start ||
+        die "PostgreSQL did not start, see $PG_ROOT/postgres.log (port $DB_PORT busy? set PGPORT)"
+    as_pg sh -c "echo $DB_PORT >'$PG_ROOT/port'"
     # Odoo needs a non-superuser role allowed to create databases.
-    as_pg psql -h "$sock" -p "$PGPORT" -U postgres -d postgres -qtAc \
+    as_pg psql -X -h "$sock" -p "$DB_PORT" -U postgres -d postgres -qtAc \
         "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'odoo')
          THEN CREATE ROLE odoo LOGIN CREATEDB; END IF; END\$\$;"
+    DB_HOST=127.0.0.1 DB_USER=odoo DB_PASSWORD=
 }
 
 stop_pg() {
@@ -190,33 +434,22 @@ EOF
 setup() {
     step "Python environment (.venv)" ensure_venv
     step "Odoo 18.0" check_odoo
+    step "System packages (wkhtmltopdf, fonts)" ensure_wkhtmltopdf
     step "PostgreSQL" ensure_pg
     write_config
 }
 
 # Odoo's HttpCase looks for `chromium` (or google-chrome) on PATH.
 ensure_chromium() {
-    if command -v chromium >/dev/null || command -v google-chrome >/dev/null; then
-        return 0
-    elif [ "$IS_ROOT" = 1 ]; then
-        say "Installing Debian's chromium package (needed by Odoo's browser tests)"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        die "chromium is needed by Odoo's browser tests: run 'apt-get install chromium' as root"
-    fi
+    command -v google-chrome >/dev/null ||
+        ensure_packages "needed by Odoo's browser tests" chromium:chromium
 }
 
-# The PDF tests render real PDFs (README, What to install first): Debian's
-# package when none is installed (the patched build, if present, is kept).
+# The PDFs (README, What to install first): Debian's wkhtmltopdf when none is
+# installed (the patched build, if present, is kept), and the fonts they use.
 ensure_wkhtmltopdf() {
-    if command -v wkhtmltopdf >/dev/null; then
-        return 0
-    elif [ "$IS_ROOT" = 1 ]; then
-        say "Installing Debian's wkhtmltopdf package (needed by the PDF tests)"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
-    else
-        die "wkhtmltopdf is needed by the PDF tests: run 'apt-get install wkhtmltopdf' as root"
-    fi
+    ensure_packages "needed to print PDFs" wkhtmltopdf:wkhtmltopdf \
+        -:fontconfig -:fonts-dejavu-core -:fonts-liberation
 }
 
 addon_dirs() { # every folder of ADDONS_DIR with a manifest
@@ -376,8 +609,8 @@ stop_all() {
 
 odoo_test() {
     setup
-    ensure_chromium
-    ensure_wkhtmltopdf
+    step "Chromium (browser tests)" ensure_chromium
+    step_summary
     local lint_rc=0
     lint || lint_rc=$?
     exec "$PY" tools/run_tests.py --config "$CONF" --database "$ODOO_TEST_DB" \
@@ -421,7 +654,7 @@ case "$cmd" in
     test) odoo_test ;;
     lint) lint ;;
     readme) ensure_venv; "$PY" tools/gen_addon_readme.py $(addon_dirs) ;;
-    setup) setup ;;
+    setup) setup; step_summary ;;
     venv) ensure_venv ;;
     i18n) i18n ;;
     stop-pg) stop_pg ;;
