@@ -1392,9 +1392,13 @@ class FreelanceDunningReminder(models.Model):
         )
 
     def _get_mail_author(self):
-        """Who signs the reminder: the accountant who sends it, or the user
-        running the scheduled action."""
-        return self.user_id.partner_id or self.env.user.partner_id
+        """Who signs the reminder: the accountant who sends it, else the user
+        running the sending; the company itself when that is the scheduled
+        action (OdooBot, the superuser), never a robot's address."""
+        user = self.user_id or self.env.user
+        if user._is_superuser() or not user._is_internal():
+            return self.company_id.partner_id
+        return user.partner_id
 
     def _trigger_mail_queue(self):
         """Wake the mail scheduler up: once per batch of reminders sent, and

@@ -76,7 +76,11 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(line.dunning_level_id, self._level("Courtesy notice"))
         self.assertFalse(self._run("2025-06-17"), "nothing twice the same day")
         self.assertFalse(self._run("2025-06-20"), "not late yet")
-        friendly = self._run("2025-06-21")
+        # Run as the scheduled action runs it: by the superuser, OdooBot.
+        root = self.env.ref("base.user_root")
+        self.company.email = "billing@freelancer.example.com"
+        with freeze_time("2025-06-21"):
+            friendly = self.engine.with_user(root)._run(self.company, date(2025, 6, 21))
         self.assertEqual(friendly.level_id, self._level("Friendly reminder"))
         self.assertFalse(friendly.interest, "a friendly reminder names no penalty")
         self.assertIn("slipped through the cracks", friendly.mail_message_id.body)
@@ -85,6 +89,12 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(len(sent), 1, "one email leaves for the client")
         self.assertIn("hello@brightside.example.com", sent[0]["email_to"][0])
         self.assertIn("1,200.00", sent[0]["subject"])
+        # Signed by the company, never by OdooBot.
+        self.assertEqual(friendly.mail_message_id.author_id, self.company.partner_id)
+        self.assertEqual(
+            sent[0]["email_from"],
+            f'"{self.company.name}" <billing@freelancer.example.com>',
+        )
         self.assertIn(invoice.access_token, friendly.mail_message_id.body)
         self.assertEqual(
             len(friendly.mail_message_id.attachment_ids), 1, "invoice attached"
