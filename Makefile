@@ -1,6 +1,7 @@
 # Developer entry points; the logic lives in tools/dev.sh and tools/run_tests.py.
 #   make run    install/update freelance_dunning (demo data) and serve
 #               http://localhost:8069 (login admin / admin)
+#   make reset-demo  drop the demo database (ODOO_DB) and build it again
 #   make test   what CI runs: lint, fresh install of every addon, all tests
 #   make lint   ruff, pylint-odoo, OCA's module and .po checks, XML/EOF/whitespace,
 #               README.rst up to date (no Odoo database needed)
@@ -15,10 +16,13 @@
 #   make screenshots  the README's screenshots, English then French, from the
 #               demo served by `make run` (in another shell)
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots
+.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots
 
 run:
 	tools/dev.sh run
+
+reset-demo:
+	tools/dev.sh reset-demo
 
 test:
 	tools/dev.sh test

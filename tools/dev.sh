@@ -2,6 +2,7 @@
 # Developer tooling for this Odoo 18.0 addons repository (called by the Makefile).
 #
 #   tools/dev.sh run  [odoo args...]  install/update the addon, serve on :8069
+#   tools/dev.sh reset-demo           drop ODOO_DB, then run (a new French demo)
 #   tools/dev.sh test                 lint + fresh db install + all tests (CI)
 #   tools/dev.sh lint                 ruff, pylint-odoo, OCA's module and .po
 #                                     checks, XML/EOF/whitespace, README.rst current
@@ -269,10 +270,71 @@ print(",".join(names))
 EOF
 }
 
+# --- The demo database (issue 20): a French freelancer's studio ---------------
+# tools/demo_db.py creates ODOO_DB through Odoo's database manager as a French
+# company (EUR, French chart of accounts once `account` is installed, admin's
+# language French); tools/demo_showcase.py then adds the studio's identity,
+# clients, quotations, invoices, reminders and a second, English company, once.
+# A database that tools/demo_db.py did not create is never changed.
+
+# A French company makes Odoo auto-install account_peppol, which imports
+# phonenumbers (not in Odoo's requirements.txt).
+ensure_phonenumbers() {
+    "$PY" -c 'import phonenumbers' 2>/dev/null && return 0
+    say "Installing phonenumbers into .venv (Odoo's account_peppol needs it for a French company)"
+    "$PY" -m pip install -q --disable-pip-version-check phonenumbers==9.0.43
+}
+
+demo_db_state() { "$PY" tools/demo_db.py -c "$CONF" -d "$ODOO_DB" --status; }
+
+demo_db_create() {
+    "$PY" tools/demo_db.py -c "$CONF" -d "$ODOO_DB" --logfile "$RUN_DIR/run-create.log" ||
+        { tail -n 40 "$RUN_DIR/run-create.log" >&2; die "creating $ODOO_DB failed, see .run/run-create.log"; }
+}
+
+demo_showcase() {
+    "$PY" tools/demo_showcase.py -c "$CONF" -d "$ODOO_DB" --logfile "$RUN_DIR/run-showcase.log" ||
+        { tail -n 40 "$RUN_DIR/run-showcase.log" >&2; die "the demo showcase failed, see .run/run-showcase.log (start again from scratch: tools/dev.sh reset-demo)"; }
+}
+
+# What to open first, printed when the server starts (README, "A guided tour").
+demo_welcome() {
+    say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB); Ctrl-C stops"
+    say "Log in: Email = admin, Password = admin"
+    if [ "$DEMO_STATE" = showcase ]; then
+        say "First click: Relances > Tableau de bord, then the formal notice to Maison Verdier SAS"
+        say "  (interest + 40 EUR indemnity) and the one awaiting validation (Northwind Studio)."
+        say "English: user menu (top right) > Preferences > Language > English (US)."
+    fi
+}
+
+# Drop ODOO_DB and build the demo again (make reset-demo).
+reset_demo() {
+    setup
+    if [ "$(demo_db_state)" != missing ]; then
+        say "Dropping database $ODOO_DB and its filestore"
+        "$PY" -m odoo db -c "$CONF" drop "$ODOO_DB" >/dev/null || die "could not drop $ODOO_DB"
+    fi
+    odoo_run "$@"
+}
+
 odoo_run() {
     setup
     local addons
     addons=$(repo_addons)
+    DEMO_STATE=$(demo_db_state)
+    case "$DEMO_STATE" in
+        missing)
+            ensure_phonenumbers
+            step "Create database $ODOO_DB (French company, demo data; log: .run/run-create.log)" demo_db_create
+            DEMO_STATE=created
+            ;;
+        created | showcase) ensure_phonenumbers ;;
+        *)
+            say "Database $ODOO_DB exists and is not the French demo: kept as it is (no clients or invoices added)."
+            say "  For the French demo: ODOO_DB=another_name make run, or drop it and start again: make reset-demo"
+            ;;
+    esac
     # -i installs what the database lacks (with demo data), -u updates what it
     # has: the demo database is reused from run to run.
     say "Database $ODOO_DB: odoo -i/-u $addons (log: .run/run-install.log)"
@@ -283,7 +345,12 @@ odoo_run() {
         --logfile "$RUN_DIR/run-install.log" ||
         { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
     say "done in $((SECONDS - t0))s"
-    say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB, login admin / admin); Ctrl-C stops"
+    if [ "$DEMO_STATE" = created ]; then
+        step "Demo showcase: studio, clients, quotations, invoices, reminders (log: .run/run-showcase.log)" demo_showcase
+        DEMO_STATE=showcase
+    fi
+    step_summary
+    demo_welcome
     exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" "$@"
 }
 
@@ -324,6 +391,7 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
     run) odoo_run "$@" ;;
+    reset-demo) reset_demo "$@" ;;
     test) odoo_test ;;
     lint) lint ;;
     readme) ensure_venv; "$PY" tools/gen_addon_readme.py $(addon_dirs) ;;
@@ -331,5 +399,5 @@ case "$cmd" in
     venv) ensure_venv ;;
     i18n) i18n ;;
     stop-pg) stop_pg ;;
-    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg}" ;;
+    *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg}" ;;
 esac
