@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,8 +62,9 @@ def _facts(env):
         [("company_id", "=", company.id)]
     )
     formal = reminders.filtered(
-        lambda r: r.state == "sent"
-        and any(r.line_ids.level_id.mapped("is_formal_notice"))
+        lambda r: (
+            r.state == "sent" and any(r.line_ids.level_id.mapped("is_formal_notice"))
+        )
     )
     second = env["res.company"].search([("name", "=", "Harbour Lane Design Ltd")])
     return {
@@ -84,7 +85,9 @@ def _facts(env):
             "waiting_deposit": len(
                 orders.filtered(lambda o: o.work_gate_state == "waiting_deposit")
             ),
-            "work_open": len(orders.filtered(lambda o: o.state == "sale" and o._is_work_open())),
+            "work_open": len(
+                orders.filtered(lambda o: o.state == "sale" and o._is_work_open())
+            ),
             "installment_invoiced": len(
                 orders.filtered(
                     lambda o: len(o.installment_ids.filtered("invoice_id")) >= 2
@@ -92,7 +95,11 @@ def _facts(env):
             ),
         },
         "credit_notes": env["account.move"].search_count(
-            [("move_type", "=", "out_refund"), ("state", "=", "posted")]
+            [
+                ("move_type", "=", "out_refund"),
+                ("state", "=", "posted"),
+                ("partner_id.name", "=", "Atelier Lumière SAS"),
+            ]
         ),
         "paid_invoices": env["account.move"].search_count(
             [
@@ -102,17 +109,28 @@ def _facts(env):
             ]
         ),
         "levels_sent": sorted(
-            set(reminders.filtered(lambda r: r.state == "sent").line_ids.level_id.mapped("days"))
+            set(
+                reminders.filtered(
+                    lambda r: r.state == "sent"
+                ).line_ids.level_id.mapped("days")
+            )
         ),
         "waiting_validation": len(reminders.filtered(lambda r: r.state == "waiting")),
         "formal_penalties": [
-            (r.partner_id.name, r.interest > 0, r.indemnity)
-            for r in formal
+            (r.partner_id.name, r.interest > 0, r.indemnity) for r in formal
         ],
         "second_company": (
             second.currency_id.name,
             env["sale.order"].search_count([("company_id", "=", second.id)]),
             second in env.ref("base.user_admin").company_ids,
+            env["account.move"].search_count(
+                [
+                    ("company_id", "=", second.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("invoice_date_due", "<", fields.Date.today()),
+                ]
+            ),
         ),
         "admin_lang": env.ref("base.user_admin").lang,
         "langs": sorted(code for code, _name in env["res.lang"].get_installed()),
@@ -126,24 +144,47 @@ def showcase():
     times = {}
     try:
         t0 = time.monotonic()
-        _run(sys.executable, str(TOOLS / "demo_db.py"), "-c", odoo.tools.config.rcfile, "-d", db)
+        _run(
+            sys.executable,
+            str(TOOLS / "demo_db.py"),
+            "-c",
+            odoo.tools.config.rcfile,
+            "-d",
+            db,
+        )
         times["create"] = time.monotonic() - t0
         t0 = time.monotonic()
         _run(
             *_odoo_cmd(
-                "-d", db, "-i", f"{ALL_ADDONS},payment_demo", "--stop-after-init",
+                "-d",
+                db,
+                "-i",
+                f"{ALL_ADDONS},payment_demo",
+                "--stop-after-init",
                 "--log-level=warn",
             )
         )
         times["install"] = time.monotonic() - t0
         t0 = time.monotonic()
-        cmd = (sys.executable, str(TOOLS / "demo_showcase.py"), "-c", odoo.tools.config.rcfile, "-d", db)
+        cmd = (
+            sys.executable,
+            str(TOOLS / "demo_showcase.py"),
+            "-c",
+            odoo.tools.config.rcfile,
+            "-d",
+            db,
+        )
         first = _run(*cmd)
         times["showcase"] = time.monotonic() - t0
         again = _run(*cmd)
         status = _run(
-            sys.executable, str(TOOLS / "demo_db.py"), "-c", odoo.tools.config.rcfile,
-            "-d", db, "--status",
+            sys.executable,
+            str(TOOLS / "demo_db.py"),
+            "-c",
+            odoo.tools.config.rcfile,
+            "-d",
+            db,
+            "--status",
         )
         with Registry(db).cursor() as cr:
             facts = _facts(api.Environment(cr, SUPERUSER_ID, {}))
@@ -195,6 +236,6 @@ def test_reminders_made_by_the_engine(showcase):
 
 
 def test_second_company_and_idempotence(showcase):
-    assert showcase["second_company"] == ("GBP", 2, True)
+    assert showcase["second_company"] == ("GBP", 2, True, 1)
     assert "nothing to do" in showcase["again"]
     assert showcase["status"] == "showcase"

@@ -35,9 +35,7 @@ def status(name):
     if not db_service.exp_db_exist(name):
         return "missing"
     with odoo.sql_db.db_connect(name).cursor() as cr:
-        cr.execute(
-            "SELECT to_regclass('ir_config_parameter') IS NOT NULL"
-        )
+        cr.execute("SELECT to_regclass('ir_config_parameter') IS NOT NULL")
         if not cr.fetchone()[0]:
             return "foreign"
         cr.execute(

@@ -294,7 +294,9 @@ class Showcase:
                 "partner_id": self.moreau.id,
                 "pricelist_id": False,
                 "user_id": self.admin.id,
-                "order_line": [Command.create({"product_id": design.id, "product_uom_qty": 2})],
+                "order_line": [
+                    Command.create({"product_id": design.id, "product_uom_qty": 2})
+                ],
             }
         )
         self.env["sale.order"].create(
@@ -303,7 +305,9 @@ class Showcase:
                 "pricelist_id": False,
                 "user_id": self.admin.id,
                 "state": "sent",
-                "order_line": [Command.create({"product_id": brand.id, "product_uom_qty": 1})],
+                "order_line": [
+                    Command.create({"product_id": brand.id, "product_uom_qty": 1})
+                ],
             }
         )
         # A paid invoice and a credit note.
@@ -338,7 +342,9 @@ class Showcase:
             with freeze_time(day):
                 for partner in validate:
                     count += len(
-                        self.engine._run(company, day, partners=partner, user=self.admin)
+                        self.engine._run(
+                            company, day, partners=partner, user=self.admin
+                        )
                     )
                 count += len(self.engine._run(company, day))
         return count
@@ -352,20 +358,28 @@ class Showcase:
         # behind our back at the next flush; the chart of the company's
         # country (l10n_uk when installed, Odoo's generic one otherwise) is
         # loaded just below.
-        company = env["res.company"].with_context(chart_template_load=True).create(
-            {
-                "name": "Harbour Lane Design Ltd",
-                "street": "12 Harbour Lane",
-                "zip": "BS1 4RN",
-                "city": "Bristol",
-                "country_id": env.ref("base.uk").id,
-                "currency_id": gbp.id,
-                "email": "hello@harbour-lane.example.com",
-                "company_registry": "09876543",
-            }
-            # partner_autocomplete would look the new company up on Odoo's
-            # servers: marked as done, nothing leaves the machine.
-            | ({"iap_enrich_auto_done": True} if "iap_enrich_auto_done" in env["res.company"]._fields else {})
+        company = (
+            env["res.company"]
+            .with_context(chart_template_load=True)
+            .create(
+                {
+                    "name": "Harbour Lane Design Ltd",
+                    "street": "12 Harbour Lane",
+                    "zip": "BS1 4RN",
+                    "city": "Bristol",
+                    "country_id": env.ref("base.uk").id,
+                    "currency_id": gbp.id,
+                    "email": "hello@harbour-lane.example.com",
+                    "company_registry": "09876543",
+                }
+                # partner_autocomplete would look the new company up on Odoo's
+                # servers: marked as done, nothing leaves the machine.
+                | (
+                    {"iap_enrich_auto_done": True}
+                    if "iap_enrich_auto_done" in env["res.company"]._fields
+                    else {}
+                )
+            )
         )
         charts = env["account.chart.template"]
         charts.try_loading(charts._guess_chart_template(company.country_id), company)
@@ -424,7 +438,11 @@ class Showcase:
                     "invoice_date_due": self.day(-20),
                     "invoice_line_ids": [
                         Command.create(
-                            {"name": "Website redesign", "quantity": 1, "price_unit": 1500}
+                            {
+                                "name": "Website redesign",
+                                "quantity": 1,
+                                "price_unit": 1500,
+                            }
                         )
                     ],
                 }

@@ -302,8 +302,9 @@ demo_welcome() {
     say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB); Ctrl-C stops"
     say "Log in: Email = admin, Password = admin"
     if [ "$DEMO_STATE" = showcase ]; then
-        say "First click: Relances > Tableau de bord, then the formal notice to Maison Verdier SAS"
-        say "  (interest + 40 EUR indemnity) and the one awaiting validation (Northwind Studio)."
+        say "First click: Facturation > Clients > Relances de paiement > Tableau de bord; then"
+        say "  Relances envoyees: the formal notice to Maison Verdier SAS (interest + 40 EUR indemnity);"
+        say "  Relances a valider: the one to Northwind Studio, waiting for you (README: A guided tour)."
         say "English: user menu (top right) > Preferences > Language > English (US)."
     fi
 }
@@ -313,7 +314,8 @@ reset_demo() {
     setup
     if [ "$(demo_db_state)" != missing ]; then
         say "Dropping database $ODOO_DB and its filestore"
-        "$PY" -m odoo db -c "$CONF" drop "$ODOO_DB" >/dev/null || die "could not drop $ODOO_DB"
+        "$PY" -m odoo db -c "$CONF" drop "$ODOO_DB" >"$RUN_DIR/reset-demo.log" 2>&1 ||
+            die "could not drop $ODOO_DB, see .run/reset-demo.log"
     fi
     odoo_run "$@"
 }
