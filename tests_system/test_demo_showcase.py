@@ -189,8 +189,8 @@ def showcase():
         with Registry(db).cursor() as cr:
             facts = _facts(api.Environment(cr, SUPERUSER_ID, {}))
         print(
-            "demo showcase: create %.0f s, install %.0f s, showcase %.0f s"
-            % (times["create"], times["install"], times["showcase"])
+            f"demo showcase: create {times['create']:.0f} s, install "
+            f"{times['install']:.0f} s, showcase {times['showcase']:.0f} s"
         )
         return {"first": first, "again": again, "status": status.strip(), **facts}
     finally:

@@ -317,6 +317,7 @@ reset_demo() {
         "$PY" -m odoo db -c "$CONF" drop "$ODOO_DB" >"$RUN_DIR/reset-demo.log" 2>&1 ||
             die "could not drop $ODOO_DB, see .run/reset-demo.log"
     fi
+    STEP_TIMES=() # odoo_run times the set-up again
     odoo_run "$@"
 }
 
