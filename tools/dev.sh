@@ -275,15 +275,8 @@ EOF
 # company (EUR, French chart of accounts once `account` is installed, admin's
 # language French); tools/demo_showcase.py then adds the studio's identity,
 # clients, quotations, invoices, reminders and a second, English company, once.
-# A database that tools/demo_db.py did not create is never changed.
-
-# A French company makes Odoo auto-install account_peppol, which imports
-# phonenumbers (not in Odoo's requirements.txt).
-ensure_phonenumbers() {
-    "$PY" -c 'import phonenumbers' 2>/dev/null && return 0
-    say "Installing phonenumbers into .venv (Odoo's account_peppol needs it for a French company)"
-    "$PY" -m pip install -q --disable-pip-version-check phonenumbers==9.0.43
-}
+# A database that tools/demo_db.py did not create is never changed. (A French
+# company needs phonenumbers: requirements-dev.txt.)
 
 demo_db_state() { "$PY" tools/demo_db.py -c "$CONF" -d "$ODOO_DB" --status; }
 
@@ -328,11 +321,10 @@ odoo_run() {
     DEMO_STATE=$(demo_db_state)
     case "$DEMO_STATE" in
         missing)
-            ensure_phonenumbers
             step "Create database $ODOO_DB (French company, demo data; log: .run/run-create.log)" demo_db_create
             DEMO_STATE=created
             ;;
-        created | showcase) ensure_phonenumbers ;;
+        created | showcase) ;;
         *)
             say "Database $ODOO_DB exists and is not the French demo: kept as it is (no clients or invoices added)."
             say "  For the French demo: ODOO_DB=another_name make run, or drop it and start again: make reset-demo"
