@@ -7,6 +7,7 @@
 #   make run    install/update freelance_dunning (demo data) and serve
 #               http://localhost:8069 (login admin / admin); its emails go to
 #               a local mail sink (.run/mail/*.eml)
+#   make reset-demo  drop the demo database (ODOO_DB) and build it again
 #   make mails  the last emails the mail sink kept (N=20)
 #   make stop   stop what `make run` started: Odoo, the mail sink, the
 #               private PostgreSQL if it started it
@@ -27,11 +28,14 @@
 #               test` builds them too and installs one in a clean venv
 #   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run test lint format setup i18n stop-pg clean bench readme odoo-suites screenshots \
-	wheels mails stop
+.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites \
+	screenshots wheels mails stop
 
 run:
 	tools/dev.sh run
+
+reset-demo:
+	tools/dev.sh reset-demo
 
 N ?= 20
 mails:

@@ -2,6 +2,7 @@
 # Developer tooling for this Odoo 18.0 addons repository (called by the Makefile).
 #
 #   tools/dev.sh run  [odoo args...]  install/update the addon, serve on :8069
+#   tools/dev.sh reset-demo           drop ODOO_DB, then run (a new French demo)
 #   tools/dev.sh test                 lint + fresh db install + all tests (CI)
 #   tools/dev.sh lint                 ruff, pylint-odoo, OCA's module and .po
 #                                     checks, XML/EOF/whitespace, README.rst current
@@ -508,6 +509,50 @@ print(",".join(names))
 EOF
 }
 
+# --- The demo database (issue 20): a French freelancer's studio ---------------
+# tools/demo_db.py creates ODOO_DB through Odoo's database manager as a French
+# company (EUR, French chart of accounts once `account` is installed, admin's
+# language French); tools/demo_showcase.py then adds the studio's identity,
+# clients, quotations, invoices, reminders and a second, English company, once.
+# A database that tools/demo_db.py did not create is never changed. (A French
+# company needs phonenumbers: requirements-dev.txt.)
+
+demo_db_state() { "$PY" tools/demo_db.py -c "$CONF" -d "$ODOO_DB" --status; }
+
+demo_db_create() {
+    "$PY" tools/demo_db.py -c "$CONF" -d "$ODOO_DB" --logfile "$RUN_DIR/run-create.log" ||
+        { tail -n 40 "$RUN_DIR/run-create.log" >&2; die "creating $ODOO_DB failed, see .run/run-create.log"; }
+}
+
+demo_showcase() {
+    "$PY" tools/demo_showcase.py -c "$CONF" -d "$ODOO_DB" --logfile "$RUN_DIR/run-showcase.log" ||
+        { tail -n 40 "$RUN_DIR/run-showcase.log" >&2; die "the demo showcase failed, see .run/run-showcase.log (start again from scratch: tools/dev.sh reset-demo)"; }
+}
+
+# What to open first, printed when the server starts (README, "A guided tour").
+demo_welcome() {
+    say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB); Ctrl-C stops"
+    say "Log in: Email = admin, Password = admin"
+    if [ "$DEMO_STATE" = showcase ]; then
+        say "First click: Facturation > Clients > Relances de paiement > Tableau de bord; then"
+        say "  Relances envoyees: the formal notice to Maison Verdier SAS (interest + 40 EUR indemnity);"
+        say "  Relances a valider: the one to Northwind Studio, waiting for you (README: A guided tour)."
+        say "English: user menu (top right) > Preferences > Language > English (US)."
+    fi
+}
+
+# Drop ODOO_DB and build the demo again (make reset-demo).
+reset_demo() {
+    setup
+    if [ "$(demo_db_state)" != missing ]; then
+        say "Dropping database $ODOO_DB and its filestore"
+        "$PY" -m odoo db -c "$CONF" drop "$ODOO_DB" >"$RUN_DIR/reset-demo.log" 2>&1 ||
+            die "could not drop $ODOO_DB, see .run/reset-demo.log"
+    fi
+    STEP_TIMES=() # odoo_run times the set-up again
+    odoo_run "$@"
+}
+
 odoo_run() {
     note_private_pg_before
     setup
@@ -515,20 +560,40 @@ odoo_run() {
     step "Local mail sink" start_mail_sink
     local addons
     addons=$(repo_addons)
-    # -i installs what the database lacks (with demo data), -u updates what it
-    # has: the demo database is reused from run to run.
-    say "Database $ODOO_DB: odoo -i/-u $addons (log: .run/run-install.log)"
-    local t0=$SECONDS
-    # payment_demo: Odoo's test payment provider, so that "Pay now" can be
-    # clicked through on the demo (the addons do not depend on it).
-    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" -i "$addons,payment_demo" -u "$addons" --stop-after-init \
-        --logfile "$RUN_DIR/run-install.log" ||
-        { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
-    say "done in $((SECONDS - t0))s"
+    DEMO_STATE=$(demo_db_state)
+    case "$DEMO_STATE" in
+        missing)
+            step "Create database $ODOO_DB (French company, demo data; log: .run/run-create.log)" demo_db_create
+            DEMO_STATE=created
+            ;;
+        created | showcase) ;;
+        *)
+            say "Database $ODOO_DB exists and is not the French demo: kept as it is (no clients or invoices added)."
+            say "  For the French demo: ODOO_DB=another_name make run, or drop it and start again: make reset-demo"
+            ;;
+    esac
+    step "Install/update the addons in $ODOO_DB (log: .run/run-install.log)" demo_install "$addons"
     step "Outgoing mail server of $ODOO_DB" point_mail_server
-    say "Serving http://localhost:$ODOO_HTTP_PORT (database $ODOO_DB, login admin / admin); Ctrl-C stops"
+    if [ "$DEMO_STATE" = created ]; then
+        step "Demo showcase: studio, clients, quotations, invoices, reminders (log: .run/run-showcase.log)" demo_showcase
+        DEMO_STATE=showcase
+    fi
+    step_summary
+    demo_welcome
+    say "Emails go to the local mail sink (127.0.0.1:$SMTP_PORT), kept in .run/mail/: make mails lists them"
+    say "Ctrl-C stops Odoo; the mail sink keeps running until: make stop"
     exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" \
         --pidfile "$ODOO_PIDFILE" "$@"
+}
+
+# -i installs what the database lacks (with demo data), -u updates what it
+# has: the demo database is reused from run to run. payment_demo: Odoo's test
+# payment provider, so that "Pay now" can be clicked through on the demo (the
+# addons do not depend on it).
+demo_install() {
+    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" -i "$1,payment_demo" -u "$1" --stop-after-init \
+        --logfile "$RUN_DIR/run-install.log" ||
+        { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
 }
 
 # --- Local mail sink and `make stop` ------------------------------------------
@@ -562,8 +627,6 @@ start_mail_sink() {
 point_mail_server() {
     "$PY" tools/mail_sink.py point-odoo -c "$CONF" -d "$ODOO_DB" --port "$SMTP_PORT" ||
         die "could not set the outgoing mail server of $ODOO_DB"
-    say "Emails go to the local mail sink (127.0.0.1:$SMTP_PORT), kept in .run/mail/: make mails lists them"
-    say "Ctrl-C stops Odoo; the mail sink keeps running until: make stop"
 }
 
 mails() {
@@ -651,6 +714,7 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
     run) odoo_run "$@" ;;
+    reset-demo) reset_demo "$@" ;;
     test) odoo_test ;;
     lint) lint ;;
     readme) ensure_venv; "$PY" tools/gen_addon_readme.py $(addon_dirs) ;;
@@ -661,5 +725,5 @@ case "$cmd" in
     wheels) wheels ;;
     mails) mails "$@" ;;
     stop) stop_all ;;
-    *) die "usage: tools/dev.sh {run|test|lint|readme|setup|i18n|stop-pg|wheels|mails|stop}" ;;
+    *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg|wheels|mails|stop}" ;;
 esac

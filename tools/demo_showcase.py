@@ -1,0 +1,504 @@
+"""Turn the demo database into a French freelancer's studio, once.
+
+    python tools/demo_showcase.py -c .run/odoo.conf -d freelance_dunning
+
+Run by `make run` (tools/dev.sh) after the database was created by
+tools/demo_db.py (French main company) and the addons were installed with
+their demo data. In one transaction it gives the main company a French
+identity (address, SIREN/SIRET, VAT number, IBAN), completes the demo clients
+(companies, a sole trader, a consumer, a Belgian client with a VAT number),
+adds quotations and invoices at every stage, builds a history of reminders
+by running the addon's own engine day after day over the last three months
+(freezegun moves the clock), and adds a second, English-speaking company.
+Every address is on example.com; no email is delivered here (they wait in
+Odoo's queue for the outgoing mail server).
+
+Idempotent: the system parameter ``freelance_dunning.demo_showcase`` marks a
+database already done, and a second run changes nothing. Exits with status 3
+on a database that tools/demo_db.py did not create (someone's own database).
+"""
+
+import argparse
+import logging
+import sys
+import time
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+
+_logger = logging.getLogger("demo_showcase")
+
+CREATED_BY = "freelance_dunning.demo_db"  # set by tools/demo_db.py
+MARKER = "freelance_dunning.demo_showcase"
+VERSION = "1"
+
+
+# --- Identifiers with valid check digits (all invented) ----------------------
+def luhn_ok(digits):
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if i % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def luhn_complete(prefix):
+    return next(prefix + d for d in "0123456789" if luhn_ok(prefix + d))
+
+
+def siren_siret(base8, nic4="0001"):
+    """A SIREN (9 digits) and the SIRET of its head office (14 digits)."""
+    siren = luhn_complete(base8)
+    return siren, luhn_complete(siren + nic4)
+
+
+def french_vat(siren):
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+def belgian_vat(base7):
+    return f"BE0{base7}{97 - int(base7) % 97:02d}"
+
+
+def french_iban(bank, branch, account):
+    key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
+    bban = f"{bank}{branch}{account}{key:02d}"
+    number = int("".join(str(int(c, 36)) for c in bban + "FR00"))
+    iban = f"FR{98 - number % 97:02d}{bban}"
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+# --- The showcase --------------------------------------------------------------
+class Showcase:
+    def __init__(self, env):
+        self.env = env
+        self.today = date.today()
+        self.company = env.ref("base.main_company")
+        self.admin = env.ref("base.user_admin")
+        self.engine = env["freelance.dunning.engine"]
+
+    def ref(self, xmlid):
+        return self.env.ref(f"freelance_dunning.{xmlid}")
+
+    def day(self, offset):
+        return self.today + timedelta(days=offset)
+
+    # The company ------------------------------------------------------------
+    def setup_company(self):
+        env, company = self.env, self.company
+        siren, siret = siren_siret("81462937")
+        company.write(
+            {
+                "name": "Studio Camille Roux",
+                "street": "18 rue de la Roquette",
+                "zip": "75011",
+                "city": "Paris",
+                "country_id": env.ref("base.fr").id,
+                "email": "bonjour@studio-camille-roux.example.com",
+                "phone": "+33 1 84 80 00 00",
+                "website": "https://studio-camille-roux.example.com",
+                "vat": french_vat(siren),
+                "company_registry": siren,
+                "siret": siret,
+                "ape": "7410Z",
+            }
+        )
+        bank = env["res.partner.bank"].create(
+            {
+                "acc_number": french_iban("12345", "67890", "00012345678"),
+                "partner_id": company.partner_id.id,
+                "company_id": company.id,
+                "allow_out_payment": True,
+            }
+        )
+        journal = env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+        )
+        journal.bank_account_id = bank
+        # The rates of the current half-year, when not shipped yet (they are
+        # entered when published): the last known ones, so that the demo's
+        # late interest can be computed. Said in the log and the README.
+        rates = env["freelance.reference.rate"]
+        half_year = date(self.today.year, 1 if self.today.month < 7 else 7, 1)
+        if not rates.search_count([("date_from", "=", half_year)]):
+            last = rates.search([], order="date_from desc", limit=1)
+            rates.create(
+                {
+                    "date_from": half_year,
+                    "ecb_rate": last.ecb_rate,
+                    "legal_rate": last.legal_rate,
+                }
+            )
+            _logger.warning(
+                "Reference rates of the half-year from %s not shipped: the demo "
+                "uses those of %s (replace them with the published ones)",
+                half_year,
+                last.date_from,
+            )
+
+    # The clients --------------------------------------------------------------
+    def setup_clients(self):
+        env = self.env
+        fr = env.ref("base.fr")
+        siren, siret = siren_siret("53018274")
+        self.ref("partner_brightside_demo").write(
+            {
+                "name": "Brightside Coaching SARL",
+                "company_registry": siren,
+                "siret": siret,
+                "vat": french_vat(siren),
+            }
+        )
+        siren, siret = siren_siret("79120465")
+        self.ref("partner_atelier_lumiere_demo").write(
+            {
+                "name": "Atelier Lumière SAS",
+                "street": "7 quai des Chartrons",
+                "zip": "33000",
+                "company_registry": siren,
+                "siret": siret,
+            }
+        )
+        self.ref("partner_northwind_demo").write(
+            {"street": "Rue Haute 41", "zip": "1000", "vat": belgian_vat("4776215")}
+        )
+        self.ref("partner_nora_castel_demo").write(
+            {"street": "5 allée des Tilleuls", "zip": "44000"}
+        )
+        self.ref("partner_lastminute_demo").write(
+            {"street": "22 boulevard Longchamp", "zip": "13001"}
+        )
+        siren, siret = siren_siret("84251097")
+        self.verdier = env["res.partner"].create(
+            {
+                "name": "Maison Verdier SAS",
+                "is_company": True,
+                "email": "compta@maison-verdier.example.com",
+                "street": "3 place des Vosges",
+                "zip": "75004",
+                "city": "Paris",
+                "country_id": fr.id,
+                "company_registry": siren,
+                "siret": siret,
+                "vat": french_vat(siren),
+            }
+        )
+        siren, siret = siren_siret("43390512")
+        self.dupain = env["res.partner"].create(
+            {
+                "name": "Boulangerie Dupain SARL",
+                "is_company": True,
+                "email": "gerance@boulangerie-dupain.example.com",
+                "street": "14 rue de Béthune",
+                "zip": "59000",
+                "city": "Lille",
+                "country_id": fr.id,
+                "company_registry": siren,
+                "siret": siret,
+            }
+        )
+        # A sole trader: a person (not a company) with a SIRET, so a
+        # professional client for the addon.
+        siren, siret = siren_siret("90317745")
+        self.moreau = env["res.partner"].create(
+            {
+                "name": "Julien Moreau (EI, plomberie)",
+                "email": "julien.moreau@example.com",
+                "street": "9 rue Nationale",
+                "zip": "37000",
+                "city": "Tours",
+                "country_id": fr.id,
+                "siret": siret,
+            }
+        )
+
+    # Documents ----------------------------------------------------------------
+    def invoice(self, partner, invoice_offset, due_offset, lines, post=True):
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_user_id": self.admin.id,
+                "invoice_date": self.day(invoice_offset),
+                "invoice_date_due": self.day(due_offset),
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "quantity": qty, "price_unit": price}
+                        | ({"name": name} if name else {})
+                    )
+                    for product, qty, price, name in lines
+                ],
+            }
+        )
+        if post:
+            with self.env["account.move"]._invoice_emails_held():
+                move.action_post()
+        return move
+
+    def pay(self, moves, offset):
+        with freeze_time(self.day(offset)):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=moves.ids
+            ).create({"payment_date": self.day(offset)})._create_payments()
+
+    def signed_order(self, partner, lines, schedule=None, offset=-2):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "user_id": self.admin.id,
+                "pricelist_id": False,
+                "payment_schedule_id": schedule.id if schedule else False,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": qty})
+                    for product, qty in lines
+                ],
+                "signed_by": partner.name,
+                "signed_on": self.day(offset),
+                "signature": self.ref("sale_order_brand_paid_demo").signature,
+            }
+        )
+        order._action_confirm_without_email()
+        return order
+
+    def setup_documents(self):
+        design = self.ref("product_website_design_demo")
+        brand = self.ref("product_brand_identity_demo")
+        coaching = self.ref("product_coaching_session_demo")
+        for product, name in (
+            (design, "Conception de site web (jour)"),
+            (brand, "Identité visuelle complète"),
+            (coaching, "Séance de coaching (1 h)"),
+        ):
+            product.with_context(lang="fr_FR").name = name
+        brightside = self.ref("partner_brightside_demo")
+        atelier = self.ref("partner_atelier_lumiere_demo")
+        # Installments: signed, deposit paid, the second installment invoiced.
+        order = self.signed_order(
+            brightside,
+            [(design, 12)],
+            schedule=self.ref("payment_schedule_50_20_20_10_demo"),
+            offset=-35,
+        )
+        self.pay(order.deposit_invoice_ids, -33)
+        with self.env["account.move"]._invoice_emails_held():
+            order.action_invoice_next_installment()
+        # Quotations not signed yet: a draft for the sole trader, a sent one
+        # for a company.
+        self.env["sale.order"].create(
+            {
+                "partner_id": self.moreau.id,
+                "pricelist_id": False,
+                "user_id": self.admin.id,
+                "order_line": [
+                    Command.create({"product_id": design.id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        self.env["sale.order"].create(
+            {
+                "partner_id": self.verdier.id,
+                "pricelist_id": False,
+                "user_id": self.admin.id,
+                "state": "sent",
+                "order_line": [
+                    Command.create({"product_id": brand.id, "product_uom_qty": 1})
+                ],
+            }
+        )
+        # A paid invoice and a credit note.
+        paid = self.invoice(brightside, -60, -30, [(coaching, 8, 150, None)])
+        self.pay(paid, -31)
+        refunded = self.invoice(atelier, -45, -15, [(brand, 1, 2400, None)])
+        with self.env["account.move"]._invoice_emails_held():
+            credit_note = refunded._reverse_moves(
+                [{"ref": "Avoir : projet annulé", "invoice_date": self.day(-40)}],
+                cancel=True,
+            )
+        # Overdue invoices, one per reminder level reached today.
+        self.overdue = {
+            "formal_sent": self.invoice(
+                self.verdier, -82, -52, [(brand, 1, 2400, None), (design, 2, 600, None)]
+            ),
+            "suspension": self.invoice(self.dupain, -63, -33, [(design, 3, 600, None)]),
+            "firm": self.invoice(self.moreau, -47, -17, [(design, 1, 600, None)]),
+            "friendly": self.invoice(brightside, -33, -3, [(coaching, 4, 150, None)]),
+        }
+        return credit_note
+
+    # The reminder history ------------------------------------------------------
+    def build_history(self, company, first_offset, validate=()):
+        """Run the engine as the nightly job does, once a day up to today.
+
+        ``validate``: clients whose reminders the accountant sends by hand
+        (a run in their name validates the levels that need it)."""
+        count = 0
+        for offset in range(first_offset, 1):
+            day = self.day(offset)
+            with freeze_time(day):
+                for partner in validate:
+                    count += len(
+                        self.engine._run(
+                            company, day, partners=partner, user=self.admin
+                        )
+                    )
+                count += len(self.engine._run(company, day))
+        return count
+
+    # The second company --------------------------------------------------------
+    def setup_second_company(self):
+        env = self.env
+        gbp = env.ref("base.GBP")
+        gbp.active = True
+        # chart_template_load: no module installed from here, no chart loaded
+        # behind our back at the next flush; the chart of the company's
+        # country (l10n_uk when installed, Odoo's generic one otherwise) is
+        # loaded just below.
+        company = (
+            env["res.company"]
+            .with_context(chart_template_load=True)
+            .create(
+                {
+                    "name": "Harbour Lane Design Ltd",
+                    "street": "12 Harbour Lane",
+                    "zip": "BS1 4RN",
+                    "city": "Bristol",
+                    "country_id": env.ref("base.uk").id,
+                    "currency_id": gbp.id,
+                    "email": "hello@harbour-lane.example.com",
+                    "company_registry": "09876543",
+                }
+                # partner_autocomplete would look the new company up on Odoo's
+                # servers: marked as done, nothing leaves the machine.
+                | (
+                    {"iap_enrich_auto_done": True}
+                    if "iap_enrich_auto_done" in env["res.company"]._fields
+                    else {}
+                )
+            )
+        )
+        charts = env["account.chart.template"]
+        charts.try_loading(charts._guess_chart_template(company.country_id), company)
+        self.admin.company_ids = [Command.link(company.id)]
+        env = env(context=dict(env.context, allowed_company_ids=[company.id]))
+        partners = env["res.partner"].create(
+            [
+                {
+                    "name": "Kestrel Media Ltd",
+                    "is_company": True,
+                    "email": "accounts@kestrel-media.example.com",
+                    "city": "Leeds",
+                    "country_id": env.ref("base.uk").id,
+                    "company_id": company.id,
+                },
+                {
+                    "name": "Oliver Bennett",
+                    "email": "oliver.bennett@example.com",
+                    "city": "Bath",
+                    "country_id": env.ref("base.uk").id,
+                    "company_id": company.id,
+                },
+            ]
+        )
+        design = self.ref("product_website_design_demo")
+        env["sale.order"].with_company(company).create(
+            [
+                {
+                    "partner_id": partners[0].id,
+                    "company_id": company.id,
+                    "user_id": self.admin.id,
+                    "order_line": [
+                        Command.create({"product_id": design.id, "product_uom_qty": 5})
+                    ],
+                },
+                {
+                    "partner_id": partners[1].id,
+                    "company_id": company.id,
+                    "user_id": self.admin.id,
+                    "state": "sent",
+                    "order_line": [
+                        Command.create({"product_id": design.id, "product_uom_qty": 1})
+                    ],
+                },
+            ]
+        )
+        move = (
+            env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partners[0].id,
+                    "invoice_user_id": self.admin.id,
+                    "invoice_date": self.day(-40),
+                    "invoice_date_due": self.day(-20),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Website redesign",
+                                "quantity": 1,
+                                "price_unit": 1500,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        with env["account.move"]._invoice_emails_held():
+            move.action_post()
+        return company
+
+    def run(self):
+        # French for the admin (tools/demo_db.py), English one click away, and
+        # the demo user in English.
+        self.env["res.lang"]._activate_lang("en_US")
+        self.env.ref("base.user_demo").lang = "en_US"
+        self.setup_company()
+        self.setup_clients()
+        self.setup_documents()
+        reminders = self.build_history(
+            self.company, -56, validate=self.overdue["formal_sent"].partner_id
+        )
+        second = self.setup_second_company()
+        reminders += self.build_history(second.with_company(second), -24)
+        return reminders
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--logfile", help="Odoo's log (default: warnings on stderr)")
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        ["-c", args.config]
+        + (["--logfile", args.logfile] if args.logfile else ["--log-level=warn"])
+    )
+    t0 = time.monotonic()
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        params = env["ir.config_parameter"]
+        if not params.get_param(CREATED_BY):
+            print(
+                f"Database {args.database} was not created by tools/demo_db.py: "
+                "no showcase added (kept as it is)"
+            )
+            sys.exit(3)
+        if params.get_param(MARKER):
+            print(f"Showcase already in {args.database}: nothing to do")
+            return
+        reminders = Showcase(env).run()
+        params.set_param(MARKER, VERSION)
+    print(
+        f"Showcase added to {args.database} ({reminders} reminders made by the "
+        f"engine) in {time.monotonic() - t0:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
