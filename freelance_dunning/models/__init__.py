@@ -25,4 +25,3 @@ from . import mail_mail
 from . import mail_thread
 from . import freelance_dunning_mail_batch
 from . import ir_actions_report
-from . import client_page_token
