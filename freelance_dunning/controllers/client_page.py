@@ -200,7 +200,8 @@ class FreelanceClientPage(PaymentPortal):
         raw = request.httprequest.args.getlist("line_ids")
         ids = self._client_page_parse_ids(",".join(raw or [line_ids or ""]))
         Page = request.env["freelance.client.page"].sudo().with_context(lang=lang)
-        lang_query = f"&lang={request.params['lang']}" if request.params.get("lang") else ""
+        # The language asked for, once checked (an installed one).
+        lang_query = f"&lang={lang}" if request.params.get("lang") else ""
         try:
             lines = Page._get_lines_to_pay(client, company, ids)
         except ValidationError:

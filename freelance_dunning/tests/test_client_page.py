@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from lxml import html
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
@@ -279,6 +279,59 @@ class TestClientPage(ClientPageCommon, HttpCase):
         self.assertEqual(reminder.state, "sent")
         self.assertIn(f'href="{url}"', str(reminder.mail_message_id.body))
 
+    def test_letter_prints_the_link_and_its_qr_code(self):
+        reminder = self.engine._run(self.company, self.today, partners=self.client)
+        url = reminder._get_client_page_url()
+        letter = str(
+            self.env["ir.actions.report"]._render_qweb_html(
+                "freelance_dunning.report_dunning_letter", reminder.ids
+            )[0]
+        )
+        tree = html.fromstring(letter)
+        self.assertEqual(
+            tree.xpath("//p[hasclass('fd_client_page_link')]/a/@href"), [url]
+        )
+        qr = tree.xpath("//div[hasclass('fd_client_page_qr')]//img")
+        self.assertEqual(len(qr), 1)
+        self.assertTrue(qr[0].get("src").startswith("data:image/png;base64,"))
+        self.assertEqual(qr[0].get("alt"), f"Barcode {url}")
+
+    def test_installments_of_an_invoice_are_rows_of_their_own(self):
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "Half now, half in 30 days",
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 50.0, "nb_days": 0}
+                    ),
+                    Command.create(
+                        {"value": "percent", "value_amount": 50.0, "nb_days": 30}
+                    ),
+                ],
+            }
+        )
+        invoice = self._create_invoice(
+            self.client,
+            600.0,
+            currency_id=self.eur.id,
+            invoice_date=self.today - timedelta(days=40),
+            invoice_payment_term_id=term.id,
+        )
+        lines = invoice.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).sorted("date_maturity")
+        tree, _text = self._page()
+        for number, line in enumerate(lines, start=1):
+            row = tree.xpath(f"//tr[@data-line-id='{line.id}']")[0]
+            cells = [self._text(td) for td in row.xpath("./td")]
+            self.assertIn(f"Installment {number}/2", cells[1])
+            self.assertEqual(cells[-1], f"300.00{NBSP}€")
+        days = [
+            self._text(tree.xpath(f"//tr[@data-line-id='{line.id}']/td[5]")[0])
+            for line in lines
+        ]
+        self.assertEqual(days, ["40", "10"])
+
     def test_pdf_of_own_invoice_only(self):
         response = self._get(f"/dues/{self.token}/invoice/{self.inv_late.id}", 303)
         location = response.headers["Location"]
@@ -335,7 +388,9 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
 
     def test_pay_two_invoices_in_one_payment(self):
         lines = self._line(self.inv_late) | self._line(self.inv_recent)
-        tree, text = self._page(query=f"/pay?line_ids={','.join(map(str, lines.ids))}")
+        tree, _text = self._page(
+            query=f"/pay?line_ids={','.join(map(str, lines.ids))}"
+        )
         self.assertEqual(
             self._text(tree.xpath("//span[@id='fd_client_page_pay_amount']")[0]),
             f"2,000.00{NBSP}€",
