@@ -258,7 +258,9 @@ class FreelanceClientPage(PaymentPortal):
             .exists()
         )
         if not provider or provider.company_id != company:
-            raise ValidationError(request.env._("Choose a payment method on this page."))
+            raise ValidationError(
+                request.env._("Choose a payment method on this page.")
+            )
         landing = kwargs.get("landing_route") or ""
         if not landing.startswith(f"/dues/{token}?"):
             landing = f"/dues/{token}?notice=paid"

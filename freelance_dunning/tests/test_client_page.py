@@ -100,7 +100,12 @@ class TestClientPage(ClientPageCommon, HttpCase):
         ]
         self.assertEqual(
             amounts,
-            [f"1,200.00{NBSP}€", f"800.00{NBSP}€", f"-\ufeff150.00{NBSP}€", f"500.00{NBSP}€"],
+            [
+                f"1,200.00{NBSP}€",
+                f"800.00{NBSP}€",
+                f"-\ufeff150.00{NBSP}€",
+                f"500.00{NBSP}€",
+            ],
         )
         first = rows[0]
         self.assertIn(self.inv_late.name, self._text(first))
@@ -147,9 +152,7 @@ class TestClientPage(ClientPageCommon, HttpCase):
             {"name": "Accounts payable", "parent_id": self.client.id}
         )
         # A token made for a contact is the company's (commercial) page.
-        self.assertEqual(
-            contact._freelance_client_page_token(self.company), self.token
-        )
+        self.assertEqual(contact._freelance_client_page_token(self.company), self.token)
 
     def _assert_invalid(self, token, query=""):
         tree, text = self._page(token, query, status=404)
@@ -259,17 +262,13 @@ class TestClientPage(ClientPageCommon, HttpCase):
         self.assertGreater(event.interest, 0.0)
         self.assertEqual(self._line(self.inv_late).dunning_level_id, event.level_id)
         tree, _text = self._page()
-        row = tree.xpath(
-            f"//tr[@data-line-id='{self._line(self.inv_late).id}']"
-        )[0]
+        row = tree.xpath(f"//tr[@data-line-id='{self._line(self.inv_late).id}']")[0]
         cells = [self._text(td) for td in row.xpath("./td")]
         self.assertEqual(cells[5], "Firm reminder")
         self.assertEqual(cells[7], f"{event.interest:,.2f}{NBSP}€")
         self.assertEqual(cells[8], f"40.00{NBSP}€")
         # The recent invoice had its friendly reminder: no penalties.
-        row = tree.xpath(
-            f"//tr[@data-line-id='{self._line(self.inv_recent).id}']"
-        )[0]
+        row = tree.xpath(f"//tr[@data-line-id='{self._line(self.inv_recent).id}']")[0]
         cells = [self._text(td) for td in row.xpath("./td")]
         self.assertEqual(cells[5], "Friendly reminder")
         self.assertEqual((cells[7], cells[8]), ("", ""))
@@ -388,9 +387,7 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
 
     def test_pay_two_invoices_in_one_payment(self):
         lines = self._line(self.inv_late) | self._line(self.inv_recent)
-        tree, _text = self._page(
-            query=f"/pay?line_ids={','.join(map(str, lines.ids))}"
-        )
+        tree, _text = self._page(query=f"/pay?line_ids={','.join(map(str, lines.ids))}")
         self.assertEqual(
             self._text(tree.xpath("//span[@id='fd_client_page_pay_amount']")[0]),
             f"2,000.00{NBSP}€",
@@ -436,7 +433,10 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
     def test_payment_refuses_what_is_not_the_clients(self):
         own = self._line(self.inv_late)
         refused = {
-            "another client's invoice": ([own.id, self._line(self.other_invoice).id], {}),
+            "another client's invoice": (
+                [own.id, self._line(self.other_invoice).id],
+                {},
+            ),
             "a credit note": ([self._line(self.refund).id], {}),
             "an unknown line": ([own.id, 999999999], {}),
             "another company's provider": (
@@ -459,7 +459,9 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
             f"/dues/{self.token}/pay?line_ids={self._line(self.other_invoice).id}", 303
         )
         self.assertTrue(
-            response.headers["Location"].endswith(f"/dues/{self.token}?notice=pay_choose")
+            response.headers["Location"].endswith(
+                f"/dues/{self.token}?notice=pay_choose"
+            )
         )
 
     def test_phone_tour_selects_invoices_and_reaches_the_payment_form(self):
