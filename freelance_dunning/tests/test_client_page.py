@@ -331,6 +331,47 @@ class TestClientPage(ClientPageCommon, HttpCase):
         ]
         self.assertEqual(days, ["40", "10"])
 
+    def test_totals_per_currency_and_one_currency_per_payment(self):
+        usd = self.env.ref("base.USD")
+        usd.active = True
+        dollars = self._create_invoice(
+            self.client,
+            100.0,
+            self.today - timedelta(days=3),
+            currency_id=usd.id,
+        )
+        tree, _text = self._page()
+        totals = {
+            node.get("data-currency"): self._text(
+                node.xpath(".//div[contains(@class, 'fd_total_balance')]")[0]
+            )
+            for node in tree.xpath("//div[contains(@class, 'fd_client_page_total')]")
+        }
+        self.assertEqual(
+            totals,
+            {
+                "EUR": f"Total to pay 2,350.00{NBSP}€",
+                "USD": f"Total to pay ${NBSP}100.00",
+            },
+        )
+        both = f"{self._line(self.inv_late).id},{self._line(dollars).id}"
+        response = self._get(f"/dues/{self.token}/pay?line_ids={both}", 303)
+        self.assertTrue(
+            response.headers["Location"].endswith(
+                f"/dues/{self.token}?notice=pay_currency"
+            )
+        )
+        tree, _text = self._page(query="?notice=pay_currency")
+        self.assertEqual(
+            self._text(tree.xpath("//div[@id='fd_client_page_error']")[0]),
+            "Invoices in different currencies are paid separately: choose "
+            "invoices in one currency.",
+        )
+        # A notice nobody knows says nothing.
+        tree, _text = self._page(query="?notice=<script>")
+        self.assertFalse(tree.xpath("//div[@id='fd_client_page_error']"))
+        self.assertFalse(tree.xpath("//div[@id='fd_client_page_message']"))
+
     def test_pdf_of_own_invoice_only(self):
         response = self._get(f"/dues/{self.token}/invoice/{self.inv_late.id}", 303)
         location = response.headers["Location"]
