@@ -2,7 +2,7 @@
     "name": "Freelance Dunning",
     "summary": "Required deposits on quotes, payment schedules, work gate and "
     "escalating payment reminders for freelancers",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Accounting/Accounting",
     "author": "Freelance Dunning",
     "maintainers": ["freelance-dunning"],
@@ -34,6 +34,7 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/client_page_templates.xml",
         "views/freelance_dunning_level_views.xml",
         "views/freelance_reference_rate_views.xml",
         "views/freelance_dunning_reminder_views.xml",
