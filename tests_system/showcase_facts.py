@@ -100,6 +100,7 @@ def _facts(env):
             ),
         ),
         "admin_lang": env.ref("base.user_admin").lang,
+        "admin_signs": env.ref("base.user_admin").partner_id.email_formatted,
         "langs": sorted(code for code, _name in env["res.lang"].get_installed()),
     }
 

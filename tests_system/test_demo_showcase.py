@@ -153,6 +153,9 @@ def test_french_studio(showcase):
     assert showcase["iban"].startswith("FR76")
     assert showcase["deposit_required"] is True
     assert showcase["admin_lang"] == "fr_FR"
+    assert showcase["admin_signs"] == (
+        '"Camille Roux" <camille@studio-camille-roux.example.com>'
+    )
     assert showcase["langs"] == ["en_US", "fr_FR"]
 
 

@@ -108,6 +108,14 @@ class Showcase:
                 "ape": "7410Z",
             }
         )
+        # The admin is the studio's owner: the reminders and invoices sent in
+        # her name read "Camille Roux", not Odoo's demo user.
+        self.admin.partner_id.write(
+            {
+                "name": "Camille Roux",
+                "email": "camille@studio-camille-roux.example.com",
+            }
+        )
         bank = env["res.partner.bank"].create(
             {
                 "acc_number": french_iban("12345", "67890", "00012345678"),

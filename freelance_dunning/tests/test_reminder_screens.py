@@ -244,7 +244,7 @@ class TestReminderScreens(ReminderScreensCommon, MockEmail):
         )
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "fd_http")
 class TestReminderScreensTours(ReminderScreensCommon, HttpCase):
     """The accountant in a real browser: the email previewed, validated and
     sent; then read again from the client's chatter."""
@@ -264,6 +264,8 @@ class TestReminderScreensTours(ReminderScreensCommon, HttpCase):
             "freelance_dunning_reminder_preview_send",
             login=self.accountant.login,
         )
+        self.assertEqual(reminder.state, "queued")
+        self._send_in_background()
         self.assertEqual(reminder.state, "sent")
         self.assertEqual(reminder.user_id, self.accountant)
         self.assertEqual(invoice.dunning_level_id, self.friendly)
