@@ -7,9 +7,9 @@ from datetime import timedelta
 from markupsafe import Markup
 from werkzeug.urls import url_encode
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_amount, format_date, formatLang
+from odoo.tools import email_normalize, format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .freelance_dunning_reminder_line import REMINDER_STATES
@@ -32,7 +32,8 @@ class FreelanceDunningReminder(models.Model):
     """
 
     _name = "freelance.dunning.reminder"
-    _inherit = ["freelance.company.bound.mixin"]
+    # A thread: the client's email replies land here (``message_update``).
+    _inherit = ["freelance.company.bound.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Payment Reminder"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -198,6 +199,27 @@ class FreelanceDunningReminder(models.Model):
         comodel_name="res.users", string="Skipped By", readonly=True
     )
     skipped_date = fields.Datetime(string="Skipped On", readonly=True)
+    # The client's email reply (``message_update``): the client's next
+    # reminders wait until a dunning user marks it handled.
+    reply_state = fields.Selection(
+        selection=[("replied", "Client Replied"), ("handled", "Reply Handled")],
+        string="Client's Reply",
+        readonly=True,
+        index=True,
+        copy=False,
+        help="The client answered this reminder by email: the client's next "
+        "reminders wait until a dunning user marks the reply handled.",
+    )
+    reply_date = fields.Datetime(string="Client Replied On", readonly=True, copy=False)
+    reply_handled_user_id = fields.Many2one(
+        comodel_name="res.users", string="Reply Handled By", readonly=True, copy=False
+    )
+    reply_handled_date = fields.Datetime(
+        string="Reply Handled On", readonly=True, copy=False
+    )
+    reply_activity_id = fields.Many2one(
+        comodel_name="mail.activity", readonly=True, copy=False
+    )
 
     @api.depends("user_id.name", "state")
     def _compute_sent_by(self):
@@ -671,7 +693,13 @@ class FreelanceDunningReminder(models.Model):
                     "the reminders for the client instead."
                 )
             )
-        reminders = super().create(vals_list)
+        # A reminder is a thread for the client's replies only: no "created"
+        # note, no follower added by the run.
+        reminders = super(
+            FreelanceDunningReminder,
+            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True),
+        ).create(vals_list)
+        reminders = reminders.with_env(self.env)
         # The preview of a reminder awaiting validation renders its links to
         # pay online: their tokens are given now, not when it is read.
         waiting = reminders.filtered(lambda r: r.state == "waiting")
@@ -1896,4 +1924,113 @@ class FreelanceDunningReminder(models.Model):
                 )
         return Move._create_penalty_invoice(
             self.partner_id, self.company_id, self.currency_id, claims
+        )
+
+    # ------------------------------------------------------------------
+    # The client's replies
+    # ------------------------------------------------------------------
+
+    def message_update(self, msg_dict, update_vals=None):
+        """An email answering this reminder, routed here by Odoo's mail
+        gateway (``mail.thread.message_route`` through the addon's
+        ``MailThread.message_route``: a reply to the reminder's email).
+
+        A reply from the client (any address of the client's company) marks
+        the reminder replied and pauses the client's next reminders
+        (``freelance.dunning.engine._get_line_domain``) until a dunning user
+        marks it handled. Any other sender's email lands on the reminder too,
+        without pausing anything: a stranger does not stop the chase.
+        """
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        for reminder in self:
+            if reminder._is_client_address(msg_dict.get("email_from")):
+                reminder._mark_client_replied(msg_dict.get("date"))
+        return result
+
+    def _is_client_address(self, email_from):
+        """Whether ``email_from`` is the address of the reminder's client or
+        of one of its contacts (archived included), or of a recipient of the
+        reminder."""
+        self.ensure_one()
+        email = email_normalize(email_from or "")
+        if not email:
+            return False
+        client = self.partner_id.commercial_partner_id
+        return bool(
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    "|",
+                    ("id", "child_of", client.id),
+                    ("id", "in", self.sudo().mail_message_id.partner_ids.ids),
+                    ("email_normalized", "=", email),
+                ],
+                limit=1,
+            )
+        )
+
+    def _mark_client_replied(self, date=None):
+        """The client replied: mark the reminder, tell whoever follows the
+        client up (an activity on the reminder)."""
+        self.ensure_one()
+        reminder = self.sudo()
+        values = {
+            "reply_state": "replied",
+            "reply_date": date or fields.Datetime.now(),
+            "reply_handled_user_id": False,
+            "reply_handled_date": False,
+        }
+        if not reminder.reply_activity_id:
+            user = reminder._get_activity_user()
+            lang = user.lang or self.env.lang
+            activity = reminder.with_context(lang=lang).activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.with_context(lang=lang).env._(
+                    "%(client)s replied to a payment reminder",
+                    client=reminder.partner_id.display_name,
+                ),
+                note=self.with_context(lang=lang).env._(
+                    "The client's next reminders wait until the reply is marked "
+                    "handled on the reminder."
+                ),
+                user_id=user.id or SUPERUSER_ID,
+            )
+            values["reply_activity_id"] = activity.id
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            reminder.write(values)
+
+    def action_mark_reply_handled(self):
+        """A dunning user dealt with the client's reply: the client's
+        reminders go on at the next run."""
+        self._check_validation_rights()
+        replied = self.filtered(lambda r: r.reply_state == "replied")
+        if not replied:
+            raise UserError(self.env._("No client's reply waits on these reminders."))
+        activities = replied.sudo().reply_activity_id
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            replied.sudo().write(
+                {
+                    "reply_state": "handled",
+                    "reply_handled_user_id": self.env.uid,
+                    "reply_handled_date": fields.Datetime.now(),
+                    "reply_activity_id": False,
+                }
+            )
+        # Rights checked above: whoever handles it closes the activity, even
+        # one planned for the salesperson.
+        if activities.exists():
+            activities.exists().sudo().action_feedback(
+                feedback=self.env._("Reply marked handled.")
+            )
+        return True
+
+    @api.model
+    def _get_replied_clients(self, company):
+        """The clients of ``company`` whose reply waits to be handled."""
+        return (
+            self.sudo()
+            .search([("company_id", "=", company.id), ("reply_state", "=", "replied")])
+            .partner_id.commercial_partner_id
         )

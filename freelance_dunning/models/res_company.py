@@ -37,6 +37,7 @@ SETTINGS_BOUNDS = {
     "contractual_interest_rate": {"minimum": 0, "maximum": 100},
     "recovery_indemnity_amount": {"minimum": 0, "maximum": 100000},
     "blacklist_proposal_count": {"minimum": 0, "maximum": 1000},
+    "dunning_morning_email_hour": {"minimum": 0, "maximum": 23},
 }
 
 
@@ -160,6 +161,27 @@ class ResCompany(models.Model):
         default=True,
         help="The printed terms tell the client that work is suspended while an "
         "invoice stays unpaid.",
+    )
+    # The morning email (freelance.dunning.morning.email): internal only, so
+    # on by default; it lists what the nightly run will send to clients.
+    dunning_morning_email = fields.Boolean(
+        string="Morning Email of the Next Run",
+        default=True,
+        help="Each morning, the company's dunning users get one email listing the "
+        "payment reminders the next nightly run will send, with links to postpone "
+        "a client. Nothing is sent on a day the run will send nothing.",
+    )
+    dunning_morning_email_hour = fields.Integer(
+        string="Morning Email Hour",
+        default=8,
+        help="The hour (0-23, in the company's time zone, else its dunning "
+        "responsible's, else UTC) from which the morning email goes.",
+    )
+    dunning_morning_email_date = fields.Date(
+        string="Morning Email Last Sent",
+        readonly=True,
+        copy=False,
+        help="The company's day the last morning email was made for: one a day.",
     )
     dunning_responsible_id = fields.Many2one(
         comodel_name="res.users",
