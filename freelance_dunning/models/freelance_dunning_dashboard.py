@@ -223,6 +223,7 @@ class FreelanceDunningDashboard(models.AbstractModel):
             "dso": dso,
             "todo": self._todo_counts(company),
             "payment_link_warning": company._get_payment_link_warning(),
+            "rehearsal": company.dunning_rehearsal,
             "is_manager": self.env.user.has_group(
                 "freelance_dunning.group_dunning_manager"
             ),

@@ -273,6 +273,7 @@ class FreelanceDunningEngine(models.AbstractModel):
                 [
                     ("move_line_id", "in", lines.ids),
                     ("level_id.is_formal_notice", "=", True),
+                    # Not "rehearsed": the freelancer was told, not the client.
                     ("state", "=", "sent"),
                 ],
                 ["move_line_id", "date"],

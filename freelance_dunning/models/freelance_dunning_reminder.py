@@ -220,6 +220,15 @@ class FreelanceDunningReminder(models.Model):
     reply_activity_id = fields.Many2one(
         comodel_name="mail.activity", readonly=True, copy=False
     )
+    rehearsal = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Sent while the company rehearsed its reminders: the email went to "
+        "the freelancer, not the client, and the level's actions did not run. "
+        "When the rehearsal ends, the invoices go back to the level the client "
+        "was really told.",
+    )
 
     @api.depends("user_id.name", "state")
     def _compute_sent_by(self):
@@ -281,6 +290,7 @@ class FreelanceDunningReminder(models.Model):
                 ("partner_id", "in", failed.partner_id.ids),
                 ("company_id", "in", failed.company_id.ids),
                 ("state", "=", "sent"),
+                ("rehearsal", "=", False),
                 ("id", ">", min(failed.ids)),
             ],
             order="id",
@@ -1076,6 +1086,10 @@ class FreelanceDunningReminder(models.Model):
                 {"state": "waiting"}
             )
             return ((self - stale) | to_send)._send(user=user)
+        # Rehearsal or not is the company's setting when the reminder goes.
+        rehearsing = self.filtered("company_id.dunning_rehearsal")
+        rehearsing.filtered(lambda m: not m.rehearsal)._write_history({"rehearsal": True})
+        (self - rehearsing).filtered("rehearsal")._write_history({"rehearsal": False})
         rendered = self._render_emails()
         emails = {}
         delivered = self.browse()
@@ -1104,6 +1118,8 @@ class FreelanceDunningReminder(models.Model):
         delivered._write_history(
             {"state": "sent", "user_id": user.id if user else False}
         )
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            delivered.filtered("rehearsal").line_ids.write({"state": "rehearsed"})
         delivered._advance_lines()
         # The level's actions wait for the email: they run when the mail
         # server takes it (mail.mail._postprocess_sent_message), never for a
@@ -1282,7 +1298,30 @@ class FreelanceDunningReminder(models.Model):
                     "%(client)s has no email address.", client=self.partner_id.name
                 )
             )
+        if self.rehearsal:
+            rendered = self._mark_rehearsal(rendered)
         return {"rendered": rendered, "recipients": recipients, "letters": letters}
+
+    def _mark_rehearsal(self, rendered):
+        """The email of a rehearsal: "[Rehearsal]" before its subject and a
+        banner above its text, in the language of the email."""
+        env = self.with_context(lang=self._get_mail_lang()).env
+        banner = Markup(
+            '<div style="border:2px solid #d9822b;padding:8px;margin-bottom:12px">'
+            "<strong>%s</strong> %s</div>"
+        ) % (
+            env._("Rehearsal:"),
+            env._(
+                "this is the email %(client)s would receive. It was sent to you "
+                "only: the client received nothing.",
+                client=self.partner_id.display_name,
+            ),
+        )
+        return dict(
+            rendered,
+            subject=env._("[Rehearsal] %(subject)s", subject=rendered["subject"]),
+            body_html=banner + Markup(rendered["body_html"] or ""),
+        )
 
     def _render_email(self):
         """Subject and body of one reminder's email.
@@ -1300,7 +1339,8 @@ class FreelanceDunningReminder(models.Model):
         )
 
     def _send_sms(self):
-        for message in self:
+        # A rehearsal texts nobody: the freelancer reads its email.
+        for message in self.filtered(lambda m: not m.rehearsal):
             channels = message.line_ids.mapped("channel")
             if "sms" in channels and hasattr(message.partner_id, "_message_sms"):
                 message.partner_id._message_sms(
@@ -1376,33 +1416,52 @@ class FreelanceDunningReminder(models.Model):
             return
         reminders = self.browse([reminder.id for reminder in emails])
         pdfs = reminders._get_invoice_attachments()
+        # A rehearsal is posted on the reminder, not on the client: none of the
+        # client's followers is notified of it.
+        rehearsals = {r: e for r, e in emails.items() if r.rehearsal}
+        emails = {r: e for r, e in emails.items() if not r.rehearsal}
+        messages = {
+            reminder: reminder._post_email(email, pdfs[reminder], thread=reminder)
+            for reminder, email in rehearsals.items()
+        }
         if self._uses_mail_batch():
-            messages = self.env["freelance.dunning.mail.batch"]._post_emails(
-                emails, pdfs
+            messages.update(
+                self.env["freelance.dunning.mail.batch"]._post_emails(emails, pdfs)
             )
         else:
-            messages = {
-                reminder: reminder._post_email(email, pdfs[reminder])
-                for reminder, email in emails.items()
-            }
+            messages.update(
+                {
+                    reminder: reminder._post_email(email, pdfs[reminder])
+                    for reminder, email in emails.items()
+                }
+            )
         with addon_writing(self.env, DUNNING_HISTORY_WRITING):
             for reminder, message in messages.items():
                 reminder.mail_message_id = message
 
-    def _post_email(self, email, pdfs):
+    def _post_email(self, email, pdfs, thread=None):
         """Post one reminder's email on its client through Odoo's mail API.
 
         :param email: {rendered, recipients, letters}
         :param pdfs: the PDFs of its invoices
+        :param thread: where to post it instead of the client (a rehearsal:
+            the reminder itself)
         :return: the mail.message
         """
         self.ensure_one()
         author = self._get_mail_author()
         return (
-            self.partner_id.sudo()
+            (thread or self.partner_id)
+            .sudo()
             # Queued like the batch's: the mail scheduler sends it after the
             # commit (_trigger_mail_queue), one worker at a time.
-            .with_context(mail_create_nosubscribe=True, mail_notify_force_send=False)
+            .with_context(
+                mail_create_nosubscribe=True,
+                mail_notify_force_send=False,
+                # A rehearsal goes to the freelancer, who may be the author
+                # (validating the reminder): Odoo skips the author otherwise.
+                mail_notify_author=bool(thread),
+            )
             .message_post(
                 body=email["rendered"]["body_html"],
                 subject=email["rendered"]["subject"],
@@ -1528,7 +1587,14 @@ class FreelanceDunningReminder(models.Model):
         return by_id
 
     def _get_recipients(self):
-        """Who receives the reminder: the invoices' contacts, else the client."""
+        """Who receives the reminder: the invoices' contacts, else the client;
+        in a rehearsal the freelancer (the company's dunning responsible, else
+        the company's address) instead."""
+        if self.rehearsal:
+            responsible = self.company_id._get_dunning_responsible().partner_id
+            return responsible.filtered("email") or self.company_id.partner_id.filtered(
+                "email"
+            )
         contacts = self.line_ids.move_id.partner_id.filtered("email")
         return contacts or self.partner_id.filtered("email")
 
@@ -1713,7 +1779,10 @@ class FreelanceDunningReminder(models.Model):
         bounces or fails afterwards undoes them (``_undo_level_actions``): the
         retry that reaches the client runs them again, once.
         """
-        todo = self.filtered(lambda m: m.state == "sent" and not m.actions_done)
+        # A rehearsal suspends, blacklists, calls and bills nothing.
+        todo = self.filtered(
+            lambda m: m.state == "sent" and not m.actions_done and not m.rehearsal
+        )
         if not todo:
             return
         with addon_writing(self.env, DUNNING_HISTORY_WRITING):
@@ -2033,4 +2102,55 @@ class FreelanceDunningReminder(models.Model):
             self.sudo()
             .search([("company_id", "=", company.id), ("reply_state", "=", "replied")])
             .partner_id.commercial_partner_id
+        )
+
+    # ------------------------------------------------------------------
+    # Rehearsal
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _end_rehearsal(self, company):
+        """The company's rehearsal is over: each invoice rehearsed goes back to
+        the level its client was really told (the last reminder sent to the
+        client), or to none; the reminders waiting or queued for them are
+        skipped. The next real run starts from there."""
+        Event = self.env["freelance.dunning.reminder.line"].sudo()
+        rehearsed = Event.search(
+            [("company_id", "=", company.id), ("state", "=", "rehearsed")]
+        ).move_line_id
+        told = Event.search(
+            [("move_line_id", "in", rehearsed.ids), ("state", "=", "sent")],
+            order="date desc, id desc",
+        )
+        last = {}
+        for event in told:
+            last.setdefault(event.move_line_id.id, event)
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            for line in rehearsed.sudo().with_context(
+                tracking_disable=True,
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                check_move_validity=False,
+            ):
+                event = last.get(line.id)
+                line.write(
+                    {
+                        "dunning_level_id": event.level_id.id if event else False,
+                        "dunning_last_date": event.date if event else False,
+                    }
+                )
+        # Reminders planned from the rehearsal's levels are planned again by
+        # the next run, from the levels the clients were told.
+        pending = self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "in", ("waiting", "queued")),
+                ("line_ids.move_line_id", "in", rehearsed.ids),
+            ]
+        )
+        pending._skip(
+            self.env._(
+                "Planned during the rehearsal: the next run plans it again from "
+                "the level the client was really told."
+            )
         )

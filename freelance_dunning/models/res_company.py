@@ -183,6 +183,15 @@ class ResCompany(models.Model):
         copy=False,
         help="The company's day the last morning email was made for: one a day.",
     )
+    dunning_rehearsal = fields.Boolean(
+        string="Rehearsal of the Reminders",
+        help="The reminders run as they would (every level, on their days), but "
+        "every client email goes to the freelancer (the dunning responsible, else "
+        "the company's address), marked as a rehearsal; no level action runs "
+        "(suspension, call, blacklist, penalty invoice) and nothing is texted. "
+        "Switched off, the invoices go back to the level the clients were really "
+        "told. Only a dunning manager switches it.",
+    )
     dunning_responsible_id = fields.Many2one(
         comodel_name="res.users",
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
@@ -205,7 +214,15 @@ class ResCompany(models.Model):
         self._check_client_sending_rights([vals])
         if vals.get("nightly_reminders"):
             self._check_nightly_reminders_switch_on()
-        return super().write(vals)
+        ending = (
+            self.filtered("dunning_rehearsal")
+            if "dunning_rehearsal" in vals and not vals["dunning_rehearsal"]
+            else self.browse()
+        )
+        result = super().write(vals)
+        for company in ending:
+            self.env["freelance.dunning.reminder"]._end_rehearsal(company)
+        return result
 
     def _check_client_sending_rights(self, vals_list):
         """Only a dunning manager switches on what emails clients by itself,
@@ -246,6 +263,22 @@ class ResCompany(models.Model):
                 self.env._(
                     "Only a dunning manager may choose the tool that sends the "
                     "payment reminders."
+                )
+            )
+        # Rehearsing, on or off (it decides who gets the clients' emails).
+        if any(
+            "dunning_rehearsal" in vals
+            and (
+                any(bool(vals["dunning_rehearsal"]) != c.dunning_rehearsal for c in self)
+                if self
+                else vals["dunning_rehearsal"]
+            )
+            for vals in vals_list
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning manager may switch the rehearsal of the payment "
+                    "reminders on or off."
                 )
             )
         if any(vals.get(fname) for vals in vals_list for fname in CLIENT_SENDING):

@@ -63,6 +63,9 @@ class ResConfigSettings(models.TransientModel):
     dunning_morning_email_hour = fields.Integer(
         related="company_id.dunning_morning_email_hour", readonly=False
     )
+    dunning_rehearsal = fields.Boolean(
+        related="company_id.dunning_rehearsal", readonly=False
+    )
     dunning_responsible_id = fields.Many2one(
         related="company_id.dunning_responsible_id", readonly=False
     )
