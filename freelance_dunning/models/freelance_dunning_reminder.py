@@ -1088,7 +1088,9 @@ class FreelanceDunningReminder(models.Model):
             return ((self - stale) | to_send)._send(user=user)
         # Rehearsal or not is the company's setting when the reminder goes.
         rehearsing = self.filtered("company_id.dunning_rehearsal")
-        rehearsing.filtered(lambda m: not m.rehearsal)._write_history({"rehearsal": True})
+        rehearsing.filtered(lambda m: not m.rehearsal)._write_history(
+            {"rehearsal": True}
+        )
         (self - rehearsing).filtered("rehearsal")._write_history({"rehearsal": False})
         rendered = self._render_emails()
         emails = {}

@@ -269,7 +269,10 @@ class ResCompany(models.Model):
         if any(
             "dunning_rehearsal" in vals
             and (
-                any(bool(vals["dunning_rehearsal"]) != c.dunning_rehearsal for c in self)
+                any(
+                    bool(vals["dunning_rehearsal"]) != company.dunning_rehearsal
+                    for company in self
+                )
                 if self
                 else vals["dunning_rehearsal"]
             )
