@@ -10,6 +10,8 @@ from odoo.addons.mail.tests.common import MockEmail
 from .common import FreelanceDunningCommon
 
 FREELANCER = "me@freelancer.example.com"
+# Where reminders' emails are posted: the client, or the reminder (rehearsal).
+REMINDER_THREADS = ("-res.partner", "-freelance.dunning.reminder")
 
 
 @tagged("post_install", "-at_install")
@@ -52,7 +54,7 @@ class TestRehearsal(FreelanceDunningCommon, MockEmail):
             mail
             for mail in self._mails
             if email in " ".join(mail["email_to"])
-            and mail["object_id"].endswith(("-res.partner", "-freelance.dunning.reminder"))
+            and mail["object_id"].endswith(REMINDER_THREADS)
         ]
 
     def test_switch_is_a_managers(self):
