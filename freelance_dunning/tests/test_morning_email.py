@@ -137,3 +137,28 @@ class TestMorningEmail(FreelanceDunningCommon):
         with self.assertRaises(ValidationError):
             self.company.dunning_morning_email_hour = 24
         self.assertEqual(self.company.dunning_morning_email_hour, 8)
+
+    def test_in_the_recipients_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        self.manager.lang = "fr_FR"
+        mails = self._cron("2025-06-21 06:00:00")
+        french = mails.filtered(lambda m: m.recipient_ids == self.manager.partner_id)
+        english = mails.filtered(lambda m: m.recipient_ids == self.salesman.partner_id)
+        self.assertEqual(
+            french.subject,
+            f"{self.company.name}\xa0: 2 relances de paiement à envoyer le 22/06/2025",
+        )
+        self.assertIn(
+            f"La prochaine exécution nocturne de {self.company.name} (22/06/2025) "
+            "enverra ces relances de paiement\xa0:",
+            french.body_html,
+        )
+        self.assertIn("en attente de votre validation", french.body_html)
+        self.assertIn("par e-mail et courrier", french.body_html)
+        self.assertEqual(
+            english.subject,
+            f"{self.company.name}: 2 payment reminders to send on 06/22/2025",
+        )
