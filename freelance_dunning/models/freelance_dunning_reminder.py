@@ -2013,6 +2013,10 @@ class FreelanceDunningReminder(models.Model):
         without pausing anything: a stranger does not stop the chase.
         """
         result = super().message_update(msg_dict, update_vals=update_vals)
+        # Only Odoo's mail gateway (it calls this as superuser): a user calling
+        # the method over RPC pauses nothing.
+        if not self.env.su:
+            return result
         for reminder in self:
             if reminder._is_client_address(msg_dict.get("email_from")):
                 reminder._mark_client_replied(msg_dict.get("date"))

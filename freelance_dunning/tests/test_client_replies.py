@@ -171,6 +171,25 @@ class TestClientReplies(FreelanceDunningCommon, MockEmail):
         self._reply(reminder, sender=contact.email_formatted)
         self.assertEqual(reminder.reply_state, "replied")
 
+    def test_only_the_mail_gateway_marks_a_reply(self):
+        """Calling message_update over RPC, as a dunning user, pauses nothing."""
+        reminder = self._run("2025-06-21")
+        reminder.with_user(self.salesman).message_update(
+            {"email_from": self.client.email, "date": "2025-06-23 09:30:00"}
+        )
+        self.assertFalse(reminder.reply_state)
+        self.assertEqual(self._run("2025-07-05").level_id, self._level("Firm reminder"))
+
+    def test_dashboard_opens_the_replies(self):
+        reminder = self._run("2025-06-21")
+        self._reply(reminder)
+        action = self.env["freelance.dunning.dashboard"].action_open("todo", "replied")
+        self.assertEqual(action["name"], "Replies to Handle")
+        self.assertEqual(action["res_model"], "freelance.dunning.reminder")
+        self.assertEqual(
+            self.env["freelance.dunning.reminder"].search(action["domain"]), reminder
+        )
+
     def test_mark_handled_refused_without_a_reply(self):
         reminder = self._run("2025-06-21")
         with self.assertRaisesText(
