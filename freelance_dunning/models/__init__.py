@@ -26,3 +26,4 @@ from . import mail_thread
 from . import freelance_dunning_mail_batch
 from . import ir_actions_report
 from . import freelance_client_page
+from . import freelance_dunning_morning_email

@@ -223,6 +223,7 @@ class FreelanceDunningDashboard(models.AbstractModel):
             "dso": dso,
             "todo": self._todo_counts(company),
             "payment_link_warning": company._get_payment_link_warning(),
+            "rehearsal": company.dunning_rehearsal,
             "is_manager": self.env.user.has_group(
                 "freelance_dunning.group_dunning_manager"
             ),
@@ -284,6 +285,10 @@ class FreelanceDunningDashboard(models.AbstractModel):
                     ("state", "=", "failed"),
                     ("superseded_by_id", "=", False),
                 ],
+            ),
+            "replied": (
+                "freelance.dunning.reminder",
+                [("company_id", "=", company.id), ("reply_state", "=", "replied")],
             ),
             "paused": (
                 "account.move",
@@ -372,6 +377,7 @@ class FreelanceDunningDashboard(models.AbstractModel):
         names = {
             "to_validate": self.env._("Reminders to Validate"),
             "failed": self.env._("Reminders Not Delivered"),
+            "replied": self.env._("Replies to Handle"),
             "paused": self.env._("Disputed or Promised Invoices"),
             "waiting_signature": self.env._("Waiting for Signature"),
             "waiting_deposit": self.env._("Waiting for Deposit"),

@@ -63,6 +63,11 @@ class FreelanceDunningEngine(models.AbstractModel):
             .with_company(company)
             .search([("dunning_postpone_until", ">=", today)])
         )
+        # A client whose email reply to a reminder waits to be handled waits
+        # too (freelance.dunning.reminder.message_update).
+        postponed |= self.env["freelance.dunning.reminder"]._get_replied_clients(
+            company
+        )
         return [
             *(
                 [("move_id.commercial_partner_id", "not in", postponed.ids)]
@@ -268,6 +273,7 @@ class FreelanceDunningEngine(models.AbstractModel):
                 [
                     ("move_line_id", "in", lines.ids),
                     ("level_id.is_formal_notice", "=", True),
+                    # Not "rehearsed": the freelancer was told, not the client.
                     ("state", "=", "sent"),
                 ],
                 ["move_line_id", "date"],

@@ -7,9 +7,9 @@ from datetime import timedelta
 from markupsafe import Markup
 from werkzeug.urls import url_encode
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_amount, format_date, formatLang
+from odoo.tools import email_normalize, format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .client_page_token import CLIENT_PAGE_VALIDITY_DAYS
@@ -33,7 +33,8 @@ class FreelanceDunningReminder(models.Model):
     """
 
     _name = "freelance.dunning.reminder"
-    _inherit = ["freelance.company.bound.mixin"]
+    # A thread: the client's email replies land here (``message_update``).
+    _inherit = ["freelance.company.bound.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Payment Reminder"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -199,6 +200,36 @@ class FreelanceDunningReminder(models.Model):
         comodel_name="res.users", string="Skipped By", readonly=True
     )
     skipped_date = fields.Datetime(string="Skipped On", readonly=True)
+    # The client's email reply (``message_update``): the client's next
+    # reminders wait until a dunning user marks it handled.
+    reply_state = fields.Selection(
+        selection=[("replied", "Client Replied"), ("handled", "Reply Handled")],
+        string="Client's Reply",
+        readonly=True,
+        index=True,
+        copy=False,
+        help="The client answered this reminder by email: the client's next "
+        "reminders wait until a dunning user marks the reply handled.",
+    )
+    reply_date = fields.Datetime(string="Client Replied On", readonly=True, copy=False)
+    reply_handled_user_id = fields.Many2one(
+        comodel_name="res.users", string="Reply Handled By", readonly=True, copy=False
+    )
+    reply_handled_date = fields.Datetime(
+        string="Reply Handled On", readonly=True, copy=False
+    )
+    reply_activity_id = fields.Many2one(
+        comodel_name="mail.activity", readonly=True, copy=False
+    )
+    rehearsal = fields.Boolean(
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Sent while the company rehearsed its reminders: the email went to "
+        "the freelancer, not the client, and the level's actions did not run. "
+        "When the rehearsal ends, the invoices go back to the level the client "
+        "was really told.",
+    )
 
     @api.depends("user_id.name", "state")
     def _compute_sent_by(self):
@@ -260,6 +291,7 @@ class FreelanceDunningReminder(models.Model):
                 ("partner_id", "in", failed.partner_id.ids),
                 ("company_id", "in", failed.company_id.ids),
                 ("state", "=", "sent"),
+                ("rehearsal", "=", False),
                 ("id", ">", min(failed.ids)),
             ],
             order="id",
@@ -685,7 +717,13 @@ class FreelanceDunningReminder(models.Model):
                     "the reminders for the client instead."
                 )
             )
-        reminders = super().create(vals_list)
+        # A reminder is a thread for the client's replies only: no "created"
+        # note, no follower added by the run.
+        reminders = super(
+            FreelanceDunningReminder,
+            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True),
+        ).create(vals_list)
+        reminders = reminders.with_env(self.env)
         # The preview of a reminder awaiting validation renders its links to
         # pay online: their tokens are given now, not when it is read.
         waiting = reminders.filtered(lambda r: r.state == "waiting")
@@ -1062,6 +1100,12 @@ class FreelanceDunningReminder(models.Model):
                 {"state": "waiting"}
             )
             return ((self - stale) | to_send)._send(user=user)
+        # Rehearsal or not is the company's setting when the reminder goes.
+        rehearsing = self.filtered("company_id.dunning_rehearsal")
+        rehearsing.filtered(lambda m: not m.rehearsal)._write_history(
+            {"rehearsal": True}
+        )
+        (self - rehearsing).filtered("rehearsal")._write_history({"rehearsal": False})
         rendered = self._render_emails()
         emails = {}
         delivered = self.browse()
@@ -1090,6 +1134,8 @@ class FreelanceDunningReminder(models.Model):
         delivered._write_history(
             {"state": "sent", "user_id": user.id if user else False}
         )
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            delivered.filtered("rehearsal").line_ids.write({"state": "rehearsed"})
         delivered._advance_lines()
         # The level's actions wait for the email: they run when the mail
         # server takes it (mail.mail._postprocess_sent_message), never for a
@@ -1268,7 +1314,30 @@ class FreelanceDunningReminder(models.Model):
                     "%(client)s has no email address.", client=self.partner_id.name
                 )
             )
+        if self.rehearsal:
+            rendered = self._mark_rehearsal(rendered)
         return {"rendered": rendered, "recipients": recipients, "letters": letters}
+
+    def _mark_rehearsal(self, rendered):
+        """The email of a rehearsal: "[Rehearsal]" before its subject and a
+        banner above its text, in the language of the email."""
+        env = self.with_context(lang=self._get_mail_lang()).env
+        banner = Markup(
+            '<div style="border:2px solid #d9822b;padding:8px;margin-bottom:12px">'
+            "<strong>%s</strong> %s</div>"
+        ) % (
+            env._("Rehearsal:"),
+            env._(
+                "this is the email %(client)s would receive. It was sent to you "
+                "only: the client received nothing.",
+                client=self.partner_id.display_name,
+            ),
+        )
+        return dict(
+            rendered,
+            subject=env._("[Rehearsal] %(subject)s", subject=rendered["subject"]),
+            body_html=banner + Markup(rendered["body_html"] or ""),
+        )
 
     def _render_email(self):
         """Subject and body of one reminder's email.
@@ -1286,7 +1355,8 @@ class FreelanceDunningReminder(models.Model):
         )
 
     def _send_sms(self):
-        for message in self:
+        # A rehearsal texts nobody: the freelancer reads its email.
+        for message in self.filtered(lambda m: not m.rehearsal):
             channels = message.line_ids.mapped("channel")
             if "sms" in channels and hasattr(message.partner_id, "_message_sms"):
                 message.partner_id._message_sms(
@@ -1362,33 +1432,52 @@ class FreelanceDunningReminder(models.Model):
             return
         reminders = self.browse([reminder.id for reminder in emails])
         pdfs = reminders._get_invoice_attachments()
+        # A rehearsal is posted on the reminder, not on the client: none of the
+        # client's followers is notified of it.
+        rehearsals = {r: e for r, e in emails.items() if r.rehearsal}
+        emails = {r: e for r, e in emails.items() if not r.rehearsal}
+        messages = {
+            reminder: reminder._post_email(email, pdfs[reminder], thread=reminder)
+            for reminder, email in rehearsals.items()
+        }
         if self._uses_mail_batch():
-            messages = self.env["freelance.dunning.mail.batch"]._post_emails(
-                emails, pdfs
+            messages.update(
+                self.env["freelance.dunning.mail.batch"]._post_emails(emails, pdfs)
             )
         else:
-            messages = {
-                reminder: reminder._post_email(email, pdfs[reminder])
-                for reminder, email in emails.items()
-            }
+            messages.update(
+                {
+                    reminder: reminder._post_email(email, pdfs[reminder])
+                    for reminder, email in emails.items()
+                }
+            )
         with addon_writing(self.env, DUNNING_HISTORY_WRITING):
             for reminder, message in messages.items():
                 reminder.mail_message_id = message
 
-    def _post_email(self, email, pdfs):
+    def _post_email(self, email, pdfs, thread=None):
         """Post one reminder's email on its client through Odoo's mail API.
 
         :param email: {rendered, recipients, letters}
         :param pdfs: the PDFs of its invoices
+        :param thread: where to post it instead of the client (a rehearsal:
+            the reminder itself)
         :return: the mail.message
         """
         self.ensure_one()
         author = self._get_mail_author()
         return (
-            self.partner_id.sudo()
+            (thread or self.partner_id)
+            .sudo()
             # Queued like the batch's: the mail scheduler sends it after the
             # commit (_trigger_mail_queue), one worker at a time.
-            .with_context(mail_create_nosubscribe=True, mail_notify_force_send=False)
+            .with_context(
+                mail_create_nosubscribe=True,
+                mail_notify_force_send=False,
+                # A rehearsal goes to the freelancer, who may be the author
+                # (validating the reminder): Odoo skips the author otherwise.
+                mail_notify_author=bool(thread),
+            )
             .message_post(
                 body=email["rendered"]["body_html"],
                 subject=email["rendered"]["subject"],
@@ -1514,7 +1603,14 @@ class FreelanceDunningReminder(models.Model):
         return by_id
 
     def _get_recipients(self):
-        """Who receives the reminder: the invoices' contacts, else the client."""
+        """Who receives the reminder: the invoices' contacts, else the client;
+        in a rehearsal the freelancer (the company's dunning responsible, else
+        the company's address) instead."""
+        if self.rehearsal:
+            responsible = self.company_id._get_dunning_responsible().partner_id
+            return responsible.filtered("email") or self.company_id.partner_id.filtered(
+                "email"
+            )
         contacts = self.line_ids.move_id.partner_id.filtered("email")
         return contacts or self.partner_id.filtered("email")
 
@@ -1699,7 +1795,10 @@ class FreelanceDunningReminder(models.Model):
         bounces or fails afterwards undoes them (``_undo_level_actions``): the
         retry that reaches the client runs them again, once.
         """
-        todo = self.filtered(lambda m: m.state == "sent" and not m.actions_done)
+        # A rehearsal suspends, blacklists, calls and bills nothing.
+        todo = self.filtered(
+            lambda m: m.state == "sent" and not m.actions_done and not m.rehearsal
+        )
         if not todo:
             return
         with addon_writing(self.env, DUNNING_HISTORY_WRITING):
@@ -1910,4 +2009,168 @@ class FreelanceDunningReminder(models.Model):
                 )
         return Move._create_penalty_invoice(
             self.partner_id, self.company_id, self.currency_id, claims
+        )
+
+    # ------------------------------------------------------------------
+    # The client's replies
+    # ------------------------------------------------------------------
+
+    def message_update(self, msg_dict, update_vals=None):
+        """An email answering this reminder, routed here by Odoo's mail
+        gateway (``mail.thread.message_route`` through the addon's
+        ``MailThread.message_route``: a reply to the reminder's email).
+
+        A reply from the client (any address of the client's company) marks
+        the reminder replied and pauses the client's next reminders
+        (``freelance.dunning.engine._get_line_domain``) until a dunning user
+        marks it handled. Any other sender's email lands on the reminder too,
+        without pausing anything: a stranger does not stop the chase.
+        """
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        # Only Odoo's mail gateway (it calls this as superuser): a user calling
+        # the method over RPC pauses nothing.
+        if not self.env.su:
+            return result
+        for reminder in self:
+            if reminder._is_client_address(msg_dict.get("email_from")):
+                reminder._mark_client_replied(msg_dict.get("date"))
+        return result
+
+    def _is_client_address(self, email_from):
+        """Whether ``email_from`` is the address of the reminder's client or
+        of one of its contacts (archived included), or of a recipient of the
+        reminder."""
+        self.ensure_one()
+        email = email_normalize(email_from or "")
+        if not email:
+            return False
+        client = self.partner_id.commercial_partner_id
+        return bool(
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    "|",
+                    ("id", "child_of", client.id),
+                    ("id", "in", self.sudo().mail_message_id.partner_ids.ids),
+                    ("email_normalized", "=", email),
+                ],
+                limit=1,
+            )
+        )
+
+    def _mark_client_replied(self, date=None):
+        """The client replied: mark the reminder, tell whoever follows the
+        client up (an activity on the reminder)."""
+        self.ensure_one()
+        reminder = self.sudo()
+        values = {
+            "reply_state": "replied",
+            "reply_date": date or fields.Datetime.now(),
+            "reply_handled_user_id": False,
+            "reply_handled_date": False,
+        }
+        if not reminder.reply_activity_id:
+            user = reminder._get_activity_user()
+            lang = user.lang or self.env.lang
+            activity = reminder.with_context(lang=lang).activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.with_context(lang=lang).env._(
+                    "%(client)s replied to a payment reminder",
+                    client=reminder.partner_id.display_name,
+                ),
+                note=self.with_context(lang=lang).env._(
+                    "The client's next reminders wait until the reply is marked "
+                    "handled on the reminder."
+                ),
+                user_id=user.id or SUPERUSER_ID,
+            )
+            values["reply_activity_id"] = activity.id
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            reminder.write(values)
+
+    def action_mark_reply_handled(self):
+        """A dunning user dealt with the client's reply: the client's
+        reminders go on at the next run."""
+        self._check_validation_rights()
+        replied = self.filtered(lambda r: r.reply_state == "replied")
+        if not replied:
+            raise UserError(self.env._("No client's reply waits on these reminders."))
+        activities = replied.sudo().reply_activity_id
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            replied.sudo().write(
+                {
+                    "reply_state": "handled",
+                    "reply_handled_user_id": self.env.uid,
+                    "reply_handled_date": fields.Datetime.now(),
+                    "reply_activity_id": False,
+                }
+            )
+        # Rights checked above: whoever handles it closes the activity, even
+        # one planned for the salesperson.
+        if activities.exists():
+            activities.exists().sudo().action_feedback(
+                feedback=self.env._("Reply marked handled.")
+            )
+        return True
+
+    @api.model
+    def _get_replied_clients(self, company):
+        """The clients of ``company`` whose reply waits to be handled."""
+        return (
+            self.sudo()
+            .search([("company_id", "=", company.id), ("reply_state", "=", "replied")])
+            .partner_id.commercial_partner_id
+        )
+
+    # ------------------------------------------------------------------
+    # Rehearsal
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _end_rehearsal(self, company):
+        """The company's rehearsal is over: each invoice rehearsed goes back to
+        the level its client was really told (the last reminder sent to the
+        client), or to none; the reminders waiting or queued for them are
+        skipped. The next real run starts from there."""
+        Event = self.env["freelance.dunning.reminder.line"].sudo()
+        rehearsed = Event.search(
+            [("company_id", "=", company.id), ("state", "=", "rehearsed")]
+        ).move_line_id
+        told = Event.search(
+            [("move_line_id", "in", rehearsed.ids), ("state", "=", "sent")],
+            order="date desc, id desc",
+        )
+        last = {}
+        for event in told:
+            last.setdefault(event.move_line_id.id, event)
+        with addon_writing(self.env, DUNNING_HISTORY_WRITING):
+            for line in rehearsed.sudo().with_context(
+                tracking_disable=True,
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                check_move_validity=False,
+            ):
+                event = last.get(line.id)
+                line.write(
+                    {
+                        "dunning_level_id": event.level_id.id if event else False,
+                        "dunning_last_date": event.date if event else False,
+                    }
+                )
+        # Reminders planned from the rehearsal's levels are planned again by
+        # the next run, from the levels the clients were told.
+        pending = self.sudo().search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "in", ("waiting", "queued")),
+                ("line_ids.move_line_id", "in", rehearsed.ids),
+            ]
+        )
+        pending._skip(
+            self.env._(
+                "Planned during the rehearsal: the next run plans it again from "
+                "the level the client was really told."
+            )
         )

@@ -85,8 +85,12 @@ class FreelanceDunningReminderLine(models.Model):
         help="Why the late interest could not be computed: a half-year without "
         "reference rates. The reminder waits until they are entered.",
     )
+    # "Rehearsed": sent to the freelancer during a rehearsal (the reminder's
+    # ``rehearsal``): the client was not told, so it is no "Sent" history: the
+    # level may be sent again for real (the unique index counts sent and
+    # waiting lines only), and no formal notice dates from it.
     state = fields.Selection(
-        selection=REMINDER_STATES,
+        selection=[*REMINDER_STATES, ("rehearsed", "Rehearsed")],
         required=True,
         index=True,
     )

@@ -37,6 +37,7 @@ SETTINGS_BOUNDS = {
     "contractual_interest_rate": {"minimum": 0, "maximum": 100},
     "recovery_indemnity_amount": {"minimum": 0, "maximum": 100000},
     "blacklist_proposal_count": {"minimum": 0, "maximum": 1000},
+    "dunning_morning_email_hour": {"minimum": 0, "maximum": 23},
 }
 
 
@@ -161,6 +162,36 @@ class ResCompany(models.Model):
         help="The printed terms tell the client that work is suspended while an "
         "invoice stays unpaid.",
     )
+    # The morning email (freelance.dunning.morning.email): internal only, so
+    # on by default; it lists what the nightly run will send to clients.
+    dunning_morning_email = fields.Boolean(
+        string="Morning Email of the Next Run",
+        default=True,
+        help="Each morning, the company's dunning users get one email listing the "
+        "payment reminders the next nightly run will send, with links to postpone "
+        "a client. Nothing is sent on a day the run will send nothing.",
+    )
+    dunning_morning_email_hour = fields.Integer(
+        string="Morning Email Hour",
+        default=8,
+        help="The hour (0-23, in the company's time zone, else its dunning "
+        "responsible's, else UTC) from which the morning email goes.",
+    )
+    dunning_morning_email_date = fields.Date(
+        string="Morning Email Last Sent",
+        readonly=True,
+        copy=False,
+        help="The company's day the last morning email was made for: one a day.",
+    )
+    dunning_rehearsal = fields.Boolean(
+        string="Rehearsal of the Reminders",
+        help="The reminders run as they would (every level, on their days), but "
+        "every client email goes to the freelancer (the dunning responsible, else "
+        "the company's address), marked as a rehearsal; no level action runs "
+        "(suspension, call, blacklist, penalty invoice) and nothing is texted. "
+        "Switched off, the invoices go back to the level the clients were really "
+        "told. Only a dunning manager switches it.",
+    )
     dunning_responsible_id = fields.Many2one(
         comodel_name="res.users",
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
@@ -183,7 +214,15 @@ class ResCompany(models.Model):
         self._check_client_sending_rights([vals])
         if vals.get("nightly_reminders"):
             self._check_nightly_reminders_switch_on()
-        return super().write(vals)
+        ending = (
+            self.filtered("dunning_rehearsal")
+            if "dunning_rehearsal" in vals and not vals["dunning_rehearsal"]
+            else self.browse()
+        )
+        result = super().write(vals)
+        for company in ending:
+            self.env["freelance.dunning.reminder"]._end_rehearsal(company)
+        return result
 
     def _check_client_sending_rights(self, vals_list):
         """Only a dunning manager switches on what emails clients by itself,
@@ -224,6 +263,25 @@ class ResCompany(models.Model):
                 self.env._(
                     "Only a dunning manager may choose the tool that sends the "
                     "payment reminders."
+                )
+            )
+        # Rehearsing, on or off (it decides who gets the clients' emails).
+        if any(
+            "dunning_rehearsal" in vals
+            and (
+                any(
+                    bool(vals["dunning_rehearsal"]) != company.dunning_rehearsal
+                    for company in self
+                )
+                if self
+                else vals["dunning_rehearsal"]
+            )
+            for vals in vals_list
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a dunning manager may switch the rehearsal of the payment "
+                    "reminders on or off."
                 )
             )
         if any(vals.get(fname) for vals in vals_list for fname in CLIENT_SENDING):

@@ -57,6 +57,15 @@ class ResConfigSettings(models.TransientModel):
     suspend_work_on_nonpayment = fields.Boolean(
         related="company_id.suspend_work_on_nonpayment", readonly=False
     )
+    dunning_morning_email = fields.Boolean(
+        related="company_id.dunning_morning_email", readonly=False
+    )
+    dunning_morning_email_hour = fields.Integer(
+        related="company_id.dunning_morning_email_hour", readonly=False
+    )
+    dunning_rehearsal = fields.Boolean(
+        related="company_id.dunning_rehearsal", readonly=False
+    )
     dunning_responsible_id = fields.Many2one(
         related="company_id.dunning_responsible_id", readonly=False
     )

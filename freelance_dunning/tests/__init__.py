@@ -38,3 +38,6 @@ from . import test_signing_without_provider
 from . import test_background_sending
 from . import test_reminder_screens
 from . import test_client_page
+from . import test_client_replies
+from . import test_morning_email
+from . import test_rehearsal

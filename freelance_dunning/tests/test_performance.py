@@ -250,8 +250,9 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 for _index in range(invoices_each):
                     self._sent(self._overdue_invoice(client))
             self.env.invalidate_all()
-            # 65 for the batch, whatever its invoices (1 of them the clients
-            # whose reminders are postponed, 2 Odoo's company
+            # 66 for the batch, whatever its invoices (1 of them the clients
+            # whose reminders are postponed, 1 those whose email reply to a
+            # reminder waits to be handled, 2 Odoo's company
             # check of the reminders and their history, 2 whether another
             # reminder tool is installed, read by the run and by its plan, 2
             # the clients' open receivable lines whose credits the plan
@@ -264,7 +265,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             # who follows in Odoo's inbox (the user who created the clients) is
             # notified by Odoo's own _notify_thread_by_inbox, one message at a
             # time, which reads the message's tracking values.
-            with self.assertQueryCount(65 + count):
+            with self.assertQueryCount(66 + count):
                 messages = engine._run(self.company, partners=clients)
             self.assertEqual(len(messages), count)
             self.assertEqual(set(messages.mapped("state")), {"sent"})

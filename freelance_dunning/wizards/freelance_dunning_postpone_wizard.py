@@ -16,7 +16,10 @@ class FreelanceDunningPostpone(models.TransientModel):
     _description = "Postpone a Client's Reminders"
 
     partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Client", required=True
+        comodel_name="res.partner",
+        string="Client",
+        required=True,
+        default=lambda self: self._default_partner(),
     )
     company_id = fields.Many2one(
         comodel_name="res.company",
@@ -31,6 +34,19 @@ class FreelanceDunningPostpone(models.TransientModel):
         "(included); they resume by themselves the day after.",
     )
     note = fields.Text()
+
+    @api.model
+    def _default_partner(self):
+        """The client the wizard was opened from (its action menu, a link of
+        the morning email)."""
+        if self.env.context.get("active_model") == "res.partner":
+            return (
+                self.env["res.partner"]
+                .browse(self.env.context.get("active_id"))
+                .exists()
+                .commercial_partner_id
+            )
+        return self.env["res.partner"]
 
     @api.model_create_multi
     def create(self, vals_list):
