@@ -41,6 +41,8 @@
         "views/freelance_dunning_run_views.xml",
         "views/freelance_dunning_dashboard_views.xml",
         "views/account_move_views.xml",
+        "views/freelance_dunning_promise_views.xml",
+        "views/freelance_dunning_dispute_views.xml",
         "views/background_sending_views.xml",
         "views/freelance_dunning_menus.xml",
     ],

@@ -198,6 +198,14 @@ class FreelanceDunningReminder(models.Model):
         comodel_name="res.users", string="Skipped By", readonly=True
     )
     skipped_date = fields.Datetime(string="Skipped On", readonly=True)
+    missed_promise_ids = fields.One2many(
+        comodel_name="freelance.dunning.promise",
+        inverse_name="missed_reminder_id",
+        string="Missed Promises",
+        readonly=True,
+        help="The client's promises to pay missed since the last reminder: "
+        "this reminder says so.",
+    )
 
     @api.depends("user_id.name", "state")
     def _compute_sent_by(self):
@@ -324,6 +332,7 @@ class FreelanceDunningReminder(models.Model):
         "level_id.letter_registered",
         "level_id.is_formal_notice",
         "line_ids.channel",
+        "missed_promise_ids",
         "partner_id.name",
         "partner_id.lang",
         "partner_id.client_status",
@@ -350,6 +359,30 @@ class FreelanceDunningReminder(models.Model):
                 reminder[fname] = level._fill_placeholders(
                     level[fname], values, html=fname in html_fields
                 )
+            missed = reminder.with_context(
+                lang=reminder._get_mail_lang()
+            )._get_missed_promise_text()
+            if missed:
+                for fname in ("email_intro", "letter_intro"):
+                    reminder[fname] = (reminder[fname] or Markup()) + missed
+
+    def _get_missed_promise_text(self):
+        """The paragraph saying the client missed a promise to pay (in the
+        context's language), or an empty string."""
+        self.ensure_one()
+        promises = self.sudo().missed_promise_ids
+        if not promises:
+            return ""
+        lang = self.env.context.get("lang")
+        paragraphs = Markup()
+        for promise in promises.sorted("date"):
+            paragraphs += Markup("<p>%s</p>") % self.env._(
+                "You promised to pay %(invoices)s by %(date)s, and we have not "
+                "received the payment: the reminders have resumed.",
+                invoices=", ".join(promise.move_ids.mapped("name")),
+                date=format_date(self.env, promise.date, lang_code=lang),
+            )
+        return paragraphs
 
     def _compute_preview(self):
         for reminder in self:
@@ -672,6 +705,7 @@ class FreelanceDunningReminder(models.Model):
                 )
             )
         reminders = super().create(vals_list)
+        reminders._link_missed_promises()
         # The preview of a reminder awaiting validation renders its links to
         # pay online: their tokens are given now, not when it is read.
         waiting = reminders.filtered(lambda r: r.state == "waiting")
@@ -679,6 +713,17 @@ class FreelanceDunningReminder(models.Model):
         for invoice in invoices.sudo().with_context(tracking_disable=True):
             invoice._portal_ensure_token()
         return reminders
+
+    def _link_missed_promises(self):
+        """Each new reminder says which of its invoices' promises to pay were
+        missed and not yet mentioned by a reminder that reached the client."""
+        Promise = self.env["freelance.dunning.promise"]
+        for reminder in self:
+            missed = Promise._missed_to_announce(
+                reminder.company_id, reminder.partner_id, reminder.line_ids.move_id
+            )
+            if missed:
+                missed._protected_write({"missed_reminder_id": reminder.id})
 
     def write(self, vals):
         if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
