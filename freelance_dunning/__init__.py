@@ -1,5 +1,6 @@
 import json
 
+from . import controllers
 from . import models
 from . import wizards
 

@@ -34,6 +34,7 @@
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/client_page_templates.xml",
         "views/freelance_dunning_level_views.xml",
         "views/freelance_reference_rate_views.xml",
         "views/freelance_dunning_reminder_views.xml",

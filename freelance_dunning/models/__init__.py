@@ -26,5 +26,6 @@ from . import mail_thread
 from . import freelance_dunning_mail_batch
 from . import ir_actions_report
 from . import client_page_token
+from . import freelance_client_page
 from . import freelance_dunning_promise
 from . import freelance_dunning_dispute

@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date, formatLang
 
+from .client_page_token import CLIENT_PAGE_VALIDITY_DAYS
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .freelance_dunning_reminder_line import REMINDER_STATES
 from .freelance_reference_rate import MissingReferenceRate
@@ -688,6 +689,19 @@ class FreelanceDunningReminder(models.Model):
                 }
             )
         return summary
+
+    def _get_client_page_url(self):
+        """The link of the client's page (issue 21) this reminder carries, in
+        its email and as a QR code on its letter: signed for its client and
+        company, valid for CLIENT_PAGE_VALIDITY_DAYS from the reminder's date,
+        so that the email and the letter of one reminder carry the same link."""
+        self.ensure_one()
+        client = self.partner_id.commercial_partner_id.sudo()
+        valid_until = fields.Date.add(
+            self.date or fields.Date.context_today(self), days=CLIENT_PAGE_VALIDITY_DAYS
+        )
+        token = client._freelance_client_page_token(self.company_id, valid_until)
+        return f"{self.get_base_url()}/dues/{token}"
 
     # ------------------------------------------------------------------
     # Written by the engine only
