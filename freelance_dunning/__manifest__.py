@@ -35,6 +35,7 @@
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
         "views/client_page_templates.xml",
+        "views/client_page_forms_templates.xml",
         "views/freelance_dunning_level_views.xml",
         "views/freelance_reference_rate_views.xml",
         "views/freelance_dunning_reminder_views.xml",

@@ -120,7 +120,7 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
             )
         amount_error = (
             "The promised amount must be more than zero and at most what the "
-            "invoices still owe (€\xa01,200.00)."
+            "invoices still owe (1,200.00\xa0€)."
         )
         for amount in (0.0, 1200.01):
             self._refused(
