@@ -9,6 +9,7 @@ A refused form changes nothing.
 """
 
 import logging
+import re
 from datetime import date as Date
 
 from odoo.exceptions import ValidationError
@@ -60,9 +61,7 @@ class FreelanceClientPageForms(FreelanceClientPage):
             ),
             "promise_open": (
                 False,
-                env._(
-                    "A promise to pay is already open: it is shown on this page."
-                ),
+                env._("A promise to pay is already open: it is shown on this page."),
             ),
             "promise_limit": (
                 False,
@@ -74,18 +73,24 @@ class FreelanceClientPageForms(FreelanceClientPage):
             "promise_disputed": (
                 False,
                 env._(
-                    "A disputed invoice cannot be promised until the dispute is settled."
+                    "A disputed invoice cannot be promised until the dispute is "
+                    "settled."
                 ),
             ),
             "dispute_reason": (False, env._("Choose the reason of the dispute.")),
             "dispute_message": (False, env._("Tell us what is wrong in a few words.")),
             "dispute_already": (
                 False,
-                env._("One of these invoices is already disputed: we are looking into it."),
+                env._(
+                    "One of these invoices is already disputed: we are looking into it."
+                ),
             ),
             "form_error": (
                 False,
-                env._("Your request could not be recorded: please try again or contact us."),
+                env._(
+                    "Your request could not be recorded: please try again or "
+                    "contact us."
+                ),
             ),
         }
         if code in texts:
@@ -148,11 +153,14 @@ class FreelanceClientPageForms(FreelanceClientPage):
         sitemap=False,
     )
     def client_page_promise(self, token, date=None, amount=None, **kwargs):
+        # No date (or not one): refused by the rule with its notice.
+        raw_date = (date or "").strip()[:10]
         values = {"date": False}
-        try:
-            values["date"] = Date.fromisoformat((date or "").strip()[:10])
-        except ValueError:
-            pass  # no date: refused by the rule with its notice
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_date):
+            try:
+                values["date"] = Date.fromisoformat(raw_date)
+            except ValueError:
+                values["date"] = False
         amount = (amount or "").strip().replace(",", ".").replace("\xa0", "")
         if amount:
             try:

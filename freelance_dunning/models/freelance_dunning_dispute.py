@@ -76,7 +76,11 @@ class FreelanceDunningDispute(models.Model):
     )
     message = fields.Text(readonly=True)
     state = fields.Selection(
-        selection=[("open", "Open"), ("resolved", "Resolved"), ("rejected", "Rejected")],
+        selection=[
+            ("open", "Open"),
+            ("resolved", "Resolved"),
+            ("rejected", "Rejected"),
+        ],
         default="open",
         required=True,
         readonly=True,
@@ -154,7 +158,9 @@ class FreelanceDunningDispute(models.Model):
         company = env["res.company"].sudo().browse(vals.get("company_id")).exists()
         if not client or not company or client != client.commercial_partner_id:
             raise ValidationError(
-                env._("A dispute needs the client's company and the company it is with.")
+                env._(
+                    "A dispute needs the client's company and the company it is with."
+                )
             )
         move_ids = self._fields["move_ids"].convert_to_cache(
             vals.get("move_ids", []), self.browse()
@@ -213,8 +219,10 @@ class FreelanceDunningDispute(models.Model):
                 lang_env = dispute.with_context(lang=user.lang or self.env.lang).env
                 dispute.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=lang_env._("Resolve the dispute of %(client)s",
-                                       client=dispute.partner_id.name),
+                    summary=lang_env._(
+                        "Resolve the dispute of %(client)s",
+                        client=dispute.partner_id.name,
+                    ),
                     note=dispute.with_env(lang_env)._describe(),
                     user_id=user.id,
                 )
@@ -279,14 +287,13 @@ class FreelanceDunningDispute(models.Model):
     def _resume_invoices(self):
         """End the pause of the invoices no other open dispute holds; an
         open promise on one of them pauses it again until its date."""
-        still = (
-            self.search(
-                [("state", "=", "open"), ("move_ids", "in", self.move_ids.ids)]
-            ).move_ids
+        still = self.search(
+            [("state", "=", "open"), ("move_ids", "in", self.move_ids.ids)]
+        ).move_ids
+        moves = (
+            self.move_ids.filtered(lambda move: move.dunning_pause_reason == "disputed")
+            - still
         )
-        moves = self.move_ids.filtered(
-            lambda move: move.dunning_pause_reason == "disputed"
-        ) - still
         with cursor_permission(self.env, DUNNING_PAUSING, moves.ids):
             moves.write({"dunning_pause_until": False, "dunning_pause_reason": False})
             promises = self.env["freelance.dunning.promise"].search(
@@ -294,13 +301,18 @@ class FreelanceDunningDispute(models.Model):
             )
             for promise in promises:
                 (promise.move_ids & moves).write(
-                    {"dunning_pause_until": promise.date, "dunning_pause_reason": "promise"}
+                    {
+                        "dunning_pause_until": promise.date,
+                        "dunning_pause_reason": "promise",
+                    }
                 )
 
     def _get_company_move_refusal(self):
         return self.env._("A dispute stays in the company it was raised with.")
 
-    def unlink(self):
-        if not is_dunning_user(self.env) or self.filtered(lambda d: d.state == "open"):
-            raise UserError(self.env._("Resolve or reject an open dispute instead of deleting it."))
-        return super().unlink()
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_open(self):
+        if self.filtered(lambda dispute: dispute.state == "open"):
+            raise UserError(
+                self.env._("Resolve or reject an open dispute instead of deleting it.")
+            )

@@ -118,7 +118,7 @@ class FreelanceDunningPromise(models.Model):
         check_company=True,
     )
     currency_id = fields.Many2one(
-        comodel_name="res.currency", compute="_compute_amounts", string="Currency"
+        comodel_name="res.currency", compute="_compute_amounts"
     )
     amount_left = fields.Monetary(
         string="Left to Pay",
@@ -187,7 +187,9 @@ class FreelanceDunningPromise(models.Model):
     def _compute_amounts(self):
         for promise in self:
             moves = promise.move_ids.sudo()
-            promise.currency_id = moves[:1].currency_id or promise.company_id.currency_id
+            promise.currency_id = (
+                moves[:1].currency_id or promise.company_id.currency_id
+            )
             promise.amount_left = sum(moves.mapped("amount_residual"))
 
     # ------------------------------------------------------------------
@@ -248,7 +250,9 @@ class FreelanceDunningPromise(models.Model):
         client = env["res.partner"].sudo().browse(vals.get("partner_id")).exists()
         company = env["res.company"].sudo().browse(vals.get("company_id")).exists()
         if not client or not company:
-            raise ValidationError(env._("A promise to pay needs a client and a company."))
+            raise ValidationError(
+                env._("A promise to pay needs a client and a company.")
+            )
         if client != client.commercial_partner_id:
             raise ValidationError(
                 env._(
@@ -263,10 +267,12 @@ class FreelanceDunningPromise(models.Model):
         moves = env["account.move"].sudo().browse(move_ids)
         check_client_invoices(env, client, company, moves)
         disputed = moves.filtered(
-            lambda move: move.dunning_pause_reason == "disputed"
-            and (
-                not move.dunning_pause_until
-                or move.dunning_pause_until >= fields.Date.context_today(self)
+            lambda move: (
+                move.dunning_pause_reason == "disputed"
+                and (
+                    not move.dunning_pause_until
+                    or move.dunning_pause_until >= fields.Date.context_today(self)
+                )
             )
         )
         if disputed:
@@ -358,7 +364,10 @@ class FreelanceDunningPromise(models.Model):
             moves = promise.move_ids
             with cursor_permission(self.env, DUNNING_PAUSING, moves.ids):
                 moves.write(
-                    {"dunning_pause_until": promise.date, "dunning_pause_reason": "promise"}
+                    {
+                        "dunning_pause_until": promise.date,
+                        "dunning_pause_reason": "promise",
+                    }
                 )
             text = promise._describe()
             for move in moves:
@@ -373,8 +382,10 @@ class FreelanceDunningPromise(models.Model):
                 promise.activity_schedule(
                     "mail.mail_activity_data_todo",
                     date_deadline=promise.date,
-                    summary=lang_env._("Promise to pay by %(date)s",
-                                       date=fields.Date.to_string(promise.date)),
+                    summary=lang_env._(
+                        "Promise to pay by %(date)s",
+                        date=fields.Date.to_string(promise.date),
+                    ),
                     note=promise.with_env(lang_env)._describe(),
                     user_id=user.id,
                 )
@@ -408,8 +419,10 @@ class FreelanceDunningPromise(models.Model):
         for promise in self.filtered(lambda p: p.state == "open"):
             promise._close("cancelled")
             promise.message_post(
-                body=self.env._("Promise cancelled by %(user)s; the reminders resume.",
-                                user=self.env.user.name),
+                body=self.env._(
+                    "Promise cancelled by %(user)s; the reminders resume.",
+                    user=self.env.user.name,
+                ),
                 subtype_xmlid="mail.mt_note",
             )
         return True
@@ -422,7 +435,9 @@ class FreelanceDunningPromise(models.Model):
                 lambda move: move.dunning_pause_reason == "promise"
             )
             with cursor_permission(self.env, DUNNING_PAUSING, paused.ids):
-                paused.write({"dunning_pause_until": False, "dunning_pause_reason": False})
+                paused.write(
+                    {"dunning_pause_until": False, "dunning_pause_reason": False}
+                )
             promise.activity_ids.sudo().action_feedback(
                 feedback=promise._fields["state"].convert_to_export(state, promise)
             )
@@ -494,9 +509,9 @@ class FreelanceDunningPromise(models.Model):
     def _get_company_move_refusal(self):
         return self.env._("A promise to pay stays in the company it was made with.")
 
-    def unlink(self):
-        if not is_dunning_user(self.env) or self.filtered(lambda p: p.state == "open"):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_open(self):
+        if self.filtered(lambda promise: promise.state == "open"):
             raise UserError(
                 self.env._("Cancel an open promise to pay instead of deleting it.")
             )
-        return super().unlink()

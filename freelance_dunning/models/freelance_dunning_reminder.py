@@ -11,8 +11,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount, format_date, formatLang
 
-from .client_page_token import CLIENT_PAGE_VALIDITY_DAYS
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
+from .client_page_token import CLIENT_PAGE_VALIDITY_DAYS
 from .freelance_dunning_reminder_line import REMINDER_STATES
 from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import half_year_start, next_half_year_start

@@ -58,7 +58,9 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
             ("amount", amount),
         ]
 
-    def _dispute_data(self, invoices, reason="amount", message="We agreed on two days."):
+    def _dispute_data(
+        self, invoices, reason="amount", message="We agreed on two days."
+    ):
         return [
             *(("invoice_ids", str(invoice.id)) for invoice in invoices),
             ("reason", reason),
@@ -131,7 +133,9 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
         csrf = self._csrf()
         for data, code in cases:
             response = self._post("promise", data, csrf=csrf)
-            self.assertTrue(response.url.endswith(f"?notice={code}"), (data, response.url))
+            self.assertTrue(
+                response.url.endswith(f"?notice={code}"), (data, response.url)
+            )
             self.assertEqual(response.status_code, 200)
         self.assertEqual(self._state(), before)
 
@@ -142,7 +146,9 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
         self.assertTrue(response.url.endswith("?notice=dispute_ok"))
         page = self._text(response)
         self.assertIn("Thank you: your dispute is recorded.", page)
-        self.assertIn(f"{self.invoice.name}: The work was not done Being looked into", page)
+        self.assertIn(
+            f"{self.invoice.name}: The work was not done Being looked into", page
+        )
         dispute = self.client._freelance_disputes(self.company)
         self.assertRecordValues(
             dispute,
@@ -167,7 +173,9 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
         ):
             path = "promise" if "date" in dict(data) else "dispute"
             response = self._post(path, data)
-            self.assertTrue(response.url.endswith(f"?notice={code}"), (data, response.url))
+            self.assertTrue(
+                response.url.endswith(f"?notice={code}"), (data, response.url)
+            )
         self.assertEqual(self._state(), before)
         dispute.resolution_note = "Credit note for the logo issued."
         dispute.action_resolve()
@@ -180,14 +188,21 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
 
     def test_bad_tokens_change_nothing(self):
         csrf = self._csrf()
-        forged = self.token[:-4] + ("0000" if not self.token.endswith("0000") else "1111")
+        forged = self.token[:-4] + (
+            "0000" if not self.token.endswith("0000") else "1111"
+        )
         expired = self.client._freelance_client_page_token(
             self.company, valid_until=self.today - timedelta(days=1)
         )
         # A valid token of another client posting this client's invoice.
         other = self.other_client._freelance_client_page_token(self.company)
         before = self._state()
-        for token in (forged, expired, "garbage", f"{self.client.id}-{self.company.id}"):
+        for token in (
+            forged,
+            expired,
+            "garbage",
+            f"{self.client.id}-{self.company.id}",
+        ):
             for path, data in (
                 ("promise", self._promise_data(self.invoice)),
                 ("dispute", self._dispute_data(self.invoice)),

@@ -126,7 +126,9 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
             self._refused(
                 ValidationError,
                 amount_error,
-                lambda amount=amount: self._promise(invoice, "2025-07-10", amount, True),
+                lambda amount=amount: self._promise(
+                    invoice, "2025-07-10", amount, True
+                ),
                 invoice,
             )
         own_error = (
@@ -137,7 +139,9 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
             self._refused(
                 ValidationError,
                 own_error,
-                lambda invoices=invoices: self._promise(invoices, "2025-07-10", page=True),
+                lambda invoices=invoices: self._promise(
+                    invoices, "2025-07-10", page=True
+                ),
                 invoice | theirs,
             )
         self._refused(
@@ -173,7 +177,12 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         )
         self.assertRecordValues(
             invoice,
-            [{"dunning_pause_until": date(2025, 7, 25), "dunning_pause_reason": "promise"}],
+            [
+                {
+                    "dunning_pause_until": date(2025, 7, 25),
+                    "dunning_pause_reason": "promise",
+                }
+            ],
         )
         second = self._invoice(200.0)
         self._refused(
@@ -346,7 +355,8 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         with freeze_time("2025-06-19"):
             dispute = self._dispute(invoice, "work", "The logo was never delivered")
         self.assertRecordValues(
-            invoice, [{"dunning_pause_until": False, "dunning_pause_reason": "disputed"}]
+            invoice,
+            [{"dunning_pause_until": False, "dunning_pause_reason": "disputed"}],
         )
         self.assertFalse(invoice.dunning_next_date)
         self.assertEqual(dispute.activity_ids.user_id, self.salesman)
@@ -408,6 +418,11 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         self.assertEqual(dispute.state, "resolved")
         self.assertRecordValues(
             invoice,
-            [{"dunning_pause_until": date(2025, 7, 20), "dunning_pause_reason": "promise"}],
+            [
+                {
+                    "dunning_pause_until": date(2025, 7, 20),
+                    "dunning_pause_reason": "promise",
+                }
+            ],
         )
         self.assertEqual(promise.state, "open")
