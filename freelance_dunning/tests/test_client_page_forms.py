@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from html import unescape
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -68,7 +69,8 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
         ]
 
     def _text(self, response):
-        return " ".join(response.text.split())
+        """The page's text, as the visitor reads it (no tags, plain spaces)."""
+        return " ".join(unescape(re.sub(r"<[^>]+>", "", response.text)).split())
 
     def test_promise_from_the_page(self):
         page = self._text(self.url_open(f"/dues/{self.token}"))
@@ -83,7 +85,12 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
             "these invoices until the date you chose.",
             page,
         )
-        self.assertIn(f"You promised to pay $ 600.00 of {self.invoice.name} by", page)
+        when = (self.today + timedelta(days=10)).strftime("%m/%d/%Y")
+        self.assertIn(
+            f"You promised to pay $ 600.00 of {self.invoice.name} by {when}. We send "
+            "no reminder for these invoices until then.",
+            page,
+        )
         promise = self.client._freelance_open_promise(self.company)
         self.assertRecordValues(
             promise,
