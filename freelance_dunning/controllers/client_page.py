@@ -7,19 +7,12 @@ them. A malformed, forged or expired token, or a client gone, gets a friendly
 page in the visitor's language, never a traceback.
 """
 
-import logging
-
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
 from odoo.http import request, route
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
-
-_logger = logging.getLogger(__name__)
-
-# Notices shown at the top of the page after an action (``?notice=<code>``).
-NOTICES = ("paid", "pay_choose", "pay_currency", "pay_none")
 
 
 class FreelanceClientPage(PaymentPortal):
@@ -83,10 +76,12 @@ class FreelanceClientPage(PaymentPortal):
             values["disputes"] = client._freelance_disputes(company)
         return values
 
-    def _client_page_notice(self, code):
-        """(message, error) shown at the top of the page for a notice code."""
+    def _client_page_notices(self):
+        """{notice code: (message, error)}: what the page says at its top
+        after an action redirected to ``/dues/<token>?notice=<code>``. The
+        forms' controllers add their codes by extending this method."""
         env = request.env
-        texts = {
+        return {
             "paid": (
                 env._(
                     "Thank you: your payment was received. The invoices paid "
@@ -113,7 +108,10 @@ class FreelanceClientPage(PaymentPortal):
                 ),
             ),
         }
-        return texts.get(code, (False, False))
+
+    def _client_page_notice(self, code):
+        """(message, error) of a notice code; (False, False) for any other."""
+        return self._client_page_notices().get(code or "", (False, False))
 
     @staticmethod
     def _client_page_parse_ids(value):
@@ -200,7 +198,8 @@ class FreelanceClientPage(PaymentPortal):
         raw = request.httprequest.args.getlist("line_ids")
         ids = self._client_page_parse_ids(",".join(raw or [line_ids or ""]))
         Page = request.env["freelance.client.page"].sudo().with_context(lang=lang)
-        lang_query = f"&lang={request.params['lang']}" if request.params.get("lang") else ""
+        # The language asked for, once checked (an installed one).
+        lang_query = f"&lang={lang}" if request.params.get("lang") else ""
         try:
             lines = Page._get_lines_to_pay(client, company, ids)
         except ValidationError:
@@ -257,7 +256,9 @@ class FreelanceClientPage(PaymentPortal):
             .exists()
         )
         if not provider or provider.company_id != company:
-            raise ValidationError(request.env._("Choose a payment method on this page."))
+            raise ValidationError(
+                request.env._("Choose a payment method on this page.")
+            )
         landing = kwargs.get("landing_route") or ""
         if not landing.startswith(f"/dues/{token}?"):
             landing = f"/dues/{token}?notice=paid"

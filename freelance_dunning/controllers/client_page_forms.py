@@ -27,9 +27,9 @@ MESSAGE_MAX = 4000
 
 
 class FreelanceClientPageForms(FreelanceClientPage):
-    def _client_page_notice(self, code):
+    def _client_page_notices(self):
         env = request.env
-        texts = {
+        return super()._client_page_notices() | {
             "promise_ok": (
                 env._(
                     "Thank you: your promise to pay is recorded. We send no "
@@ -93,9 +93,6 @@ class FreelanceClientPageForms(FreelanceClientPage):
                 ),
             ),
         }
-        if code in texts:
-            return texts[code]
-        return super()._client_page_notice(code)
 
     def _client_page_posted_moves(self):
         """The invoices the form posted (``invoice_ids``, repeated), as

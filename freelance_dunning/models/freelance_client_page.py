@@ -35,7 +35,9 @@ class FreelanceClientPage(models.AbstractModel):
                 ],
                 order="date_maturity, move_id, id",
             )
-            .filtered(lambda line: not line.currency_id.is_zero(line.amount_residual_currency))
+            .filtered(
+                lambda line: not line.currency_id.is_zero(line.amount_residual_currency)
+            )
         )
 
     @api.model
@@ -46,9 +48,11 @@ class FreelanceClientPage(models.AbstractModel):
         that the page states what the reminders state."""
         engine = self.env["freelance.dunning.engine"].sudo()
         debts = lines.filtered(
-            lambda line: line.move_id.move_type == "out_invoice"
-            and line.amount_residual_currency > 0
-            and line.dunning_level_id.add_penalties
+            lambda line: (
+                line.move_id.move_type == "out_invoice"
+                and line.amount_residual_currency > 0
+                and line.dunning_level_id.add_penalties
+            )
         )
         if not debts:
             return {}
@@ -65,7 +69,9 @@ class FreelanceClientPage(models.AbstractModel):
         for line in debts:
             level = line.dunning_level_id
             try:
-                interest, indemnity = engine._compute_penalties(line, level, today, cache)
+                interest, indemnity = engine._compute_penalties(
+                    line, level, today, cache
+                )
             except MissingReferenceRate as error:
                 interest = indemnity = 0.0
                 missing[line.id] = error.args[0]
@@ -122,7 +128,9 @@ class FreelanceClientPage(models.AbstractModel):
                     "currency": currency,
                     "invoice_date": invoice.invoice_date,
                     "date_maturity": due,
-                    "days_late": max((today - due).days, 0) if due and not is_credit else 0,
+                    "days_late": max((today - due).days, 0)
+                    if due and not is_credit
+                    else 0,
                     "installment": installment,
                     "order_installment": invoice.installment_ids[:1],
                     "amount_residual": line.amount_residual_currency,
@@ -143,7 +151,9 @@ class FreelanceClientPage(models.AbstractModel):
                     "indemnity": 0.0,
                 },
             )
-            total["credits" if is_credit else "invoices"] += line.amount_residual_currency
+            total["credits" if is_credit else "invoices"] += (
+                line.amount_residual_currency
+            )
             total["interest"] += interest
             total["indemnity"] += indemnity
         for total in totals.values():
@@ -163,9 +173,11 @@ class FreelanceClientPage(models.AbstractModel):
         currency. Anything else is refused, nothing is guessed."""
         wanted = set(line_ids)
         open_lines = self._open_lines(client, company).filtered(
-            lambda line: line.move_id.move_type == "out_invoice"
-            and line.amount_residual_currency > 0
-            and line.move_id.payment_state != "blocked"
+            lambda line: (
+                line.move_id.move_type == "out_invoice"
+                and line.amount_residual_currency > 0
+                and line.move_id.payment_state != "blocked"
+            )
         )
         lines = open_lines.filtered(lambda line: line.id in wanted)
         if not wanted or len(lines) != len(wanted):

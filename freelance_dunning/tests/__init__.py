@@ -37,5 +37,6 @@ from . import test_sending_failures
 from . import test_signing_without_provider
 from . import test_background_sending
 from . import test_reminder_screens
+from . import test_client_page
 from . import test_promises_disputes
 from . import test_client_page_forms
