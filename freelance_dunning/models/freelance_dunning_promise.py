@@ -343,6 +343,15 @@ class FreelanceDunningPromise(models.Model):
                 ("request_date", ">", since),
             ]
         )
+        if not company.promise_max_count:
+            raise ClientFormRefusal(
+                env._(
+                    "%(company)s does not take promises to pay: please pay the "
+                    "invoices or contact us.",
+                    company=company.name,
+                ),
+                "promise_limit",
+            )
         if made >= company.promise_max_count:
             raise ClientFormRefusal(
                 env._(

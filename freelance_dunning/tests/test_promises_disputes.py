@@ -426,3 +426,58 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
             ],
         )
         self.assertEqual(promise.state, "open")
+
+    def test_nightly_run_marks_missed_and_resumes(self):
+        """The scheduled action, not only a run by hand: the promise is missed
+        the day after its date and the reminder of that night says so."""
+        invoice = self._invoice()
+        with freeze_time("2025-06-25"):
+            promise = self._promise(invoice, "2025-07-10", page=True)
+        engine = self.engine.with_context(ir_cron_progress_id=False)
+        reminders = self.env["freelance.dunning.reminder"]
+        domain = [("partner_id", "=", self.client.id)]
+        with freeze_time("2025-07-10"):
+            engine._cron_run()
+        self.assertFalse(reminders.search(domain), "paused to the promised date")
+        self.assertEqual(promise.state, "open")
+        with freeze_time("2025-07-11"):
+            engine._cron_run()
+        self.assertEqual(promise.state, "missed")
+        reminder = reminders.search(domain)
+        self.assertEqual(promise.missed_reminder_id, reminder)
+        self.assertIn(
+            f"You promised to pay {invoice.name} by 07/10/2025, and we have not "
+            "received the payment: the reminders have resumed.",
+            unescape(str(reminder.email_intro)),
+        )
+
+    def test_promise_settings_bounds(self):
+        for fname, value in (
+            ("promise_max_days", 0),
+            ("promise_max_days", 366),
+            ("promise_period_days", 0),
+            ("promise_max_count", -1),
+        ):
+            with self.assertRaises(ValidationError), self.env.cr.savepoint():
+                self.company.write({fname: value})
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "promise_max_days": 30,
+                    "promise_max_count": 2,
+                    "promise_period_days": 90,
+                }
+            ],
+        )
+        # No promise at all when the company allows none.
+        self.company.promise_max_count = 0
+        invoice = self._invoice()
+        with freeze_time("2025-06-25"):
+            self._refused(
+                ValidationError,
+                f"{self.company.name} does not take promises to pay: please pay "
+                "the invoices or contact us.",
+                lambda: self._promise(invoice, "2025-07-10", page=True),
+                invoice,
+            )
