@@ -9,6 +9,7 @@ A refused form changes nothing.
 """
 
 import logging
+import math
 import re
 from datetime import date as Date
 
@@ -161,10 +162,12 @@ class FreelanceClientPageForms(FreelanceClientPage):
         amount = (amount or "").strip().replace(",", ".").replace("\xa0", "")
         if amount:
             try:
-                # Zero or less is refused by the rule with its notice.
-                values["amount"] = max(float(amount.replace(" ", "")), 0.0)
+                values["amount"] = float(amount.replace(" ", ""))
             except ValueError:
-                values["amount"] = 0.0
+                values["amount"] = -1.0  # refused by the rule with its notice
+            if not math.isfinite(values["amount"]) or values["amount"] <= 0:
+                # Typed, it must be more than zero (empty: all of it).
+                values["amount"] = -1.0
         return self._client_page_form(token, "freelance.dunning.promise", values)
 
     @route(

@@ -44,13 +44,11 @@ class FreelanceDunningDispute(models.Model):
         comodel_name="res.partner",
         string="Client",
         required=True,
-        readonly=True,
         index=True,
     )
     company_id = fields.Many2one(
         comodel_name="res.company",
         required=True,
-        readonly=True,
         index=True,
         default=lambda self: self.env.company,
     )
@@ -61,7 +59,6 @@ class FreelanceDunningDispute(models.Model):
         column2="move_id",
         string="Invoices",
         required=True,
-        readonly=True,
         check_company=True,
     )
     reason = fields.Selection(
@@ -72,9 +69,8 @@ class FreelanceDunningDispute(models.Model):
             ("other", "Other"),
         ],
         required=True,
-        readonly=True,
     )
-    message = fields.Text(readonly=True)
+    message = fields.Text()
     state = fields.Selection(
         selection=[
             ("open", "Open"),
@@ -83,7 +79,6 @@ class FreelanceDunningDispute(models.Model):
         ],
         default="open",
         required=True,
-        readonly=True,
         tracking=True,
         index=True,
     )

@@ -19,7 +19,8 @@ PROMISE_WRITING = "freelance_dunning.promise_writing"
 # Set by the client's page (controllers/client_page_forms.py) around its
 # create: the record's source is "page", else "backend".
 CLIENT_PAGE_SOURCE = "freelance_dunning.client_page_source"
-PROMISE_BOUNDS = {"amount": {"minimum": 0}, "date": {}}
+# The amount's sign is the rules' (_check_promise_rules), with their message.
+PROMISE_BOUNDS = {"amount": {}, "date": {}}
 # Written by the addon only: the promise is what the client said.
 PROMISE_PROTECTED = {
     "partner_id",
@@ -96,14 +97,12 @@ class FreelanceDunningPromise(models.Model):
         comodel_name="res.partner",
         string="Client",
         required=True,
-        readonly=True,
         index=True,
         domain="[('is_company', '=', True)]",
     )
     company_id = fields.Many2one(
         comodel_name="res.company",
         required=True,
-        readonly=True,
         index=True,
         default=lambda self: self.env.company,
     )
@@ -114,7 +113,6 @@ class FreelanceDunningPromise(models.Model):
         column2="move_id",
         string="Invoices",
         required=True,
-        readonly=True,
         check_company=True,
     )
     currency_id = fields.Many2one(
@@ -128,13 +126,11 @@ class FreelanceDunningPromise(models.Model):
     date = fields.Date(
         string="Promised Date",
         required=True,
-        readonly=True,
         tracking=True,
         help="The client pays by this date; no reminder of these invoices until then.",
     )
     amount = fields.Monetary(
         string="Promised Amount",
-        readonly=True,
         help="Empty: everything the invoices owe.",
     )
     state = fields.Selection(
@@ -296,8 +292,8 @@ class FreelanceDunningPromise(models.Model):
                 "promise_date",
             )
         amount = vals.get("amount")
-        # Empty (None/False): everything the invoices owe; 0.0 is refused.
-        if amount is not None and amount is not False:
+        # Empty (or zero, as a form leaves it): everything the invoices owe.
+        if amount:
             if len(moves.currency_id) > 1:
                 raise ClientFormRefusal(
                     env._(

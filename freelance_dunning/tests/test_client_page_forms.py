@@ -133,6 +133,8 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
             (self._promise_data(self.invoice, 10, "1200.01"), "promise_amount"),
             (self._promise_data(self.invoice, 10, "-5"), "promise_amount"),
             (self._promise_data(self.invoice, 10, "abc"), "promise_amount"),
+            (self._promise_data(self.invoice, 10, "0"), "promise_amount"),
+            (self._promise_data(self.invoice, 10, "nan"), "promise_amount"),
             (self._promise_data(self.theirs, 10), "invoices"),
             (self._promise_data(self.invoice | self.theirs, 10), "invoices"),
             ([("invoice_ids", "1 OR 1=1"), ("date", "2099-01-01")], "invoices"),

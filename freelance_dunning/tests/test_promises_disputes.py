@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.freelance_dunning.models.cursor_permission import cursor_permission
 from odoo.addons.freelance_dunning.models.freelance_dunning_promise import (
@@ -122,7 +122,7 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
             "The promised amount must be more than zero and at most what the "
             "invoices still owe (1,200.00\xa0€)."
         )
-        for amount in (0.0, 1200.01):
+        for amount in (-0.01, -1200.0, 1200.01):
             self._refused(
                 ValidationError,
                 amount_error,
@@ -481,3 +481,44 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
                 lambda: self._promise(invoice, "2025-07-10", page=True),
                 invoice,
             )
+
+    @freeze_time("2025-06-25")
+    def test_accountant_records_from_the_backend(self):
+        """A dunning user records what the client said on the phone: the same
+        rules, the source says who."""
+        invoice = self._invoice()
+        other = self._invoice(200.0)
+        Promise = self.Promise.with_user(self.salesman)
+        with Form(Promise) as form:
+            form.partner_id = self.client
+            form.move_ids.add(invoice)
+            form.date = date(2025, 7, 5)
+        promise = form.record
+        self.assertRecordValues(
+            promise,
+            [
+                {
+                    "source": "backend",
+                    "created_by_id": self.salesman.id,
+                    "state": "open",
+                    "amount": 0.0,
+                }
+            ],
+        )
+        self.assertEqual(invoice.dunning_pause_reason, "promise")
+        with Form(self.Dispute.with_user(self.salesman)) as form:
+            form.partner_id = self.client
+            form.move_ids.add(other)
+            form.reason = "paid"
+            form.message = "Paid by cheque on 20 June, says the client."
+        self.assertRecordValues(
+            form.record, [{"source": "backend", "created_by_id": self.salesman.id}]
+        )
+        self.assertEqual(other.dunning_pause_reason, "disputed")
+        # Smart buttons of the client's form.
+        self.assertEqual(
+            (self.client.dunning_promise_count, self.client.dunning_dispute_count),
+            (1, 1),
+        )
+        action = self.client.action_view_dunning_promises()
+        self.assertEqual(action["domain"], [("partner_id", "=", self.client.id)])
