@@ -522,3 +522,18 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         )
         action = self.client.action_view_dunning_promises()
         self.assertEqual(action["domain"], [("partner_id", "=", self.client.id)])
+
+    @freeze_time("2025-07-01")
+    def test_open_dispute_counts_as_paused_on_the_dashboard(self):
+        """A dispute pauses with no end date: the dashboard's "Disputed or
+        Promised Invoices" still counts and lists its invoices."""
+        disputed = self._invoice()
+        promised = self._invoice(300.0)
+        dashboard = self.env["freelance.dunning.dashboard"]
+        before = dashboard.get_dashboard_data()["todo"]["paused"]
+        self._dispute(disputed)
+        self._promise(promised, "2025-07-20", page=True)
+        self.assertEqual(dashboard.get_dashboard_data()["todo"]["paused"], before + 2)
+        action = dashboard.action_open("todo", "paused")
+        found = self.env["account.move"].search(action["domain"])
+        self.assertFalse((disputed | promised) - found, "both listed")
