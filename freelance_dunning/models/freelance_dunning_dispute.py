@@ -204,9 +204,15 @@ class FreelanceDunningDispute(models.Model):
                     {"dunning_pause_until": False, "dunning_pause_reason": "disputed"}
                 )
             text = dispute._describe()
+            # Said by the client on its page (not by the public user).
+            author = dispute.partner_id.id if dispute.source == "page" else None
             for move in moves:
-                move.message_post(body=text, subtype_xmlid="mail.mt_note")
-            dispute.message_post(body=text, subtype_xmlid="mail.mt_note")
+                move.message_post(
+                    body=text, subtype_xmlid="mail.mt_note", author_id=author
+                )
+            dispute.message_post(
+                body=text, subtype_xmlid="mail.mt_note", author_id=author
+            )
             user = dispute.company_id._get_activity_user(
                 dispute.partner_id, salesperson=moves.invoice_user_id[:1]
             )

@@ -375,9 +375,15 @@ class FreelanceDunningPromise(models.Model):
                     }
                 )
             text = promise._describe()
+            # Said by the client on its page (not by the public user).
+            author = promise.partner_id.id if promise.source == "page" else None
             for move in moves:
-                move.message_post(body=text, subtype_xmlid="mail.mt_note")
-            promise.message_post(body=text, subtype_xmlid="mail.mt_note")
+                move.message_post(
+                    body=text, subtype_xmlid="mail.mt_note", author_id=author
+                )
+            promise.message_post(
+                body=text, subtype_xmlid="mail.mt_note", author_id=author
+            )
             salesperson = moves.invoice_user_id[:1]
             user = promise.company_id._get_activity_user(
                 promise.partner_id, salesperson=salesperson

@@ -289,7 +289,8 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
             f"Brightside Coaching promised to pay the whole amount of {invoice.name} "
             "by 2025-07-10; their reminders are paused until then."
         )
-        self.assertTrue(invoice.message_ids.filtered(lambda m: note in m.body))
+        noted = invoice.message_ids.filtered(lambda m: note in m.body)
+        self.assertEqual(noted.author_id, self.client, "said by the client")
         # The firm reminder was due on 5 July: paused until the promised date.
         self.assertFalse(self._run("2025-07-05"))
         self.assertFalse(self._run("2025-07-10"))
