@@ -1,1 +1,2 @@
 from . import client_page
+from . import client_page_forms

@@ -27,3 +27,5 @@ from . import freelance_dunning_mail_batch
 from . import ir_actions_report
 from . import freelance_client_page
 from . import freelance_dunning_morning_email
+from . import freelance_dunning_promise
+from . import freelance_dunning_dispute

@@ -274,6 +274,9 @@ class AccountMove(models.Model):
                 or move.dunning_penalty_invoice
             ):
                 continue
+            if move.dunning_pause_reason == "disputed" and not move.dunning_pause_until:
+                # Paused until an accountant resolves the dispute.
+                continue
             if move.company_id not in levels_of:
                 levels_of[move.company_id] = engine._get_levels(move.company_id)
             levels = levels_of[move.company_id]

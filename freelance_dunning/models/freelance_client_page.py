@@ -1,6 +1,7 @@
 """What the client's page (issue 21) shows and lets a client pay.
 
-The page is opened by a signed token (``client_page_token``), without a login:
+The page is opened by a signed token
+(``res.partner._freelance_client_page_token``), without a login:
 everything here runs as superuser on the one client and company the token
 names, and every id a visitor posts is checked against them.
 """

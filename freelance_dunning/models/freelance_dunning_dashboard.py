@@ -297,7 +297,12 @@ class FreelanceDunningDashboard(models.AbstractModel):
                     ("move_type", "=", "out_invoice"),
                     ("state", "=", "posted"),
                     ("payment_state", "in", ("not_paid", "partial")),
+                    # A dispute pauses with no end date until resolved.
+                    "|",
                     ("dunning_pause_until", ">=", today),
+                    "&",
+                    ("dunning_pause_reason", "=", "disputed"),
+                    ("dunning_pause_until", "=", False),
                 ],
             ),
             "waiting_signature": (

@@ -81,8 +81,10 @@ class FreelanceDunningEngine(models.AbstractModel):
             ("move_id.dunning_penalty_invoice", "=", False),
             ("date_maturity", "<=", horizon),
             ("move_id.payment_state", "!=", "blocked"),
+            # Not paused, or paused until a day past; a dispute pauses with no
+            # end date until it is resolved (freelance.dunning.dispute).
             "|",
-            ("move_id.dunning_pause_until", "=", False),
+            ("move_id.dunning_pause_reason", "=", False),
             ("move_id.dunning_pause_until", "<", today),
         ]
 
@@ -514,6 +516,9 @@ class FreelanceDunningEngine(models.AbstractModel):
             # Another reminder tool chases this company's invoices.
             return self.env["freelance.dunning.reminder"]
         self._retry_failed_deliveries(company)
+        # Promises paid are kept, those past their date missed (the next
+        # reminder of their invoices says so).
+        self.env["freelance.dunning.promise"]._update_due(company, today)
         plan = self._plan(company, today, partners)
         locked = self._lock_lines(
             self.env["account.move.line"].union(
@@ -664,6 +669,9 @@ class FreelanceDunningEngine(models.AbstractModel):
                 # Another worker is on this company: come back later.
                 remaining += 1
                 continue
+            # Promises past their date are missed before the clients are
+            # read: their invoices are chased again from today.
+            self.env["freelance.dunning.promise"]._update_due(company, today)
             groups = self.env["account.move.line"]._read_group(
                 self._get_line_domain(company, today, levels), ["partner_id"]
             )

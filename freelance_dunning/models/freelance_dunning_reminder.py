@@ -12,11 +12,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
-from .client_page_token import CLIENT_PAGE_VALIDITY_DAYS
 from .freelance_dunning_reminder_line import REMINDER_STATES
 from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import half_year_start, next_half_year_start
-from .res_partner import MANAGER_GROUP, is_dunning_user
+from .res_partner import CLIENT_PAGE_VALIDITY_DAYS, MANAGER_GROUP, is_dunning_user
 from .row_locks import lock_skip_locked
 
 _logger = logging.getLogger(__name__)
@@ -230,6 +229,14 @@ class FreelanceDunningReminder(models.Model):
         "When the rehearsal ends, the invoices go back to the level the client "
         "was really told.",
     )
+    missed_promise_ids = fields.One2many(
+        comodel_name="freelance.dunning.promise",
+        inverse_name="missed_reminder_id",
+        string="Missed Promises",
+        readonly=True,
+        help="The client's promises to pay missed since the last reminder: "
+        "this reminder says so.",
+    )
 
     @api.depends("user_id.name", "state")
     def _compute_sent_by(self):
@@ -357,6 +364,7 @@ class FreelanceDunningReminder(models.Model):
         "level_id.letter_registered",
         "level_id.is_formal_notice",
         "line_ids.channel",
+        "missed_promise_ids",
         "partner_id.name",
         "partner_id.lang",
         "partner_id.client_status",
@@ -383,6 +391,30 @@ class FreelanceDunningReminder(models.Model):
                 reminder[fname] = level._fill_placeholders(
                     level[fname], values, html=fname in html_fields
                 )
+            missed = reminder.with_context(
+                lang=reminder._get_mail_lang()
+            )._get_missed_promise_text()
+            if missed:
+                for fname in ("email_intro", "letter_intro"):
+                    reminder[fname] = (reminder[fname] or Markup()) + missed
+
+    def _get_missed_promise_text(self):
+        """The paragraph saying the client missed a promise to pay (in the
+        context's language), or an empty string."""
+        self.ensure_one()
+        promises = self.sudo().missed_promise_ids
+        if not promises:
+            return ""
+        lang = self.env.context.get("lang")
+        paragraphs = Markup()
+        for promise in promises.sorted("date"):
+            paragraphs += Markup("<p>%s</p>") % self.env._(
+                "You promised to pay %(invoices)s by %(date)s, and we have not "
+                "received the payment: the reminders have resumed.",
+                invoices=", ".join(promise.move_ids.mapped("name")),
+                date=format_date(self.env, promise.date, lang_code=lang),
+            )
+        return paragraphs
 
     def _compute_preview(self):
         for reminder in self:
@@ -724,6 +756,7 @@ class FreelanceDunningReminder(models.Model):
             self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True),
         ).create(vals_list)
         reminders = reminders.with_env(self.env)
+        reminders._link_missed_promises()
         # The preview of a reminder awaiting validation renders its links to
         # pay online: their tokens are given now, not when it is read.
         waiting = reminders.filtered(lambda r: r.state == "waiting")
@@ -731,6 +764,17 @@ class FreelanceDunningReminder(models.Model):
         for invoice in invoices.sudo().with_context(tracking_disable=True):
             invoice._portal_ensure_token()
         return reminders
+
+    def _link_missed_promises(self):
+        """Each new reminder says which of its invoices' promises to pay were
+        missed and not yet mentioned by a reminder that reached the client."""
+        Promise = self.env["freelance.dunning.promise"]
+        for reminder in self:
+            missed = Promise._missed_to_announce(
+                reminder.company_id, reminder.partner_id, reminder.line_ids.move_id
+            )
+            if missed:
+                missed._protected_write({"missed_reminder_id": reminder.id})
 
     def write(self, vals):
         if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):

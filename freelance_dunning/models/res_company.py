@@ -38,6 +38,9 @@ SETTINGS_BOUNDS = {
     "recovery_indemnity_amount": {"minimum": 0, "maximum": 100000},
     "blacklist_proposal_count": {"minimum": 0, "maximum": 1000},
     "dunning_morning_email_hour": {"minimum": 0, "maximum": 23},
+    "promise_max_days": {"minimum": 1, "maximum": 365},
+    "promise_max_count": {"minimum": 0, "maximum": 100},
+    "promise_period_days": {"minimum": 1, "maximum": 3650},
 }
 
 
@@ -77,6 +80,23 @@ class ResCompany(models.Model):
         string="Times Reached",
         default=2,
         help="How many invoices must have reached the level.",
+    )
+    # Promises to pay (freelance.dunning.promise): how far and how often.
+    promise_max_days = fields.Integer(
+        string="Promise Within (Days)",
+        default=30,
+        help="A client may promise to pay at most this many days after the day "
+        "of the promise.",
+    )
+    promise_max_count = fields.Integer(
+        string="Promises per Period",
+        default=2,
+        help="How many promises to pay a client may make in the period (0: none).",
+    )
+    promise_period_days = fields.Integer(
+        string="Promise Period (Days)",
+        default=90,
+        help="The period over which the promises to pay of a client are counted.",
     )
     # Both off until a dunning manager switches them on: nothing reaches a
     # client because the addon was installed (the demo company has them on).

@@ -69,6 +69,15 @@ class ResConfigSettings(models.TransientModel):
     dunning_responsible_id = fields.Many2one(
         related="company_id.dunning_responsible_id", readonly=False
     )
+    promise_max_days = fields.Integer(
+        related="company_id.promise_max_days", readonly=False
+    )
+    promise_max_count = fields.Integer(
+        related="company_id.promise_max_count", readonly=False
+    )
+    promise_period_days = fields.Integer(
+        related="company_id.promise_period_days", readonly=False
+    )
     payment_link_warning = fields.Char(
         compute="_compute_payment_link_warning",
         help="Why the payment links of the company lead nowhere.",

@@ -1040,3 +1040,119 @@ class ResPartner(models.Model):
         if client != client.commercial_partner_id:
             return nothing
         return client, company, valid_until
+
+    # ------------------------------------------------------------------
+    # Promises to pay and disputes (issue 21)
+    # ------------------------------------------------------------------
+
+    dunning_promise_ids = fields.One2many(
+        comodel_name="freelance.dunning.promise",
+        inverse_name="partner_id",
+        string="Promises to Pay",
+    )
+    dunning_dispute_ids = fields.One2many(
+        comodel_name="freelance.dunning.dispute",
+        inverse_name="partner_id",
+        string="Disputes",
+    )
+    dunning_promise_count = fields.Integer(compute="_compute_dunning_promise_count")
+    dunning_dispute_count = fields.Integer(compute="_compute_dunning_promise_count")
+
+    @api.depends("dunning_promise_ids", "dunning_dispute_ids")
+    def _compute_dunning_promise_count(self):
+        for partner in self:
+            client = partner.commercial_partner_id
+            partner.dunning_promise_count = len(client.dunning_promise_ids)
+            partner.dunning_dispute_count = len(client.dunning_dispute_ids)
+
+    def _freelance_open_promise(self, company):
+        """The client's open promise to pay with ``company`` (superuser
+        record), or an empty recordset: what the client's page shows."""
+        self.ensure_one()
+        return (
+            self.env["freelance.dunning.promise"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "open"),
+                ],
+                limit=1,
+            )
+        )
+
+    def _freelance_disputes(self, company):
+        """The client's disputes with ``company``, newest first (superuser
+        records): the open ones and those closed in the last 90 days."""
+        self.ensure_one()
+        since = fields.Date.subtract(fields.Date.context_today(self), days=90)
+        return (
+            self.env["freelance.dunning.dispute"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    "|",
+                    ("state", "=", "open"),
+                    ("resolved_date", ">=", since),
+                ]
+            )
+        )
+
+    def action_view_dunning_promises(self):
+        return self._action_view_client_records(
+            "freelance_dunning.freelance_dunning_promise_action"
+        )
+
+    def action_view_dunning_disputes(self):
+        return self._action_view_client_records(
+            "freelance_dunning.freelance_dunning_dispute_action"
+        )
+
+    def _action_view_client_records(self, xmlid):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        client = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", client.id)]
+        action["context"] = {"default_partner_id": client.id}
+        return action
+
+    def _freelance_page_forms_values(self, company):
+        """What the page's promise and dispute forms show (superuser
+        records): the client's open invoices with ``company``, whether each is
+        disputed, the dates a promise may take, whether one may be made now,
+        the reasons of a dispute in the context's language."""
+        self.ensure_one()
+        client = self.commercial_partner_id.sudo()
+        Promise = self.env["freelance.dunning.promise"].sudo()
+        Dispute = self.env["freelance.dunning.dispute"].sudo()
+        invoices = Promise._client_open_invoices(client, company)
+        disputed = Dispute.search(
+            [
+                ("partner_id", "=", client.id),
+                ("company_id", "=", company.id),
+                ("state", "=", "open"),
+            ]
+        ).move_ids
+        today = fields.Date.context_today(self)
+        since = fields.Date.subtract(today, days=company.promise_period_days)
+        made = Promise.search_count(
+            [
+                ("partner_id", "=", client.id),
+                ("company_id", "=", company.id),
+                ("state", "!=", "cancelled"),
+                ("request_date", ">", since),
+            ]
+        )
+        return {
+            "invoices": [
+                {"invoice": invoice, "disputed": invoice in disputed}
+                for invoice in invoices
+            ],
+            "date_min": fields.Date.add(today, days=1),
+            "date_max": fields.Date.add(today, days=company.promise_max_days),
+            "promise_allowed": made < company.promise_max_count,
+            "reasons": Dispute._fields["reason"]._description_selection(self.env),
+        }

@@ -41,3 +41,5 @@ from . import test_client_page
 from . import test_client_replies
 from . import test_morning_email
 from . import test_rehearsal
+from . import test_promises_disputes
+from . import test_client_page_forms
