@@ -1060,10 +1060,23 @@ class ResPartner(models.Model):
 
     @api.depends("dunning_promise_ids", "dunning_dispute_ids")
     def _compute_dunning_promise_count(self):
+        # One count per model for all these clients, records not read.
+        clients = self.commercial_partner_id
+        counts = {}
+        for model in ("freelance.dunning.promise", "freelance.dunning.dispute"):
+            counts[model] = dict(
+                self.env[model]._read_group(
+                    [("partner_id", "in", clients.ids)], ["partner_id"], ["__count"]
+                )
+            )
         for partner in self:
             client = partner.commercial_partner_id
-            partner.dunning_promise_count = len(client.dunning_promise_ids)
-            partner.dunning_dispute_count = len(client.dunning_dispute_ids)
+            partner.dunning_promise_count = counts["freelance.dunning.promise"].get(
+                client, 0
+            )
+            partner.dunning_dispute_count = counts["freelance.dunning.dispute"].get(
+                client, 0
+            )
 
     def _freelance_open_promise(self, company):
         """The client's open promise to pay with ``company`` (superuser

@@ -128,8 +128,9 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         self.env.invalidate_all()
         # 2 more than before issue 18's review: the client's overdue lines and
         # the open receivable lines whose credits the engine imputes
-        # (engine._get_open_credits), whatever the number of invoices.
-        with self.assertQueryCount(55):
+        # (engine._get_open_credits), whatever the number of invoices; 2 more
+        # since issue 21: the counts of the client's promises and disputes.
+        with self.assertQueryCount(57):
             values = client.web_read(spec)[0]
         self.assertEqual(values["dunning_amount_overdue"], 900.0)
 
@@ -250,7 +251,10 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
                 for _index in range(invoices_each):
                     self._sent(self._overdue_invoice(client))
             self.env.invalidate_all()
-            # 66 for the batch, whatever its invoices (1 of them the clients
+            # 69 for the batch, whatever its invoices (3 the company's
+            # promises to pay kept or missed since the last run,
+            # freelance.dunning.promise._update_due, and the missed ones the
+            # new reminders name; 1 the clients
             # whose reminders are postponed, 1 those whose email reply to a
             # reminder waits to be handled, 2 Odoo's company
             # check of the reminders and their history, 2 whether another
@@ -265,7 +269,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             # who follows in Odoo's inbox (the user who created the clients) is
             # notified by Odoo's own _notify_thread_by_inbox, one message at a
             # time, which reads the message's tracking values.
-            with self.assertQueryCount(66 + count):
+            with self.assertQueryCount(69 + count):
                 messages = engine._run(self.company, partners=clients)
             self.assertEqual(len(messages), count)
             self.assertEqual(set(messages.mapped("state")), {"sent"})
