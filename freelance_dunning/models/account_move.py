@@ -315,6 +315,19 @@ class AccountMove(models.Model):
         }
 
     def action_dunning_resume(self):
+        disputes = (
+            self.env["freelance.dunning.dispute"]
+            .sudo()
+            .search([("move_ids", "in", self.ids), ("state", "=", "open")])
+        )
+        if disputes:
+            raise UserError(
+                self.env._(
+                    "These invoices are disputed by the client (%(disputes)s): "
+                    "resolve or reject the dispute to resume their reminders.",
+                    disputes=", ".join(disputes.mapped("display_name")),
+                )
+            )
         self._resume_dunning()
         return True
 

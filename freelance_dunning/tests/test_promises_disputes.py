@@ -380,6 +380,15 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
                 lambda: self._dispute(invoice | other),
                 invoice | other,
             )
+        # The invoice's own "Resume Reminders" does not end a dispute.
+        with self.assertRaises(UserError) as catcher:
+            invoice.with_user(self.salesman).action_dunning_resume()
+        self.assertEqual(
+            str(catcher.exception),
+            f"These invoices are disputed by the client ({dispute.display_name}): "
+            "resolve or reject the dispute to resume their reminders.",
+        )
+        self.assertEqual(invoice.dunning_pause_reason, "disputed")
         reminder = self._run("2025-07-21")
         self.assertEqual(reminder.line_ids.move_id, other, "the disputed one waits")
         self.assertFalse(self._run("2025-08-30").line_ids.move_id & invoice)
