@@ -12,6 +12,7 @@ binary (Debian's /usr/bin/chromium); Playwright never downloads a browser here.
 
 import argparse
 import pathlib
+import re
 import shutil
 
 from click_timings import CALL_KW
@@ -182,7 +183,42 @@ def main():
         print(f"wrote {out / 'settings.png'}")
         if previous_lang:
             set_lang(page, args.login, previous_lang)
+        shoot_client_page(browser, page, args, out)
         browser.close()
+
+
+def shoot_client_page(browser, page, args, out):
+    """The client's page a sent reminder links to, opened without a login
+    (a fresh browser context), on a laptop and on a phone."""
+    sent = call(
+        page,
+        "freelance.dunning.reminder",
+        "search_read",
+        [[("state", "=", "sent")], ["sent_body"]],
+        {"limit": 20, "order": "interest desc, id desc"},
+    )
+    links = [
+        match.group(0)
+        for reminder in sent
+        if (match := re.search(r"/dues/[0-9a-f-]+", reminder["sent_body"] or ""))
+    ]
+    if not links:
+        print("no sent reminder with a link to the client's page: not shot")
+        return
+    path = links[0]
+    lang = args.lang or "en_US"
+    for name, viewport in (
+        ("client_page.png", {"width": 1366, "height": 768}),
+        ("client_page_phone.png", {"width": 390, "height": 844}),
+    ):
+        visitor = browser.new_context(viewport=viewport)
+        client_page = visitor.new_page()
+        client_page.goto(f"{args.url}{path}?lang={lang}")
+        client_page.wait_for_selector("#fd_client_page_actions", state="attached")
+        client_page.wait_for_timeout(800)
+        client_page.screenshot(path=out / name)
+        print(f"wrote {out / name}")
+        visitor.close()
 
 
 if __name__ == "__main__":
