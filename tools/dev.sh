@@ -405,6 +405,17 @@ start_private_pg() {
         ensure_packages "the PostgreSQL server, for a private cluster" initdb:postgresql
         PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
         [ -x "$PG_BIN/initdb" ] || PG_BIN=$(dirname "$(command -v initdb || echo /none/initdb)")
+        # Installing Debian's package starts its main cluster on 5432: look
+        # again. That server answers: use it (a role of our own, as root);
+        # else the private cluster takes a free port.
+        if pg_ready -p "$DB_PORT" || pg_ready -h 127.0.0.1 -p "$DB_PORT"; then
+            say "A PostgreSQL server now answers on port $DB_PORT (started by the package just installed)"
+            if [ -z "${PGUSER:-}" ] && [ "$DB_PORT" = "$PGPORT" ] && use_running_pg; then
+                return 0
+            fi
+            DB_PORT=$(free_port "$DB_PORT")
+            say "Using a private PostgreSQL cluster on the free port $DB_PORT instead"
+        fi
     fi
     [ -x "$PG_BIN/initdb" ] ||
         die "PostgreSQL server binaries (initdb) not found in $PG_BIN: set PG_BIN to the folder holding them${PG_BIN_GIVEN:+, or unset it}"
@@ -654,8 +665,10 @@ odoo_run() {
 # Is ODOO_HTTP_PORT free? Checked before the set-up, not after it.
 check_http_port() {
     (: </dev/tcp/127.0.0.1/"$ODOO_HTTP_PORT") 2>/dev/null || return 0
-    if odoo_run_pid >/dev/null; then
-        die "port $ODOO_HTTP_PORT is in use by the Odoo of an earlier make run (pid $(odoo_run_pid)): stop it first with: make stop"
+    local pid
+    if pid=$(odoo_run_pid) &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "--http-port $ODOO_HTTP_PORT "; then
+        die "port $ODOO_HTTP_PORT is in use by the Odoo of an earlier make run (pid $pid): stop it first with: make stop"
     fi
     die "port $ODOO_HTTP_PORT is in use: set ODOO_HTTP_PORT=<a free port>, e.g. ODOO_HTTP_PORT=$(free_port "$ODOO_HTTP_PORT") make run"
 }
@@ -675,10 +688,12 @@ write_run_config() {
     chmod 600 "$ADMIN_PASSWD_FILE"
     (
         umask 077
-        cat "$CONF"
-        printf 'http_interface = %s\nlist_db = False\ndbfilter = ^%s$\nadmin_passwd = %s\n' \
-            "${FD_HTTP_INTERFACE:-127.0.0.1}" "$ODOO_DB" "$(cat "$ADMIN_PASSWD_FILE")"
-    ) >"$RUN_CONF.tmp"
+        {
+            cat "$CONF"
+            printf 'http_interface = %s\nlist_db = False\ndbfilter = ^%s$\nadmin_passwd = %s\n' \
+                "${FD_HTTP_INTERFACE:-127.0.0.1}" "$ODOO_DB" "$(cat "$ADMIN_PASSWD_FILE")"
+        } >"$RUN_CONF.tmp"
+    )
     mv "$RUN_CONF.tmp" "$RUN_CONF"
     if [ -n "${FD_HTTP_INTERFACE:-}" ] && [ "$FD_HTTP_INTERFACE" != 127.0.0.1 ]; then
         say "FD_HTTP_INTERFACE=$FD_HTTP_INTERFACE: the demo (login admin / admin) is reachable from other machines"
