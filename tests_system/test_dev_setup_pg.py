@@ -209,8 +209,7 @@ def test_role_made_reused_and_foreign_role_untouched(cluster, tmp_path):
     shared.unlink()
     out, renewed = _setup(_checkout(tmp_path, "fourth"), cluster)
     assert (
-        "Role 'freelance_dunning' (made by an earlier setup) gets a new password"
-        in out
+        "Role 'freelance_dunning' (made by an earlier setup) gets a new password" in out
     )
     assert renewed["db_password"] != options["db_password"]
     assert _login(renewed) == ("freelance_dunning", True, False)
