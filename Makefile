@@ -7,7 +7,10 @@
 #   make run    install/update freelance_dunning (demo data) and serve
 #               http://localhost:8069 (login admin / admin); its emails go to
 #               a local mail sink (.run/mail/*.eml)
-#   make reset-demo  drop the demo database (ODOO_DB) and build it again
+#               (on 127.0.0.1 only; a database it did not create is refused
+#               unless FD_USE_OWN_DB=1: addons only, no mail server, no cron)
+#   make reset-demo  drop the demo database (ODOO_DB) and build it again (only
+#               a database make run created, else FD_FORCE_DROP=1)
 #   make mails  the last emails the mail sink kept (N=20)
 #   make stop   stop what `make run` started: Odoo, the mail sink, the
 #               private PostgreSQL if it started it

@@ -22,6 +22,7 @@ def _facts(env):
             "Julien Moreau (EI, plomberie)",
             "Nora Castel",
             "Northwind Studio",
+            "Librairie Fontaine SARL",
         )
     }
     orders = env["sale.order"].search([("company_id", "=", company.id)])
@@ -34,7 +35,112 @@ def _facts(env):
         )
     )
     second = env["res.company"].search([("name", "=", "Harbour Lane Design Ltd")])
+    invoices = env["account.move"].search(
+        [
+            ("company_id", "=", company.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+        ]
+    )
+
+    def gate(name):
+        return orders.filtered(
+            lambda o: o.partner_id.name == name and o.state == "sale"
+        ).mapped("work_gate_state")
+
+    def partner(name):
+        return Partner.search([("name", "=", name)], limit=1)
+
+    second_reminders = env["freelance.dunning.reminder"].search(
+        [("company_id", "=", second.id)]
+    )
     return {
+        "gates": {
+            name: gate(name) for name in ("Northwind Studio", "Librairie Fontaine SARL")
+        },
+        # Per posted invoice of the studio: client, fiscal position, untaxed,
+        # tax, the taxes of its lines (a line without tax: "none").
+        "invoice_taxes": [
+            (
+                move.partner_id.name,
+                move.fiscal_position_id.name,
+                move.amount_untaxed,
+                move.amount_tax,
+                sorted(
+                    {
+                        line.tax_ids.name or "none"
+                        for line in move.invoice_line_ids
+                        if line.display_type == "product"
+                    }
+                ),
+            )
+            for move in invoices
+        ],
+        "order_taxes": sorted(
+            {
+                (o.partner_id.name, line.tax_id.name or "none")
+                for o in orders
+                if o.partner_id.email
+                and "example.com" in o.partner_id.email
+                and o.partner_id.property_account_position_id
+                for line in o.order_line
+                if not line.display_type
+            }
+        ),
+        "invoice_labels": sorted(set(invoices.invoice_line_ids.mapped("name"))),
+        "reverse_charge_note": env["account.fiscal.position"]
+        .with_context(lang="fr_FR")
+        .search(
+            [("company_id", "=", company.id), ("name", "=", "Intra-EU B2B")], limit=1
+        )
+        .note
+        or "",
+        # Every reminder line of an invoice still unpaid quotes its total
+        # (with VAT): what is due plus the credits deducted.
+        "reminder_totals_match": all(
+            line.amount_residual + line.amount_credited == line.move_id.amount_total
+            for line in reminders.line_ids
+            if line.move_id.payment_state == "not_paid"
+        ),
+        "reminded_totals": sorted(
+            {
+                (
+                    line.move_id.partner_id.name,
+                    line.amount_residual + line.amount_credited,
+                )
+                for line in reminders.line_ids
+            }
+        ),
+        "identifiers": {
+            name: (
+                partner(name).vat or "",
+                partner(name).company_registry or "",
+                partner(name).siret or "",
+            )
+            for name in (
+                "Maison Verdier SAS",
+                "Boulangerie Dupain SARL",
+                "Atelier Lumière SAS",
+                "Brightside Coaching SARL",
+                "Julien Moreau (EI, plomberie)",
+                "Librairie Fontaine SARL",
+                "Northwind Studio",
+            )
+        },
+        "report_footer": str(company.report_footer or ""),
+        "second_langs": sorted(
+            {
+                (p.name, p.lang)
+                for p in Partner.search([("company_id", "=", second.id)])
+                | second.partner_id
+            }
+        ),
+        "second_reminder_langs": sorted(
+            set(second_reminders.partner_id.mapped("lang"))
+        ),
+        "second_reminder_subjects": sorted(
+            set(second_reminders.mail_message_id.mapped("subject"))
+        ),
         "company": (company.name, company.currency_id.name, company.chart_template),
         "country": company.country_id.code,
         "siren": company.company_registry,
@@ -105,6 +211,23 @@ def _facts(env):
     }
 
 
+def _gates_once_sent(env):
+    """The work gates once the queued emails left, as when `make run`'s mail
+    server sends them: the mail scheduler runs the levels' actions of each
+    reminder delivered (a suspension notice suspends the client's orders).
+    Rolled back by the caller."""
+    env["freelance.dunning.reminder"].search(
+        [("state", "=", "sent"), ("actions_done", "=", False)], order="date, id"
+    )._run_level_actions_delivered()
+    orders = env["sale.order"].search([("state", "=", "sale")])
+    return {
+        name: orders.filtered(lambda o, n=name: o.partner_id.name == n).mapped(
+            "work_gate_state"
+        )
+        for name in ("Northwind Studio", "Librairie Fontaine SARL")
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-c", "--config", required=True)
@@ -112,7 +235,11 @@ def main():
     args = parser.parse_args()
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
     with Registry(args.database).cursor() as cr:
-        print(json.dumps(_facts(api.Environment(cr, SUPERUSER_ID, {}))))
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        facts = _facts(env)
+        facts["gates_once_sent"] = _gates_once_sent(env)
+        cr.rollback()  # read only: what the delivery did is undone
+        print(json.dumps(facts))
 
 
 if __name__ == "__main__":

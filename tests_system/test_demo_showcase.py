@@ -166,6 +166,7 @@ def test_clients_and_their_status(showcase):
         "Julien Moreau (EI, plomberie)": "professional",
         "Nora Castel": "consumer",
         "Northwind Studio": "professional",
+        "Librairie Fontaine SARL": "professional",
     }
     assert showcase["blacklisted"] == ["Lastminute Events SAS"]
 
@@ -173,6 +174,17 @@ def test_clients_and_their_status(showcase):
 def test_every_stage(showcase):
     stages = showcase["order_stages"]
     assert all(count >= 1 for count in stages.values()), stages
+    # Whatever today's date: the order of a client never reminded waits for
+    # its deposit; Northwind's is suspended by its suspension notice once the
+    # email leaves (the levels' actions wait for the mail server).
+    assert showcase["gates"] == {
+        "Librairie Fontaine SARL": ["waiting_deposit"],
+        "Northwind Studio": ["waiting_deposit"],
+    }
+    assert showcase["gates_once_sent"] == {
+        "Librairie Fontaine SARL": ["waiting_deposit"],
+        "Northwind Studio": ["suspended"],
+    }
     assert showcase["credit_notes"] == 1
     assert showcase["paid_invoices"] >= 1
 
@@ -190,3 +202,79 @@ def test_second_company_and_idempotence(showcase):
     assert showcase["first"].startswith("Showcase added to ")
     assert "nothing to do" in showcase["again"]
     assert showcase["status"] == "showcase"
+
+
+def _fr_vat_ok(vat):
+    siren = vat[4:]
+    return (
+        len(vat) == 13
+        and _luhn(siren)
+        and vat == f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+    )
+
+
+def test_vat_on_every_document(showcase):
+    invoices = showcase["invoice_taxes"]
+    assert invoices, invoices
+    for partner, position, untaxed, tax, taxes in invoices:
+        if partner == "Northwind Studio":
+            # Intra-EU B2B service: reverse charge, no French VAT.
+            assert (position, tax, taxes) == ("Intra-EU B2B", 0.0, ["0% EU S"])
+        else:
+            # French clients, companies or consumer: 20 % on services.
+            assert position == "Domestic - France", (partner, position)
+            assert taxes == ["20% S"], (partner, taxes)
+            assert tax == round(untaxed * 0.2, 2), (partner, untaxed, tax)
+    # The French consumer's 600 EUR invoice of the install: 120 EUR of VAT.
+    assert ["Nora Castel", "Domestic - France", 600.0, 120.0, ["20% S"]] in invoices
+    for partner, tax in showcase["order_taxes"]:
+        expected = "0% EU S" if partner == "Northwind Studio" else "20% S"
+        if partner not in ("Kestrel Media Ltd", "Oliver Bennett"):
+            assert tax == expected, (partner, tax)
+    assert "Autoliquidation : TVA due par le preneur" in showcase["reverse_charge_note"]
+    labels = showcase["invoice_labels"]
+    assert "Charte graphique, phase 1" in labels
+    assert not {
+        "Brand guidelines, phase 1",
+        "Coaching sessions (4 h)",
+        "Logo variations",
+        "Website maintenance, March",
+    } & set(labels)
+    # The history, built after the taxes, quotes the totals with VAT.
+    assert showcase["reminder_totals_match"] is True
+    assert ["Nora Castel", 720.0] in showcase["reminded_totals"]
+    assert ["Northwind Studio", 1800.0] in showcase["reminded_totals"]
+
+
+def test_identifiers(showcase):
+    ids = showcase["identifiers"]
+    for name in (
+        "Maison Verdier SAS",
+        "Boulangerie Dupain SARL",
+        "Atelier Lumière SAS",
+        "Brightside Coaching SARL",
+        "Librairie Fontaine SARL",
+    ):
+        vat, siren, siret = ids[name]
+        assert _fr_vat_ok(vat) and vat[4:] == siren, (name, vat, siren)
+        assert siret.startswith(siren) and _luhn(siret), (name, siret)
+    vat, siren, siret = ids["Julien Moreau (EI, plomberie)"]
+    assert len(siren) == 9 and _luhn(siren) and siret.startswith(siren)
+    assert ids["Northwind Studio"][0].startswith("BE0")
+    footer = showcase["report_footer"]
+    assert "Camille Roux EI (entrepreneur individuel)" in footer
+    assert f"SIREN {showcase['siren']}" in footer
+    assert showcase["vat"] in footer
+    assert "RCS" in footer
+
+
+def test_second_company_in_english(showcase):
+    assert showcase["second_langs"] == [
+        ["Harbour Lane Design Ltd", "en_US"],
+        ["Kestrel Media Ltd", "en_US"],
+        ["Oliver Bennett", "en_US"],
+    ]
+    assert showcase["second_reminder_langs"] == ["en_US"]
+    subjects = showcase["second_reminder_subjects"]
+    assert any("Friendly reminder" in s for s in subjects), subjects
+    assert not any("Rappel" in s for s in subjects), subjects

@@ -10,7 +10,10 @@ PGUSER unset, as root (the way this repository's tests run):
   superuser) through the ``postgres`` superuser, keeps its password in
   .run/pg-role (mode 600) and writes an odoo.conf that logs in over TCP;
 - a second run reuses it, password unchanged;
-- another checkout (no .run/) gives the role a new password, says so;
+- another checkout (no .run/) of the same user reuses the role and its
+  password (kept once per server in ~/.cache/freelance_dunning, mode 600):
+  the first checkout's config keeps working; without that file the role gets
+  a new password, and the tool says so;
 - a role of the same name that the tool did not make is left untouched: the
   run falls back to a private cluster on a free port;
 - the cluster's pg_hba.conf and the other roles are not changed.
@@ -115,6 +118,7 @@ def _setup(root, cluster, **env):
         **{k: v for k, v in os.environ.items() if not k.startswith("PG")},
         "PGPORT": str(cluster["port"]),
         "FD_PGDATA": str(cluster["base"] / f"private-{root.name}"),
+        "XDG_CACHE_HOME": str(root.parent / "cache"),
         **env,
     }
     run = subprocess.run(
@@ -185,16 +189,31 @@ def test_role_made_reused_and_foreign_role_untouched(cluster, tmp_path):
     assert "Creating the role" not in out
     assert again["db_password"] == options["db_password"]
 
-    # Another checkout: same role, new password (the tool made that role).
+    # Another checkout: same role, same password (one per server, shared).
+    shared = tmp_path / "cache" / "freelance_dunning"
+    shared /= f"pg-role-127.0.0.1-{cluster['port']}-freelance_dunning"
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o600
+    assert shared.read_text() == secret.read_text()
     second = _checkout(tmp_path, "second")
     out, other = _setup(second, cluster)
     assert (
-        "Role 'freelance_dunning' (made by an earlier setup, e.g. in another clone)"
-        " gets a new password" in out
+        "as freelance_dunning (the role made by an earlier setup, password in "
+        f"{shared})" in out
     )
+    assert "new password" not in out
     assert other["db_user"] == "freelance_dunning"
-    assert other["db_password"] != options["db_password"]
-    assert _login(other) == ("freelance_dunning", True, False)
+    assert other["db_password"] == options["db_password"]
+    assert _login(options) == ("freelance_dunning", True, False)
+
+    # Without the shared file (another user's clone): a new password, said.
+    shared.unlink()
+    out, renewed = _setup(_checkout(tmp_path, "fourth"), cluster)
+    assert (
+        "Role 'freelance_dunning' (made by an earlier setup) gets a new password" in out
+    )
+    assert renewed["db_password"] != options["db_password"]
+    assert _login(renewed) == ("freelance_dunning", True, False)
+    assert shared.read_text().split()[-1] == renewed["db_password"]
 
     # A role of that name the tool did not make: untouched, private cluster.
     _psql_su(cluster, "CREATE ROLE fd_someone_else LOGIN PASSWORD 'kept'")

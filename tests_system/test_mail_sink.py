@@ -194,3 +194,83 @@ def test_busy_port_takes_the_next_free_one(run_dir):
     stopped = sink("stop", "--run-dir", str(run_dir))
     assert stopped.returncode == 0
     assert not listening(taken)
+
+
+def test_same_millisecond_accents_big_and_concurrent_starts(run_dir):
+    """Eight messages with the same recipient and subject sent at once are
+    eight files; accents become plain letters in the file names; a message
+    over aiosmtpd's default 32 MiB limit is kept; two `start` at once leave
+    one sink, which `stop` finds."""
+    import smtplib  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    from email.message import EmailMessage  # noqa: PLC0415
+
+    port = free_port()
+    starts = [
+        subprocess.Popen(
+            [*SINK, "start", "--run-dir", str(run_dir), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=60) for p in starts]
+    assert [p.returncode for p in starts] == [0, 0], outputs
+    assert [int(out) for out, _err in outputs] == [port, port]
+    assert sum("Mail sink already running" in err for _out, err in outputs) == 1
+    sinks = subprocess.run(
+        ["pgrep", "-f", f"mail_sink.py serve --run-dir {run_dir} "],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert len(sinks) == 1, sinks
+
+    def message(body):
+        msg = EmailMessage()
+        msg["From"] = "studio@example.com"
+        msg["To"] = "client@example.com"
+        msg["Subject"] = "Relance échéance"
+        msg.set_content(body)
+        return msg
+
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def send(n):
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+                msg = message(f"message {n}")
+                barrier.wait()
+                smtp.send_message(msg)
+        except Exception as error:  # noqa: BLE001 - reported by the assert
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    files = sorted((run_dir / "mail").glob("*.eml"))
+    assert len(files) == 8, [f.name for f in files]
+    assert all("_client@example.com_Relance_echeance" in f.name for f in files)
+    bodies = sorted(
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        .get_content()
+        .strip()
+        for f in files
+    )
+    assert bodies == sorted(f"message {n}" for n in range(8))
+    assert not list((run_dir / "mail").glob(".*.part"))
+
+    big = message("x" * (40 * 1024 * 1024))
+    with smtplib.SMTP("127.0.0.1", port, timeout=120) as smtp:
+        assert smtp.send_message(big) == {}
+    assert len(list((run_dir / "mail").glob("*.eml"))) == 9
+
+    stopped = sink("stop", "--run-dir", str(run_dir))
+    assert stopped.returncode == 0
+    assert f"Mail sink stopped (pid {sinks[0]})" in stopped.stderr
+    assert not listening(port)

@@ -14,8 +14,10 @@ database gets tools/demo_showcase.py's clients and invoices. Exits with status
 
     python tools/demo_db.py -c .run/odoo.conf -d freelance_dunning --status
 
-prints what the database is: "missing", "foreign" (not created here: someone's
-own database, kept as it is), "created" (showcase not added yet) or "showcase".
+prints what the database is: "missing", "not-odoo" (a PostgreSQL database
+that is not an Odoo one), "foreign" (an Odoo database not created here:
+someone's own, kept as it is), "created" (showcase not added yet) or
+"showcase".
 """
 
 import argparse
@@ -37,7 +39,7 @@ def status(name):
     with odoo.sql_db.db_connect(name).cursor() as cr:
         cr.execute("SELECT to_regclass('ir_config_parameter') IS NOT NULL")
         if not cr.fetchone()[0]:
-            return "foreign"
+            return "not-odoo"
         cr.execute(
             "SELECT key FROM ir_config_parameter WHERE key IN %s",
             [(CREATED_BY, MARKER)],

@@ -73,6 +73,18 @@ def french_iban(bank, branch, account):
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
+# The labels of the addon's demo invoices (English, from its demo XML), in
+# French on the showcase's French documents.
+FRENCH_LABELS = {
+    "Brand guidelines, phase 1": "Charte graphique, phase 1",
+    "Website maintenance, March": "Maintenance du site web, mars",
+    "Hosting migration (offered)": "Migration de l'hébergement (offerte)",
+    "Coaching sessions (4 h)": "Séances de coaching (4 h)",
+    "Logo variations": "Déclinaisons du logo",
+    "Extra revision round (offered)": "Tour de révisions supplémentaire (offert)",
+}
+
+
 # --- The showcase --------------------------------------------------------------
 class Showcase:
     def __init__(self, env):
@@ -124,6 +136,14 @@ class Showcase:
                 "allow_out_payment": True,
             }
         )
+        # A sole trader (entreprise individuelle): the mentions a French
+        # invoice needs, in the footer of every document (Odoo prints the
+        # company's report footer): "EI", SIREN, VAT number, no RCS.
+        company.report_footer = (
+            f"Camille Roux EI (entrepreneur individuel) · SIREN {siren} · "
+            f"SIRET {siret} · TVA {company.vat} · APE 7410Z · Dispensée "
+            "d'immatriculation au RCS et au RM · TVA acquittée sur les encaissements"
+        )
         journal = env["account.journal"].search(
             [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
         )
@@ -149,6 +169,78 @@ class Showcase:
                 last.date_from,
             )
 
+    # VAT ------------------------------------------------------------------------
+    def setup_taxes(self):
+        """Services at 20 % (VAT on receipts, the rule for services), the
+        French fiscal positions, the reverse-charge mention."""
+        chart = self.env["account.chart.template"].with_company(self.company)
+        self.service_tax = chart.ref("tva_normale_encaissement")
+        self.positions = {
+            "domestic": chart.ref("fiscal_position_template_domestic"),
+            "eu_b2b": chart.ref("fiscal_position_template_intraeub2b"),
+        }
+        self.positions["eu_b2b"].with_context(lang="fr_FR").note = (
+            "Autoliquidation : TVA due par le preneur (article 196 de la "
+            "directive 2006/112/CE, article 283-2 du CGI)"
+        )
+        for xmlid, name in (
+            ("product_website_design_demo", "Conception de site web (jour)"),
+            ("product_brand_identity_demo", "Identité visuelle complète"),
+            ("product_coaching_session_demo", "Séance de coaching (1 h)"),
+        ):
+            product = self.ref(xmlid)
+            product.taxes_id = self.service_tax
+            product.with_context(lang="fr_FR").name = name
+
+    def set_position(self, partner, key="domestic"):
+        partner.property_account_position_id = self.positions[key]
+        return partner
+
+    def retax(self, orders, moves):
+        """Give the documents the install made (demo XML, before the clients'
+        VAT numbers and positions) the client's fiscal position, the service
+        tax and French labels, as an accountant would: reset to draft, fix,
+        post again (before the reminders' history, which quotes them)."""
+        for order in orders:
+            order.fiscal_position_id = order.partner_id.property_account_position_id
+            for line in order.order_line.filtered(lambda line: not line.display_type):
+                line.tax_id = order.fiscal_position_id.map_tax(self.service_tax)
+                if not line.is_downpayment:
+                    line.name = FRENCH_LABELS.get(
+                        line.name,
+                        line.product_id.with_context(
+                            lang="fr_FR"
+                        ).get_product_multiline_description_sale(),
+                    )
+        for move in moves | orders.invoice_ids:
+            posted = move.state == "posted"
+            receivable = move.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            )
+            payments = receivable.matched_credit_ids.credit_move_id
+            if posted:
+                move.button_draft()
+            move.fiscal_position_id = move.partner_id.property_account_position_id
+            for line in move.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            ):
+                line.write(
+                    {
+                        "tax_ids": move.fiscal_position_id.map_tax(self.service_tax),
+                        "name": FRENCH_LABELS.get(line.name, line.name),
+                    }
+                )
+            if posted:
+                with self.env["account.move"]._invoice_emails_held():
+                    move.action_post()
+            if payments:  # paid at install (a deposit): matched again
+                (
+                    payments
+                    | move.line_ids.filtered(
+                        lambda line: line.account_type == "asset_receivable"
+                    )
+                ).reconcile()
+
     # The clients --------------------------------------------------------------
     def setup_clients(self):
         env = self.env
@@ -170,6 +262,7 @@ class Showcase:
                 "zip": "33000",
                 "company_registry": siren,
                 "siret": siret,
+                "vat": french_vat(siren),
             }
         )
         self.ref("partner_northwind_demo").write(
@@ -208,6 +301,7 @@ class Showcase:
                 "country_id": fr.id,
                 "company_registry": siren,
                 "siret": siret,
+                "vat": french_vat(siren),
             }
         )
         # A sole trader: a person (not a company) with a SIRET, so a
@@ -221,9 +315,41 @@ class Showcase:
                 "zip": "37000",
                 "city": "Tours",
                 "country_id": fr.id,
+                "company_registry": siren,
                 "siret": siret,
             }
         )
+        # A client never reminded: its signed order waits for its deposit.
+        siren, siret = siren_siret("52736481")
+        self.fontaine = env["res.partner"].create(
+            {
+                "name": "Librairie Fontaine SARL",
+                "is_company": True,
+                "email": "contact@librairie-fontaine.example.com",
+                "street": "2 rue de la Monnaie",
+                "zip": "35000",
+                "city": "Rennes",
+                "country_id": fr.id,
+                "company_registry": siren,
+                "siret": siret,
+                "vat": french_vat(siren),
+            }
+        )
+        # Fiscal positions before any document: French clients (companies,
+        # the sole trader, the consumer) pay French VAT; Northwind, a Belgian
+        # company with a VAT number, is invoiced without VAT (reverse charge).
+        for partner in (
+            self.ref("partner_brightside_demo"),
+            self.ref("partner_atelier_lumiere_demo"),
+            self.ref("partner_nora_castel_demo"),
+            self.ref("partner_lastminute_demo"),
+            self.verdier,
+            self.dupain,
+            self.moreau,
+            self.fontaine,
+        ):
+            self.set_position(partner)
+        self.set_position(self.ref("partner_northwind_demo"), "eu_b2b")
 
     # Documents ----------------------------------------------------------------
     def invoice(self, partner, invoice_offset, due_offset, lines, post=True):
@@ -277,12 +403,6 @@ class Showcase:
         design = self.ref("product_website_design_demo")
         brand = self.ref("product_brand_identity_demo")
         coaching = self.ref("product_coaching_session_demo")
-        for product, name in (
-            (design, "Conception de site web (jour)"),
-            (brand, "Identité visuelle complète"),
-            (coaching, "Séance de coaching (1 h)"),
-        ):
-            product.with_context(lang="fr_FR").name = name
         brightside = self.ref("partner_brightside_demo")
         atelier = self.ref("partner_atelier_lumiere_demo")
         # Installments: signed, deposit paid, the second installment invoiced.
@@ -295,6 +415,10 @@ class Showcase:
         self.pay(order.deposit_invoice_ids, -33)
         with self.env["account.move"]._invoice_emails_held():
             order.action_invoice_next_installment()
+        # Signed yesterday, deposit not paid yet: the work waits for it. A
+        # client never reminded, so whatever today's date is, no suspension
+        # notice holds this order.
+        self.signed_order(self.fontaine, [(design, 4)], offset=-1)
         # Quotations not signed yet: a draft for the sole trader, a sent one
         # for a company.
         self.env["sale.order"].create(
@@ -389,6 +513,8 @@ class Showcase:
                 )
             )
         )
+        # An English-speaking company: its documents and reminders in English.
+        company.partner_id.lang = "en_US"
         charts = env["account.chart.template"]
         charts.try_loading(charts._guess_chart_template(company.country_id), company)
         self.admin.company_ids = [Command.link(company.id)]
@@ -400,6 +526,7 @@ class Showcase:
                     "is_company": True,
                     "email": "accounts@kestrel-media.example.com",
                     "city": "Leeds",
+                    "lang": "en_US",
                     "country_id": env.ref("base.uk").id,
                     "company_id": company.id,
                 },
@@ -407,6 +534,7 @@ class Showcase:
                     "name": "Oliver Bennett",
                     "email": "oliver.bennett@example.com",
                     "city": "Bath",
+                    "lang": "en_US",
                     "country_id": env.ref("base.uk").id,
                     "company_id": company.id,
                 },
@@ -460,13 +588,29 @@ class Showcase:
             move.action_post()
         return company
 
+    def install_documents(self):
+        """The orders and invoices the addon's demo data made at install."""
+        data = self.env["ir.model.data"].search(
+            [
+                ("module", "=", "freelance_dunning"),
+                ("model", "in", ("sale.order", "account.move")),
+            ]
+        )
+        return self.env["sale.order"].browse(
+            data.filtered(lambda d: d.model == "sale.order").mapped("res_id")
+        ), self.env["account.move"].browse(
+            data.filtered(lambda d: d.model == "account.move").mapped("res_id")
+        )
+
     def run(self):
         # French for the admin (tools/demo_db.py), English one click away, and
         # the demo user in English.
         self.env["res.lang"]._activate_lang("en_US")
         self.env.ref("base.user_demo").lang = "en_US"
         self.setup_company()
+        self.setup_taxes()
         self.setup_clients()
+        self.retax(*self.install_documents())
         self.setup_documents()
         reminders = self.build_history(
             self.company, -56, validate=self.overdue["formal_sent"].partner_id

@@ -23,7 +23,11 @@
 # FD_ADDONS_DIR (folder holding the addons, default: the repository root),
 # FD_PGDATA (where the private cluster lives, default: .pgdata),
 # FD_SMTP_PORT (the local mail sink's port, default 2525),
-# FD_PG_ROLE (the role made on a running server as root: freelance_dunning).
+# FD_PG_ROLE (the role made on a running server as root: freelance_dunning),
+# FD_HTTP_INTERFACE (where `run` listens, default 127.0.0.1 only),
+# FD_USE_OWN_DB=1 (`run` on an Odoo database tools/demo_db.py did not create:
+# addons installed/updated only, its mail servers untouched, no cron),
+# FD_FORCE_DROP=1 (`reset-demo` drops even such a database).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -68,6 +72,7 @@ step_summary() {
 # Python; the venv only adds the pinned dev tools of requirements-dev.txt.
 ensure_venv() {
     if [ ! -x "$PY" ]; then
+        ensure_venv_module "${PYTHON:-python3}"
         say "Creating .venv (--system-site-packages) with ${PYTHON:-python3}"
         "${PYTHON:-python3}" -m venv --system-site-packages "$VENV"
     fi
@@ -77,6 +82,20 @@ ensure_venv() {
         "$PY" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
         cp requirements-dev.txt "$VENV/.requirements-dev.installed"
     fi
+}
+
+# Debian's python3 has no ensurepip (so `-m venv` fails) until python3.X-venv
+# is installed: installed as root, else the apt-get line.
+ensure_venv_module() {
+    local py=$1 ver
+    "$py" -c 'import ensurepip, venv' 2>/dev/null && return 0
+    ver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') ||
+        die "$py does not run: set PYTHON to a Python 3.10-3.12 interpreter"
+    ensure_packages "python$ver -m venv needs ensurepip" "-:python$ver-venv"
+    "$py" -c 'import ensurepip' 2>/dev/null ||
+        die "$py has no ensurepip module, needed by python -m venv. Run:
+  sudo apt-get install python$ver-venv
+(or set PYTHON to another interpreter) then run the same command again"
 }
 
 # --- Odoo 18.0: the machine's (seen through --system-site-packages), else ----
@@ -109,6 +128,7 @@ odoo_source_dir() {
             if [ ! -s "$archive" ]; then
                 mkdir -p "$FD_CACHE/downloads"
                 say "Downloading $src to $archive"
+                ensure_packages "to download Odoo's source archive" curl:curl
                 curl -fL --retry 3 -o "$archive.part" "$src" ||
                     die "download failed: $src (set ODOO_SOURCE to a local archive or checkout)"
                 mv "$archive.part" "$archive"
@@ -245,6 +265,7 @@ pg_root() {
 # 4. Nothing answers: a private cluster on PGPORT.
 PG_ROLE=${FD_PG_ROLE:-freelance_dunning}
 PG_ROLE_FILE=$RUN_DIR/pg-role # host port role password: mode 600, git-ignored
+# (and ~/.cache/freelance_dunning/pg-role-127.0.0.1-<port>-<role>, shared by clones)
 PG_ROLE_COMMENT="made by tools/dev.sh of freelance_dunning"
 
 pg_login() { # HOST USER PASSWORD: can this role log in and create databases?
@@ -298,12 +319,16 @@ ensure_pg() {
 use_running_pg() {
     local host=${PGHOST:-} r_host r_port r_role r_pass user
     pg_ready || host=127.0.0.1
-    if [ -f "$PG_ROLE_FILE" ] && read -r r_host r_port r_role r_pass <"$PG_ROLE_FILE" &&
-        [ "$r_port" = "$PGPORT" ] && pg_login "$r_host" "$r_role" "$r_pass"; then
-        say "Using the PostgreSQL server on port $PGPORT as $r_role (the role made by an earlier setup, password in .run/pg-role)"
-        DB_HOST=$r_host DB_USER=$r_role DB_PASSWORD=$r_pass
-        return 0
-    fi
+    local file shared
+    shared=$(pg_role_shared)
+    for file in "$PG_ROLE_FILE" "$shared"; do
+        if [ -f "$file" ] && read -r r_host r_port r_role r_pass <"$file" &&
+            [ "$r_port" = "$PGPORT" ] && [ "$r_role" = "$PG_ROLE" ] && pg_login "$r_host" "$r_role" "$r_pass"; then
+            say "Using the PostgreSQL server on port $PGPORT as $r_role (the role made by an earlier setup, password in ${file/#$HOME/\~})"
+            DB_HOST=$r_host DB_USER=$r_role DB_PASSWORD=$r_pass
+            return 0
+        fi
+    done
     user=$(id -un)
     for r_role in odoo "$user"; do
         [ "$r_role" != postgres ] || continue
@@ -319,6 +344,10 @@ use_running_pg() {
     fi
     make_pg_role
 }
+
+# One password per server for the role, shared by every clone of this user
+# (a second clone no longer changes the first one's password).
+pg_role_shared() { echo "$FD_CACHE/pg-role-127.0.0.1-$PGPORT-$PG_ROLE"; }
 
 pgsu() { as_pg psql -X -w -p "$PGPORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
@@ -346,7 +375,7 @@ make_pg_role() {
     fi
     pass=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
     if [ "$exists" = 1 ]; then
-        say "Role '$PG_ROLE' (made by an earlier setup, e.g. in another clone) gets a new password, kept in .run/pg-role"
+        say "Role '$PG_ROLE' (made by an earlier setup) gets a new password (its shared one, $(pg_role_shared), is missing or no longer logs in), kept in .run/pg-role and that file"
         pgsu -c "ALTER ROLE \"$PG_ROLE\" PASSWORD '$pass'" >/dev/null || return 1
     else
         say "Creating the role '$PG_ROLE' (LOGIN CREATEDB, not a superuser) through the 'postgres' superuser; password in .run/pg-role"
@@ -357,8 +386,9 @@ make_pg_role() {
         say "Role '$PG_ROLE' cannot log in over 127.0.0.1:$PGPORT with its password (pg_hba.conf?)"
         return 1
     fi
-    mkdir -p "$RUN_DIR"
+    mkdir -p "$RUN_DIR" "$FD_CACHE"
     (umask 077 && printf '%s %s %s %s\n' 127.0.0.1 "$PGPORT" "$PG_ROLE" "$pass" >"$PG_ROLE_FILE")
+    (umask 077 && cp "$PG_ROLE_FILE" "$(pg_role_shared)")
     DB_HOST=127.0.0.1 DB_USER=$PG_ROLE DB_PASSWORD=$pass
     say "Using the PostgreSQL server on 127.0.0.1:$PGPORT as $PG_ROLE"
 }
@@ -375,6 +405,17 @@ start_private_pg() {
         ensure_packages "the PostgreSQL server, for a private cluster" initdb:postgresql
         PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
         [ -x "$PG_BIN/initdb" ] || PG_BIN=$(dirname "$(command -v initdb || echo /none/initdb)")
+        # Installing Debian's package starts its main cluster on 5432: look
+        # again. That server answers: use it (a role of our own, as root);
+        # else the private cluster takes a free port.
+        if pg_ready -p "$DB_PORT" || pg_ready -h 127.0.0.1 -p "$DB_PORT"; then
+            say "A PostgreSQL server now answers on port $DB_PORT (started by the package just installed)"
+            if [ -z "${PGUSER:-}" ] && [ "$DB_PORT" = "$PGPORT" ] && use_running_pg; then
+                return 0
+            fi
+            DB_PORT=$(free_port "$DB_PORT")
+            say "Using a private PostgreSQL cluster on the free port $DB_PORT instead"
+        fi
     fi
     [ -x "$PG_BIN/initdb" ] ||
         die "PostgreSQL server binaries (initdb) not found in $PG_BIN: set PG_BIN to the folder holding them${PG_BIN_GIVEN:+, or unset it}"
@@ -535,16 +576,28 @@ demo_welcome() {
     say "Log in: Email = admin, Password = admin"
     if [ "$DEMO_STATE" = showcase ]; then
         say "First click: Facturation > Clients > Relances de paiement > Tableau de bord; then"
-        say "  Relances envoyees: the formal notice to Maison Verdier SAS (interest + 40 EUR indemnity);"
-        say "  Relances a valider: the one to Northwind Studio, waiting for you (README: A guided tour)."
-        say "English: user menu (top right) > Preferences > Language > English (US)."
+        say "  Relances envoyées (Sent Reminders): the formal notice to Maison Verdier SAS (interest + 40 EUR indemnity);"
+        say "  Relances à valider (Reminders to Validate): the one to Northwind Studio, waiting for you (README: A guided tour)."
+        say "English: user menu (top right) > Préférences (Preferences) > Langue (Language) > English (US)."
     fi
 }
 
 # Drop ODOO_DB and build the demo again (make reset-demo).
 reset_demo() {
+    check_http_port
     setup
-    if [ "$(demo_db_state)" != missing ]; then
+    local state
+    state=$(demo_db_state)
+    case "$state" in
+        missing) ;;
+        created | showcase) ;;
+        *)
+            [ "${FD_FORCE_DROP:-}" = 1 ] ||
+                die "database $ODOO_DB was not created by make run ($state): not dropped. Choose another name (ODOO_DB=fd_demo make reset-demo), or drop it anyway: FD_FORCE_DROP=1 make reset-demo"
+            say "FD_FORCE_DROP=1: dropping $ODOO_DB although make run did not create it ($state)"
+            ;;
+    esac
+    if [ "$state" != missing ]; then
         say "Dropping database $ODOO_DB and its filestore"
         "$PY" -m odoo db -c "$CONF" drop "$ODOO_DB" >"$RUN_DIR/reset-demo.log" 2>&1 ||
             die "could not drop $ODOO_DB, see .run/reset-demo.log"
@@ -554,36 +607,105 @@ reset_demo() {
 }
 
 odoo_run() {
+    check_http_port
     note_private_pg_before
     setup
     note_private_pg_started
-    step "Local mail sink" start_mail_sink
-    local addons
+    local addons own=0 cron=()
     addons=$(repo_addons)
     DEMO_STATE=$(demo_db_state)
     case "$DEMO_STATE" in
-        missing)
-            step "Create database $ODOO_DB (French company, demo data; log: .run/run-create.log)" demo_db_create
-            DEMO_STATE=created
+        missing | created | showcase) ;;
+        foreign)
+            [ "${FD_USE_OWN_DB:-}" = 1 ] ||
+                die "database $ODOO_DB exists and was not created by make run: left untouched (its mail servers could email real clients).
+  For the French demo, choose another name: ODOO_DB=fd_demo make run
+  To use it anyway (addons installed/updated, nothing else changed): FD_USE_OWN_DB=1 make run
+  To drop it and build the demo in its place: FD_FORCE_DROP=1 make reset-demo"
+            own=1
+            say "FD_USE_OWN_DB=1: $ODOO_DB is your own database: only the addons are installed/updated (no payment_demo, no demo clients),"
+            say "  its outgoing mail servers are left as they are (the local mail sink is not used), and Odoo serves it without cron"
+            say "  threads (--max-cron-threads=0): no scheduled reminder or email is sent from this run."
             ;;
-        created | showcase) ;;
         *)
-            say "Database $ODOO_DB exists and is not the French demo: kept as it is (no clients or invoices added)."
-            say "  For the French demo: ODOO_DB=another_name make run, or drop it and start again: make reset-demo"
+            die "$ODOO_DB is a PostgreSQL database but not an Odoo one ($DEMO_STATE): left untouched. Choose another name: ODOO_DB=fd_demo make run"
             ;;
     esac
-    step "Install/update the addons in $ODOO_DB (log: .run/run-install.log)" demo_install "$addons"
-    step "Outgoing mail server of $ODOO_DB" point_mail_server
+    if [ "$own" = 0 ]; then
+        step "Local mail sink" start_mail_sink
+    fi
+    if [ "$DEMO_STATE" = missing ]; then
+        step "Create database $ODOO_DB (French company, demo data; log: .run/run-create.log)" demo_db_create
+        DEMO_STATE=created
+    fi
+    if [ "$own" = 1 ]; then
+        step "Install/update the addons in $ODOO_DB (log: .run/run-install.log)" own_db_install "$addons"
+        cron=(--max-cron-threads=0)
+    else
+        step "Install/update the addons in $ODOO_DB (log: .run/run-install.log)" demo_install "$addons"
+        step "Outgoing mail server of $ODOO_DB" point_mail_server
+    fi
     if [ "$DEMO_STATE" = created ]; then
         step "Demo showcase: studio, clients, quotations, invoices, reminders (log: .run/run-showcase.log)" demo_showcase
         DEMO_STATE=showcase
     fi
     step_summary
+    write_run_config
     demo_welcome
-    say "Emails go to the local mail sink (127.0.0.1:$SMTP_PORT), kept in .run/mail/: make mails lists them"
-    say "Ctrl-C stops Odoo; the mail sink keeps running until: make stop"
-    exec "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" \
-        --pidfile "$ODOO_PIDFILE" "$@"
+    if [ "$own" = 1 ]; then
+        say "Ctrl-C stops Odoo (no cron threads: scheduled actions do not run)"
+    else
+        say "Emails go to the local mail sink (127.0.0.1:$SMTP_PORT), kept in .run/mail/: make mails lists them"
+        say "Ctrl-C stops Odoo; the mail sink keeps running until: make stop"
+    fi
+    exec "$PY" -m odoo -c "$RUN_CONF" -d "$ODOO_DB" --http-port "$ODOO_HTTP_PORT" \
+        --pidfile "$ODOO_PIDFILE" "${cron[@]}" "$@"
+}
+
+# Is ODOO_HTTP_PORT free? Checked before the set-up, not after it.
+check_http_port() {
+    (: </dev/tcp/127.0.0.1/"$ODOO_HTTP_PORT") 2>/dev/null || return 0
+    local pid
+    if pid=$(odoo_run_pid) &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "--http-port $ODOO_HTTP_PORT "; then
+        die "port $ODOO_HTTP_PORT is in use by the Odoo of an earlier make run (pid $pid): stop it first with: make stop"
+    fi
+    die "port $ODOO_HTTP_PORT is in use: set ODOO_HTTP_PORT=<a free port>, e.g. ODOO_HTTP_PORT=$(free_port "$ODOO_HTTP_PORT") make run"
+}
+
+# The server `run` starts reads .run/odoo-run.conf: .run/odoo.conf (what the
+# tests read too, unchanged) plus what keeps the demo to this machine and this
+# database: it listens on 127.0.0.1 only (FD_HTTP_INTERFACE=0.0.0.0 opens it
+# on purpose), the database manager is off (list_db), only ODOO_DB is served
+# (dbfilter), and the master password is a random one made once, kept in
+# .run/admin-passwd (mode 600), not Odoo's default.
+RUN_CONF=$RUN_DIR/odoo-run.conf
+ADMIN_PASSWD_FILE=$RUN_DIR/admin-passwd
+write_run_config() {
+    if [ ! -s "$ADMIN_PASSWD_FILE" ]; then
+        (umask 077 && head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$ADMIN_PASSWD_FILE")
+    fi
+    chmod 600 "$ADMIN_PASSWD_FILE"
+    (
+        umask 077
+        {
+            cat "$CONF"
+            printf 'http_interface = %s\nlist_db = False\ndbfilter = ^%s$\nadmin_passwd = %s\n' \
+                "${FD_HTTP_INTERFACE:-127.0.0.1}" "$ODOO_DB" "$(cat "$ADMIN_PASSWD_FILE")"
+        } >"$RUN_CONF.tmp"
+    )
+    mv "$RUN_CONF.tmp" "$RUN_CONF"
+    if [ -n "${FD_HTTP_INTERFACE:-}" ] && [ "$FD_HTTP_INTERFACE" != 127.0.0.1 ]; then
+        say "FD_HTTP_INTERFACE=$FD_HTTP_INTERFACE: the demo (login admin / admin) is reachable from other machines"
+    fi
+    say "Listening on ${FD_HTTP_INTERFACE:-127.0.0.1} only; database manager off; master password in .run/admin-passwd"
+}
+
+# FD_USE_OWN_DB=1: the addons only, on a database that already is an Odoo one.
+own_db_install() {
+    "$PY" -m odoo -c "$CONF" -d "$ODOO_DB" -i "$1" -u "$1" --stop-after-init \
+        --logfile "$RUN_DIR/run-install.log" ||
+        { tail -n 40 "$RUN_DIR/run-install.log" >&2; die "odoo install/update failed, see .run/run-install.log"; }
 }
 
 # -i installs what the database lacks (with demo data), -u updates what it
@@ -636,10 +758,16 @@ mails() {
 
 # Odoo started by `make run`: the pid of its pidfile, if that process is an
 # Odoo server on this checkout's config (a recycled pid is left alone).
+odoo_run_pid() { # the pid of make run's Odoo, if it runs
+    local pid
+    pid=$(cat "$ODOO_PIDFILE" 2>/dev/null) || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE -- "-c ($CONF|$RUN_CONF) " || return 1
+    echo "$pid"
+}
 stop_odoo() {
     local pid
     pid=$(cat "$ODOO_PIDFILE" 2>/dev/null) || { say "Odoo (make run) is not running"; return 0; }
-    if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-c $CONF"; then
+    if ! odoo_run_pid >/dev/null; then
         say "Odoo (make run) is not running (stale $ODOO_PIDFILE removed)"
         rm -f "$ODOO_PIDFILE"
         return 0

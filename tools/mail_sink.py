@@ -14,14 +14,17 @@ accepts any sender and recipient, and writes each message to
 <run dir>/mail/<time>_<recipient>_<subject>.eml, with the envelope's sender and
 recipients in X-Envelope-From / X-Envelope-To headers on top (Bcc recipients
 appear nowhere else). Its pid, port and log are <run dir>/mail_sink.{pid,port,
-log}. `start` reuses a sink that already runs; when the port is taken by
-another program it takes the next free one and says so.
+log}. `start` reuses a sink that already runs (a lock on <run dir>/mail_sink.lock
+keeps two `start` from racing); when the port is taken by another program it
+takes the next free one and says so. Messages up to 100 MiB are accepted.
 """
 
 import argparse
 import asyncio
 import email
 import email.policy
+import fcntl
+import itertools
 import os
 import re
 import signal
@@ -29,12 +32,15 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
 SERVER_NAME = "Local mail sink (make run)"
 HOST = "127.0.0.1"
 PORTS_TRIED = 20
+# aiosmtpd refuses bigger messages with 552 (its default is 32 MiB).
+DATA_SIZE_LIMIT = 100 * 1024 * 1024
 
 
 def _files(run_dir):
@@ -57,6 +63,12 @@ def say(text):
 
 
 def _slug(text, size):
+    # "échéance" -> "echeance": accents dropped, not the letters.
+    text = "".join(
+        c
+        for c in unicodedata.normalize("NFKD", text or "")
+        if not unicodedata.combining(c)
+    )
     text = re.sub(r"[^\w@.+-]+", "_", text or "", flags=re.ASCII).strip("_.")
     return text[:size] or "none"
 
@@ -67,6 +79,7 @@ class EmlWriter:
     def __init__(self, folder):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.counter = itertools.count()
 
     async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
@@ -82,12 +95,21 @@ class EmlWriter:
             f"X-Envelope-From: <{envelope.mail_from}>\r\n"
             f"X-Envelope-To: {', '.join(f'<{r}>' for r in recipients)}\r\n"
         ).encode()
-        # Written under a temporary name, then renamed: a reader never sees
-        # half a message.
-        partial = self.folder / f".{name}.part"
+        # Written under a temporary name, then linked to its final name,
+        # which is claimed with O_EXCL semantics (link fails if it exists):
+        # a reader never sees half a message, and two messages of the same
+        # millisecond, recipient and subject get _2, _3... instead of one
+        # replacing the other.
+        partial = self.folder / f".{name}.{os.getpid()}.{next(self.counter)}.part"
         partial.write_bytes(top + content)
-        target = self.folder / f"{name}.eml"
-        partial.rename(target)
+        for n in itertools.count(1):
+            target = self.folder / (f"{name}.eml" if n == 1 else f"{name}_{n}.eml")
+            try:
+                os.link(partial, target)
+            except FileExistsError:
+                continue
+            break
+        partial.unlink()
         print(
             f"{datetime.now():%Y-%m-%d %H:%M:%S} received {target.name} "
             f"from <{envelope.mail_from}> to {', '.join(recipients)}",
@@ -126,7 +148,10 @@ async def _serve(run_dir, port, tries):
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(
-            handler, enable_SMTPUTF8=True, ident="freelance_dunning mail sink"
+            handler,
+            enable_SMTPUTF8=True,
+            ident="freelance_dunning mail sink",
+            data_size_limit=DATA_SIZE_LIMIT,
         ),
         sock=sock,
     )
@@ -145,9 +170,18 @@ async def _serve(run_dir, port, tries):
     finally:
         server.close()
         await server.wait_closed()
-        for path in (pidfile, portfile):
-            path.unlink(missing_ok=True)
+        # Only files that are still ours: another sink may have taken over.
+        if _read_int(pidfile) == os.getpid():
+            for path in (pidfile, portfile):
+                path.unlink(missing_ok=True)
         print(f"{datetime.now():%Y-%m-%d %H:%M:%S} stopped", flush=True)
+
+
+def _read_int(path):
+    try:
+        return int(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 # ----------------------------------------------------------------------------
@@ -184,13 +218,21 @@ def _exists(pid):
 
 
 def start(run_dir, port, tries=PORTS_TRIED, timeout=15):
-    """Start the sink in the background (or reuse the running one): its port."""
+    """Start the sink in the background (or reuse the running one): its port.
+    Two `start` on the same run dir at once: the second waits for the first
+    (a lock file), then reuses its sink."""
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(run_dir) / "mail_sink.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _start_locked(run_dir, port, tries, timeout)
+
+
+def _start_locked(run_dir, port, tries, timeout):
     found = running_sink(run_dir)
     if found:
         say(f"Mail sink already running (pid {found[0]}, port {found[1]}): reused")
         return found[1]
     pidfile, portfile, log, folder = _files(run_dir)
-    Path(run_dir).mkdir(parents=True, exist_ok=True)
     for path in (pidfile, portfile):
         path.unlink(missing_ok=True)
     with open(log, "ab") as out:
