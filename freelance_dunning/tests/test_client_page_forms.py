@@ -157,9 +157,11 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
         self.assertEqual(record.message_ids.author_id, self.client)
         self.assertNotIn(public, record.message_partner_ids)
         notes = invoice.message_ids.filtered(
-            lambda m: m.subtype_id == self.env.ref("mail.mt_note")
-            and record.move_ids.name in str(m.body)
-            and ("promised" in str(m.body) or "disputes" in str(m.body))
+            lambda m: (
+                m.subtype_id == self.env.ref("mail.mt_note")
+                and record.move_ids.name in str(m.body)
+                and ("promised" in str(m.body) or "disputes" in str(m.body))
+            )
         )
         self.assertTrue(notes)
         self.assertEqual(notes.author_id, self.client)
