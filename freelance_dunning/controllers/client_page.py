@@ -100,6 +100,13 @@ class FreelanceClientPage(PaymentPortal):
                     "choose invoices in one currency."
                 ),
             ),
+            "pay_credits": (
+                env._(
+                    "Your credit notes cover these invoices: there is nothing to "
+                    "pay, we will apply them."
+                ),
+                False,
+            ),
             "pay_none": (
                 False,
                 env._(
@@ -129,7 +136,11 @@ class FreelanceClientPage(PaymentPortal):
         methods of the company, no saved card (anyone holding the link could
         use it), the amount left on the lines."""
         currency = lines.currency_id
-        amount = currency.round(sum(lines.mapped("amount_residual_currency")))
+        credits, amount = (
+            request.env["freelance.client.page"]
+            .sudo()
+            ._get_payment(client, company, lines)
+        )
         providers_sudo = (
             request.env["payment.provider"]
             .sudo()
@@ -146,6 +157,7 @@ class FreelanceClientPage(PaymentPortal):
         )
         return {
             "amount": amount,
+            "credit_lines": credits,
             "currency": currency,
             "partner_id": client.id,
             "providers_sudo": providers_sudo,
@@ -209,6 +221,8 @@ class FreelanceClientPage(PaymentPortal):
             return request.redirect(f"/dues/{token}?notice={code}{lang_query}")
         values = self._client_page_values(client, company, token, lang)
         payment = self._client_page_payment_context(client, company, lines)
+        if payment["amount"] <= 0:
+            return request.redirect(f"/dues/{token}?notice=pay_credits{lang_query}")
         if not payment["payment_methods_sudo"]:
             return request.redirect(f"/dues/{token}?notice=pay_none{lang_query}")
         values.update(payment)
@@ -249,13 +263,29 @@ class FreelanceClientPage(PaymentPortal):
             raise AccessError(
                 request.env._("Saved payment methods cannot be used from this page.")
             )
-        provider = (
-            request.env["payment.provider"]
-            .sudo()
-            .browse(PaymentPortal._cast_as_int(kwargs.get("provider_id")) or [])
-            .exists()
+        if kwargs.get("is_validation"):
+            raise AccessError(
+                request.env._("This page pays invoices: it validates no card.")
+            )
+        # The providers and methods the page offers, rebuilt here: whatever
+        # the browser sends must be one of them.
+        payment = self._client_page_payment_context(client, company, lines)
+        if payment["amount"] <= 0:
+            raise ValidationError(
+                request.env._(
+                    "Your credit notes cover these invoices: there is nothing to "
+                    "pay, we will apply them."
+                )
+            )
+        provider_id = PaymentPortal._cast_as_int(kwargs.get("provider_id"))
+        provider = payment["providers_sudo"].filtered(
+            lambda provider: provider.id == provider_id
         )
-        if not provider or provider.company_id != company:
+        method_id = PaymentPortal._cast_as_int(kwargs.get("payment_method_id"))
+        method = payment["payment_methods_sudo"].filtered(
+            lambda method: method.id == method_id and provider in method.provider_ids
+        )
+        if not provider or not method:
             raise ValidationError(
                 request.env._("Choose a payment method on this page.")
             )
@@ -264,11 +294,10 @@ class FreelanceClientPage(PaymentPortal):
             landing = f"/dues/{token}?notice=paid"
         kwargs.pop("tokenization_requested", None)
         kwargs.pop("csrf_token", None)
-        currency = lines.currency_id
         kwargs.update(
             {
-                "amount": currency.round(sum(lines.mapped("amount_residual_currency"))),
-                "currency_id": currency.id,
+                "amount": payment["amount"],
+                "currency_id": payment["currency"].id,
                 "partner_id": client.id,
                 "landing_route": landing,
             }
@@ -276,7 +305,10 @@ class FreelanceClientPage(PaymentPortal):
         tx_sudo = self._create_transaction(
             tokenization_requested=False,
             custom_create_values={
-                "invoice_ids": [Command.set(lines.move_id.ids)],
+                # The credit notes deducted are reconciled with the payment.
+                "invoice_ids": [
+                    Command.set((lines.move_id | payment["credit_lines"].move_id).ids)
+                ],
             },
             **kwargs,
         )

@@ -42,17 +42,39 @@ class FreelanceClientPage(models.AbstractModel):
         )
 
     @api.model
-    def _get_penalties(self, company, lines, today):
+    def _get_told_levels(self, lines):
+        """{line id: the level of the last reminder the client was sent for
+        it}: a rehearsed reminder went to the freelancer, not the client, so
+        its level (and penalties) is not the client's."""
+        levels = dict.fromkeys(lines.ids, self.env["freelance.dunning.level"])
+        if lines:
+            history = (
+                self.env["freelance.dunning.reminder.line"]
+                .sudo()
+                .search_fetch(
+                    [("move_line_id", "in", lines.ids), ("state", "=", "sent")],
+                    ["move_line_id", "level_id"],
+                    order="date, id",
+                )
+            )
+            for history_line in history:
+                levels[history_line.move_line_id.id] = history_line.level_id
+        return levels
+
+    @api.model
+    def _get_penalties(self, company, lines, today, told_levels=None):
         """{line id: (interest, indemnity, rate missing)} owed today on the
         lines whose last reminder level adds penalties: the engine's own
         computation (``_compute_penalties``, ``_claim_penalties_once``), so
         that the page states what the reminders state."""
         engine = self.env["freelance.dunning.engine"].sudo()
+        if told_levels is None:
+            told_levels = self._get_told_levels(lines)
         debts = lines.filtered(
             lambda line: (
                 line.move_id.move_type == "out_invoice"
                 and line.amount_residual_currency > 0
-                and line.dunning_level_id.add_penalties
+                and told_levels[line.id].add_penalties
             )
         )
         if not debts:
@@ -68,7 +90,7 @@ class FreelanceClientPage(models.AbstractModel):
         plan = defaultdict(list)
         missing = {}
         for line in debts:
-            level = line.dunning_level_id
+            level = told_levels[line.id]
             try:
                 interest, indemnity = engine._compute_penalties(
                     line, level, today, cache
@@ -97,7 +119,8 @@ class FreelanceClientPage(models.AbstractModel):
         """
         today = today or fields.Date.context_today(self)
         open_lines = self._open_lines(client, company)
-        penalties = self._get_penalties(company, open_lines, today)
+        told_levels = self._get_told_levels(open_lines)
+        penalties = self._get_penalties(company, open_lines, today, told_levels)
         count_per_move = defaultdict(int)
         for line in open_lines:
             count_per_move[line.move_id] += 1
@@ -135,7 +158,7 @@ class FreelanceClientPage(models.AbstractModel):
                     "installment": installment,
                     "order_installment": invoice.installment_ids[:1],
                     "amount_residual": line.amount_residual_currency,
-                    "level": line.dunning_level_id,
+                    "level": told_levels[line.id],
                     "interest": interest,
                     "indemnity": indemnity,
                     "rate_missing": rate_missing,
@@ -193,6 +216,27 @@ class FreelanceClientPage(models.AbstractModel):
                 )
             )
         return lines
+
+    @api.model
+    def _get_payment(self, client, company, lines):
+        """(credit lines, amount) of an online payment of ``lines``: the
+        client's open credit notes with ``company`` in the lines' currency are
+        deducted from it (Odoo reconciles the payment with every receivable
+        line of the transaction's moves, credit notes included). An amount
+        <= 0 means the credit notes cover the lines: nothing to pay."""
+        currency = lines.currency_id
+        credits = self._open_lines(client, company).filtered(
+            lambda line: (
+                line.move_id.move_type == "out_refund"
+                and line.currency_id == currency
+                and line.amount_residual_currency < 0
+            )
+        )
+        amount = currency.round(
+            sum(lines.mapped("amount_residual_currency"))
+            + sum(credits.mapped("amount_residual_currency"))
+        )
+        return credits, amount
 
     @api.model
     def _get_bank_details(self, company, rows):

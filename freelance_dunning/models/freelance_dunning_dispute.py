@@ -2,6 +2,8 @@
 recorded by an accountant, it pauses the reminders of its invoices, with no
 end date, until an accountant resolves or rejects it."""
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -12,7 +14,7 @@ from .freelance_dunning_promise import (
     ClientFormRefusal,
     check_client_invoices,
 )
-from .res_partner import is_dunning_user
+from .res_partner import is_dunning_manager, is_dunning_user
 
 DISPUTE_WRITING = "freelance_dunning.dispute_writing"
 DISPUTE_PROTECTED = {
@@ -127,7 +129,14 @@ class FreelanceDunningDispute(models.Model):
             )
             self._check_dispute_rules(vals)
         with cursor_permission(self.env, DISPUTE_WRITING, ["new"]):
-            disputes = super().create(vals_list)
+            # From the page: no "created" note nor follower of the public
+            # user; _start posts the client's own note, authored by the client.
+            model = (
+                self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+                if from_page
+                else self
+            )
+            disputes = super(FreelanceDunningDispute, model).create(vals_list)
         disputes._start()
         return disputes
 
@@ -224,7 +233,8 @@ class FreelanceDunningDispute(models.Model):
                         "Resolve the dispute of %(client)s",
                         client=dispute.partner_id.name,
                     ),
-                    note=dispute.with_env(lang_env)._describe(),
+                    # The client's message, escaped (an Html field keeps links).
+                    note=Markup("<p>%s</p>") % dispute.with_env(lang_env)._describe(),
                     user_id=user.id,
                 )
 
@@ -241,9 +251,20 @@ class FreelanceDunningDispute(models.Model):
         )
 
     def _check_rights(self):
-        if not is_dunning_user(self.env):
+        # An accountant settles a dispute: an invoicing user or a dunning
+        # manager, not any salesperson (who is a dunning user).
+        if not (
+            is_dunning_manager(self.env)
+            or (
+                is_dunning_user(self.env)
+                and self.env.user.has_group("account.group_account_invoice")
+            )
+        ):
             raise AccessError(
-                self.env._("Only a dunning user may resolve or reject a dispute.")
+                self.env._(
+                    "Only an accountant (an invoicing user) or a dunning manager "
+                    "may resolve or reject a dispute: ask one of them."
+                )
             )
         self.check_access("write")
 

@@ -88,13 +88,28 @@ class FreelanceDunningMorningEmail(models.AbstractModel):
         ).sorted("id")
 
     @api.model
-    def _get_rows(self, company, day):
+    def _get_rows(self, company, day, user=None, plan=None):
         """One row per reminder the run will send: (client, currency, top
         level, total claimed, channels, waits for a validation), from the
-        run preview's computation."""
+        run preview's computation. With ``user``, only the invoices that user
+        may read (a salesperson restricted to their own documents reads their
+        own clients' only)."""
         engine = self.env["freelance.dunning.engine"].sudo().with_company(company)
+        if plan is None:
+            plan = engine._plan(company, day)
         rows = []
-        for (client, currency), items in engine._plan(company, day).items():
+        for (client, currency), all_items in plan.items():
+            items = all_items
+            if user is not None:
+                moves = self.env["account.move"].union(
+                    *(line.move_id for line, _level, _figures in all_items)
+                )
+                readable = (
+                    moves.with_user(user).with_company(company)._filtered_access("read")
+                )
+                items = [item for item in all_items if item[0].move_id in readable]
+            if not items:
+                continue
             levels = self.env["freelance.dunning.level"].union(
                 *(level for _line, level, _figures in items)
             )
@@ -120,11 +135,21 @@ class FreelanceDunningMorningEmail(models.AbstractModel):
         """The company's morning email to each of its dunning users, in each
         one's language; none when the run will send nothing."""
         day = self._next_run_day()
-        rows = self._get_rows(company, day)
-        if not rows:
-            return self.env["mail.mail"]
+        plan = (
+            self.env["freelance.dunning.engine"]
+            .sudo()
+            .with_company(company)
+            ._plan(company, day)
+        )
         mails = self.env["mail.mail"]
+        if not plan:
+            return mails
         for user in self._get_recipients(company):
+            # Each one reads the rows of the invoices they may read; nothing
+            # is sent to whom may read none.
+            rows = self._get_rows(company, day, user=user, plan=plan)
+            if not rows:
+                continue
             env = self.with_context(lang=user.lang or "en_US").env
             subject, body = self._render(env, company, day, rows)
             mails |= (

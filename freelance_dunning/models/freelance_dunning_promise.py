@@ -5,8 +5,11 @@ and the next one says so)."""
 
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from .account_move import DUNNING_PAUSING
 from .cursor_permission import cursor_permission, has_cursor_permission
@@ -176,7 +179,7 @@ class FreelanceDunningPromise(models.Model):
             promise.name = self.env._(
                 "Promise of %(client)s for %(date)s",
                 client=promise.partner_id.name or "",
-                date=fields.Date.to_string(promise.date) or "",
+                date=format_date(self.env, promise.date, lang_code=self.env.lang) or "",
             )
 
     @api.depends("move_ids.amount_residual", "company_id")
@@ -212,7 +215,14 @@ class FreelanceDunningPromise(models.Model):
             )
             self._check_promise_rules(vals)
         with cursor_permission(self.env, PROMISE_WRITING, ["new"]):
-            promises = super().create(vals_list)
+            # From the page: no "created" note nor follower of the public
+            # user; _start posts the client's own note, authored by the client.
+            model = (
+                self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+                if from_page
+                else self
+            )
+            promises = super(FreelanceDunningPromise, model).create(vals_list)
         promises._start()
         return promises
 
@@ -287,7 +297,7 @@ class FreelanceDunningPromise(models.Model):
             raise ClientFormRefusal(
                 env._(
                     "Choose a date after today and no later than %(latest)s.",
-                    latest=fields.Date.to_string(latest),
+                    latest=format_date(env, latest, lang_code=env.lang),
                 ),
                 "promise_date",
             )
@@ -395,9 +405,12 @@ class FreelanceDunningPromise(models.Model):
                     date_deadline=promise.date,
                     summary=lang_env._(
                         "Promise to pay by %(date)s",
-                        date=fields.Date.to_string(promise.date),
+                        date=format_date(
+                            lang_env, promise.date, lang_code=lang_env.lang
+                        ),
                     ),
-                    note=promise.with_env(lang_env)._describe(),
+                    # The client's text, escaped (an Html field keeps links).
+                    note=Markup("<p>%s</p>") % promise.with_env(lang_env)._describe(),
                     user_id=user.id,
                 )
 
@@ -414,7 +427,7 @@ class FreelanceDunningPromise(models.Model):
             client=self.partner_id.name,
             amount=amount,
             invoices=", ".join(self.move_ids.mapped("name")),
-            date=fields.Date.to_string(self.date),
+            date=format_date(self.env, self.date, lang_code=self.env.lang),
         )
 
     def _check_rights(self):
@@ -494,7 +507,9 @@ class FreelanceDunningPromise(models.Model):
                     body=self.env._(
                         "Promise missed: nothing was paid by %(date)s; the "
                         "reminders resume.",
-                        date=fields.Date.to_string(promise.date),
+                        date=format_date(
+                            self.env, promise.date, lang_code=self.env.lang
+                        ),
                     ),
                     subtype_xmlid="mail.mt_note",
                 )

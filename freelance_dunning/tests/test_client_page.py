@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+from freezegun import freeze_time
 from lxml import html
 
 from odoo import Command, fields
@@ -278,6 +279,47 @@ class TestClientPage(ClientPageCommon, HttpCase):
         self.assertEqual(reminder.state, "sent")
         self.assertIn(f'href="{url}"', str(reminder.mail_message_id.body))
 
+    def test_rehearsed_level_is_not_shown_to_the_client(self):
+        """During a rehearsal the client sees the level it was really sent,
+        without the rehearsed level's penalties."""
+        line = self._line(self.inv_late)
+        # The reference rates of the half-years of the delay (the data file
+        # ships the published ones only).
+        Rate = self.env["freelance.reference.rate"]
+        for day in (line.date_maturity, self.today):
+            start = half_year_start(day)
+            if not Rate.search_count([("date_from", "=", start)]):
+                Rate.create({"date_from": start, "ecb_rate": 2.15, "legal_rate": 2.62})
+        # The friendly reminder really sent to the client, the day after the
+        # due date.
+        first_day = self.today - timedelta(days=44)
+        with freeze_time(first_day):
+            sent = self.engine._run(self.company, first_day, partners=self.client)
+        self.assertEqual(sent.state, "sent")
+        self.assertEqual(sent.level_id.name, "Friendly reminder")
+        self.company.sudo().dunning_rehearsal = True
+        reminder = self.engine._run(self.company, self.today, partners=self.client)
+        if reminder.state == "waiting":
+            reminder.with_user(self.manager).action_validate()
+            self._send_in_background()
+        self._deliver_reminder_emails()
+        event = self.env["freelance.dunning.reminder.line"].search(
+            [("move_line_id", "=", line.id), ("channel", "=", "email")],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual(event.level_id.name, "Firm reminder")
+        self.assertEqual(event.state, "rehearsed")
+        self.assertEqual(line.dunning_level_id.name, "Firm reminder")
+        tree, _text = self._page()
+        row = tree.xpath(f"//tr[@data-line-id='{line.id}']")[0]
+        cells = [self._text(td) for td in row.xpath("./td")]
+        self.assertEqual(cells[5], "Friendly reminder")
+        # No penalties anywhere: the friendly reminder adds none.
+        self.assertNotIn(f"40.00{NBSP}€", cells)
+        self.assertNotIn("Recovery indemnity", self._text(tree))
+        self.assertNotIn("Late interest", self._text(tree))
+
     def test_letter_prints_the_link_and_its_qr_code(self):
         reminder = self.engine._run(self.company, self.today, partners=self.client)
         url = reminder._get_client_page_url()
@@ -429,9 +471,14 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
     def test_pay_two_invoices_in_one_payment(self):
         lines = self._line(self.inv_late) | self._line(self.inv_recent)
         tree, _text = self._page(query=f"/pay?line_ids={','.join(map(str, lines.ids))}")
+        # The open credit note (150.00) is deducted from the payment.
         self.assertEqual(
             self._text(tree.xpath("//span[@id='fd_client_page_pay_amount']")[0]),
-            f"2,000.00{NBSP}€",
+            f"1,850.00{NBSP}€",
+        )
+        self.assertEqual(
+            self._text(tree.xpath("//li[hasclass('fd_client_page_pay_credit')]")[0]),
+            f"Credit note {self.refund.name} -\ufeff150.00{NBSP}€",
         )
         form = tree.xpath("//form[@id='o_payment_form']")[0]
         self.assertEqual(
@@ -442,10 +489,10 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
         tx = self.env["payment.transaction"].search(
             [("reference", "=", processing["reference"])]
         )
-        self.assertEqual(tx.amount, 2000.0)
+        self.assertEqual(tx.amount, 1850.0)
         self.assertEqual(tx.currency_id, self.eur)
         self.assertEqual(tx.partner_id, self.client)
-        self.assertEqual(tx.invoice_ids, self.inv_late | self.inv_recent)
+        self.assertEqual(tx.invoice_ids, self.inv_late | self.inv_recent | self.refund)
         self.make_jsonrpc_request(
             "/payment/demo/simulate_payment",
             {
@@ -460,7 +507,18 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
             self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(self.inv_future.payment_state, "not_paid")
         self.assertEqual(self.inv_future.amount_residual, 500.0)
-        self.assertEqual(self.refund.amount_residual, 150.0)
+        # The credit note is reconciled, nothing is left over.
+        self.assertEqual(self.refund.amount_residual, 0.0)
+        self.assertEqual(self.inv_late.amount_residual, 0.0)
+        self.assertEqual(self.inv_recent.amount_residual, 0.0)
+        self.assertTrue(tx.payment_id.move_id.line_ids.filtered("reconciled"))
+        self.assertFalse(
+            tx.payment_id.move_id.line_ids.filtered(
+                lambda line: (
+                    line.account_type == "asset_receivable" and not line.reconciled
+                )
+            )
+        )
         tree, _text = self._page(query="?notice=paid")
         self.assertIn(
             "Thank you: your payment was received.",
@@ -468,11 +526,56 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
         )
         self.assertEqual(
             [int(row.get("data-line-id")) for row in tree.xpath("//tr[@data-line-id]")],
-            [self._line(self.refund).id, self._line(self.inv_future).id],
+            [self._line(self.inv_future).id],
         )
+
+    def test_credit_notes_covering_the_invoices_are_not_charged(self):
+        big_refund = self._post_open_refund(
+            self.client, 2350.0, self.today - timedelta(days=2), self.eur
+        )
+        tree, _text = self._page()
+        total = tree.xpath("//div[hasclass('fd_client_page_total')]")[0]
+        self.assertEqual(
+            self._text(total.xpath(".//div[hasclass('fd_total_balance')]")[0]),
+            f"Total to pay 0.00{NBSP}€",
+        )
+        self.assertEqual(
+            self._text(
+                total.xpath(".//div[hasclass('fd_client_page_credits_deducted')]")[0]
+            ),
+            "Your open credit notes are deducted from any online payment.",
+        )
+        self.assertFalse(tree.xpath("//a[hasclass('fd_client_page_pay_all')]"))
+        lines = self._line(self.inv_late) | self._line(self.inv_recent)
+        response = self._get(
+            f"/dues/{self.token}/pay?line_ids={','.join(map(str, lines.ids))}", 303
+        )
+        self.assertTrue(
+            response.headers["Location"].endswith(
+                f"/dues/{self.token}?notice=pay_credits"
+            )
+        )
+        tree, _text = self._page(query="?notice=pay_credits")
+        self.assertEqual(
+            self._text(tree.xpath("//div[@id='fd_client_page_message']")[0]),
+            "Your credit notes cover these invoices: there is nothing to pay, "
+            "we will apply them.",
+        )
+        count = self.env["payment.transaction"].search_count([])
+        with self.assertRaises(JsonRpcException):
+            self._transaction(lines.ids)
+        self.assertEqual(self.env["payment.transaction"].search_count([]), count)
+        self.assertEqual(big_refund.amount_residual, 2350.0)
 
     def test_payment_refuses_what_is_not_the_clients(self):
         own = self._line(self.inv_late)
+        disabled = self.demo.copy({"state": "disabled"})
+        other_method = (
+            self.env["payment.method"]
+            .with_context(active_test=False)
+            .search([("id", "not in", self.demo.payment_method_ids.ids)], limit=1)
+        )
+        self.assertTrue(other_method)
         refused = {
             "another client's invoice": (
                 [own.id, self._line(self.other_invoice).id],
@@ -485,6 +588,12 @@ class TestClientPagePayment(ClientPageCommon, HttpCase):
                 {"provider_id": self.env.ref("payment.payment_provider_demo").id},
             ),
             "a saved card": ([own.id], {"flow": "token", "token_id": 1}),
+            "a disabled provider": ([own.id], {"provider_id": disabled.id}),
+            "a method not the provider's": (
+                [own.id],
+                {"payment_method_id": other_method.id},
+            ),
+            "a validation transaction": ([own.id], {"is_validation": True}),
             "an extra value": ([own.id], {"reference_prefix": "X", "partner_id": 1}),
         }
         count = self.env["payment.transaction"].search_count([])

@@ -115,6 +115,7 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
             ],
         )
         self.assertNotIn("I will pay by a date", page, "one open promise at a time")
+        self._assert_said_by_the_client(promise, self.invoice)
         # Posted again (another tab): refused with its notice, nothing changed.
         before = self._state()
         response = self._post("promise", self._promise_data(self.second, 5))
@@ -149,6 +150,23 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
             self.assertEqual(response.status_code, 200)
         self.assertEqual(self._state(), before)
 
+    def _assert_said_by_the_client(self, record, invoice):
+        """Every note of a page-made record, and its note on the invoice, is
+        authored by the client; the public user follows nothing."""
+        public = self.env.ref("base.public_user").sudo().partner_id
+        self.assertEqual(record.message_ids.author_id, self.client)
+        self.assertNotIn(public, record.message_partner_ids)
+        notes = invoice.message_ids.filtered(
+            lambda m: (
+                m.subtype_id == self.env.ref("mail.mt_note")
+                and record.move_ids.name in str(m.body)
+                and ("promised" in str(m.body) or "disputes" in str(m.body))
+            )
+        )
+        self.assertTrue(notes)
+        self.assertEqual(notes.author_id, self.client)
+        self.assertNotIn(public, invoice.message_partner_ids)
+
     def test_dispute_from_the_page(self):
         response = self._post(
             "dispute", self._dispute_data(self.invoice, "work", "The logo is missing.")
@@ -173,6 +191,7 @@ class TestClientPageForms(FreelanceDunningCommon, HttpCase):
             ],
         )
         self.assertEqual(self.invoice.dunning_pause_reason, "disputed")
+        self._assert_said_by_the_client(dispute, self.invoice)
         before = self._state()
         for data, code in (
             (self._dispute_data(self.invoice), "dispute_already"),

@@ -162,3 +162,42 @@ class TestMorningEmail(FreelanceDunningCommon):
             english.subject,
             f"{self.company.name}: 2 payment reminders to send on 06/22/2025",
         )
+
+    def test_own_documents_salesperson_reads_their_own_clients_only(self):
+        """A salesperson restricted to their own documents (a dunning user as
+        every salesperson) gets the rows of their own invoices only, and no
+        email when none of the run's invoices is theirs."""
+        own = self._create_user(
+            "fd_own_sales",
+            "sales_team.group_sale_salesman",
+            email="own@example.com",
+        )
+        nobody = self._create_user(
+            "fd_own_none",
+            "sales_team.group_sale_salesman",
+            email="none@example.com",
+        )
+        self.invoice.invoice_user_id = own
+        self.old_invoice.invoice_user_id = self.env.user
+        mails = self._cron("2025-06-21 06:00:00")
+        self.assertNotIn(nobody.partner_id, mails.recipient_ids)
+        mail = mails.filtered(lambda m: m.recipient_ids == own.partner_id)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(
+            mail.subject,
+            f"{self.company.name}: 1 payment reminders to send on 06/22/2025",
+        )
+        items = [
+            " ".join(li.text_content().split())
+            for li in html.fromstring(mail.body_html).iter("li")
+        ]
+        self.assertEqual(
+            items,
+            [
+                "Brightside Coaching: Friendly reminder, $ 1,200.00, by email, "
+                "sent without validation (postpone this client)",
+            ],
+        )
+        # The manager still reads both.
+        manager = mails.filtered(lambda m: m.recipient_ids == self.manager.partner_id)
+        self.assertIn("Northwind Studio", manager.body_html)

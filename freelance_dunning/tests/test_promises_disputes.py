@@ -110,7 +110,7 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         theirs = self._invoice(partner=self.other_client)
         paid = self._invoice(300.0)
         self._pay_invoice(paid)
-        date_error = "Choose a date after today and no later than 2025-07-25."
+        date_error = "Choose a date after today and no later than 07/25/2025."
         for when in ("2025-06-25", "2025-07-26", "2024-01-01"):
             self._refused(
                 ValidationError,
@@ -284,10 +284,10 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         activity = promise.activity_ids
         self.assertEqual(activity.user_id, self.salesman)
         self.assertEqual(activity.date_deadline, date(2025, 7, 10))
-        self.assertEqual(activity.summary, "Promise to pay by 2025-07-10")
+        self.assertEqual(activity.summary, "Promise to pay by 07/10/2025")
         note = (
             f"Brightside Coaching promised to pay the whole amount of {invoice.name} "
-            "by 2025-07-10; their reminders are paused until then."
+            "by 07/10/2025; their reminders are paused until then."
         )
         noted = invoice.message_ids.filtered(lambda m: note in m.body)
         self.assertEqual(noted.author_id, self.client, "said by the client")
@@ -547,3 +547,73 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         action = dashboard.action_open("todo", "paused")
         found = self.env["account.move"].search(action["domain"])
         self.assertFalse((disputed | promised) - found, "both listed")
+
+    def test_client_html_is_escaped_in_notes(self):
+        """A message posted from the page reaches the activity and the
+        chatter as text: no link nor image for the freelancer."""
+        invoice = self._invoice()
+        message = '<img src=x onerror=alert(1)><a href="https://evil.example">pay</a>'
+        with freeze_time("2025-06-25"):
+            dispute = self._dispute(invoice, "other", message)
+        note = str(dispute.activity_ids.note)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt;", note)
+        self.assertNotIn("<img", note)
+        self.assertNotIn("<a ", note)
+        for thread in (dispute, invoice):
+            body = str(
+                thread.message_ids.filtered(lambda m: "disputes" in str(m.body)).body
+            )
+            self.assertIn("&lt;img src=x onerror=alert(1)&gt;", body)
+            self.assertNotIn("<img", body)
+            self.assertNotIn("<a ", body)
+
+    def test_dates_in_the_readers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["freelance_dunning"], ["fr_FR"], overwrite=True
+        )
+        self.salesman.lang = "fr_FR"
+        invoice = self._invoice()
+        with freeze_time("2025-06-25"):
+            promise = self._promise(invoice, "2025-07-10", page=True)
+        activity = promise.activity_ids
+        self.assertIn("10/07/2025", activity.summary)
+        self.assertNotIn("2025-07-10", activity.summary)
+        self.assertIn("10/07/2025", str(activity.note))
+        self.assertNotIn("2025-07-10", str(activity.note))
+
+    def test_only_an_accountant_settles_a_dispute(self):
+        plain = self._create_user("fd_plain_sales", "sales_team.group_sale_salesman")
+        self.client.user_id = plain
+        invoice = self._create_invoice(
+            None, 700.0, "2025-06-20", currency_id=self.eur.id, invoice_user_id=plain.id
+        )
+        dispute = self._dispute(invoice)
+        dispute.resolution_note = "Checked."
+        for action in ("action_resolve", "action_reject"):
+            with self.assertRaises(AccessError) as catcher:
+                getattr(dispute.with_user(plain), action)()
+            self.assertEqual(
+                str(catcher.exception),
+                "Only an accountant (an invoicing user) or a dunning manager may "
+                "resolve or reject a dispute: ask one of them.",
+            )
+        self.assertEqual(dispute.state, "open")
+        self.assertEqual(invoice.dunning_pause_reason, "disputed")
+        dispute.with_user(self.salesman).action_resolve()
+        self.assertEqual(dispute.state, "resolved")
+
+    def test_page_notes_are_the_clients(self):
+        """Made on the page: every note is the client's, nobody else follows."""
+        disputed = self._invoice()
+        promised = self._invoice(400.0)
+        with freeze_time("2025-06-25"):
+            dispute = self._dispute(disputed)
+            promise = self._promise(promised, "2025-07-10", page=True)
+        for record, invoice in ((dispute, disputed), (promise, promised)):
+            self.assertEqual(record.message_ids.author_id, self.client)
+            self.assertNotIn(self.env.user.partner_id, record.message_partner_ids)
+            notes = invoice.message_ids.filtered(
+                lambda m: m.subtype_id == self.env.ref("mail.mt_note")
+            )
+            self.assertEqual(notes.author_id, self.client)

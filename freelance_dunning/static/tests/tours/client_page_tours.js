@@ -26,8 +26,8 @@ registry.category("web_tour.tours").add("freelance_dunning_client_page_phone", {
             run: "click",
         },
         {
-            content: "Odoo's payment form, for both invoices",
-            trigger: "#fd_client_page_pay_amount:contains('2,000.00')",
+            content: "Odoo's payment form, for both invoices less the credit note",
+            trigger: "#fd_client_page_pay_amount:contains('1,850.00')",
         },
         {
             content: "with the test provider",
