@@ -1544,7 +1544,14 @@ class FreelanceDunningReminder(models.Model):
         action (OdooBot, the superuser), never a robot's address."""
         user = self.user_id or self.env.user
         if user._is_superuser() or not user._is_internal():
-            return self.company_id.partner_id
+            # The company, if it has an address to send from; else its
+            # dunning responsible; else, as before, the user running it.
+            for author in (
+                self.company_id.partner_id,
+                self.company_id.dunning_responsible_id.partner_id,
+            ):
+                if author.email:
+                    return author
         return user.partner_id
 
     def _trigger_mail_queue(self):
