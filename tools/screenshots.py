@@ -70,7 +70,10 @@ def main():
     parser.add_argument("--lang", help="e.g. fr_FR: shoot in that language")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    out = OUT / args.lang.split("_")[0] if args.lang else OUT
+    # English in docs/screenshots/, another language in its own folder; the
+    # demo's admin works in French, so English is set for the English set.
+    lang = args.lang or "en_US"
+    out = OUT if lang.startswith("en") else OUT / lang.split("_")[0]
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -83,9 +86,7 @@ def main():
         page.fill("input[name=password]", args.password)
         page.click("form.oe_login_form button[type=submit]")
         page.wait_for_selector(".o_main_navbar")
-        previous_lang = None
-        if args.lang:
-            previous_lang = set_lang(page, args.login, args.lang)
+        previous_lang = set_lang(page, args.login, lang)
 
         def shoot(path, name, selector, tab=None):
             page.goto(f"{args.url}{path}")
@@ -123,15 +124,15 @@ def main():
             shoot(f"/odoo/sales/{waiting_id}", "gate.png", ".o_form_view")
         shoot("/odoo/sales", "orders.png", ".o_list_view")
         portal_url = call(page, "sale.order", "get_portal_url", [[order_id]])
-        if args.lang:
-            # The portal in that language (its URL prefix, e.g. /fr).
-            url_code = call(
-                page,
-                "res.lang",
-                "search_read",
-                [[("code", "=", args.lang)], ["url_code"]],
-            )[0]["url_code"]
-            portal_url = f"/{url_code}{portal_url}"
+        # The portal in that language (its URL prefix, e.g. /fr), whatever
+        # the website's default language.
+        url_code = call(
+            page,
+            "res.lang",
+            "search_read",
+            [[("code", "=", lang)], ["url_code"]],
+        )[0]["url_code"]
+        portal_url = f"/{url_code}{portal_url}"
         page.goto(f"{args.url}{portal_url}")
         page.wait_for_selector("#freelance_payment_terms")
         page.locator("#freelance_payment_terms").scroll_into_view_if_needed()
@@ -181,13 +182,13 @@ def main():
         page.wait_for_timeout(800)
         page.screenshot(path=out / "settings.png")
         print(f"wrote {out / 'settings.png'}")
-        if previous_lang:
+        if previous_lang != lang:
             set_lang(page, args.login, previous_lang)
-        shoot_client_page(browser, page, args, out)
+        shoot_client_page(browser, page, args, out, lang)
         browser.close()
 
 
-def shoot_client_page(browser, page, args, out):
+def shoot_client_page(browser, page, args, out, lang):
     """The client's page a sent reminder links to, opened without a login
     (a fresh browser context), on a laptop and on a phone."""
     sent = call(
@@ -206,7 +207,6 @@ def shoot_client_page(browser, page, args, out):
         print("no sent reminder with a link to the client's page: not shot")
         return
     path = links[0]
-    lang = args.lang or "en_US"
     for name, viewport in (
         ("client_page.png", {"width": 1366, "height": 768}),
         ("client_page_phone.png", {"width": 390, "height": 844}),
