@@ -10,9 +10,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from .account_move import DUNNING_PAUSING
 from .cursor_permission import cursor_permission, has_cursor_permission
 from .freelance_dunning_promise import (
-    CLIENT_PAGE_SOURCE,
     ClientFormRefusal,
     check_client_invoices,
+    said_on_the_page,
+    statement_creator,
+    statement_values,
 )
 from .res_partner import is_dunning_manager, is_dunning_user
 
@@ -114,29 +116,21 @@ class FreelanceDunningDispute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        from_page = has_cursor_permission(self.env, CLIENT_PAGE_SOURCE, ["page"])
+        from_page = said_on_the_page(self.env)
         if not from_page and not is_dunning_user(self.env):
             raise AccessError(self.env._("Only a dunning user may record a dispute."))
         for vals in vals_list:
             vals.update(
-                state="open",
-                source="page" if from_page else "backend",
-                created_by_id=False if from_page else self.env.uid,
-                request_date=fields.Date.context_today(self),
+                statement_values(self, from_page),
                 resolved_by_id=False,
                 resolved_date=False,
                 resolution_note=False,
             )
             self._check_dispute_rules(vals)
         with cursor_permission(self.env, DISPUTE_WRITING, ["new"]):
-            # From the page: no "created" note nor follower of the public
-            # user; _start posts the client's own note, authored by the client.
-            model = (
-                self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-                if from_page
-                else self
-            )
-            disputes = super(FreelanceDunningDispute, model).create(vals_list)
+            disputes = super(
+                FreelanceDunningDispute, statement_creator(self, from_page)
+            ).create(vals_list)
         disputes._start()
         return disputes
 

@@ -41,6 +41,32 @@ PROMISE_PROTECTED = {
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 
 
+def said_on_the_page(env):
+    """Whether the records being created are said by the client on its page
+    (the page's controller grants CLIENT_PAGE_SOURCE), not by a user."""
+    return has_cursor_permission(env, CLIENT_PAGE_SOURCE, ["page"])
+
+
+def statement_values(model, from_page):
+    """What the addon decides on a new promise or dispute, whatever the
+    caller sent: open, where it comes from, who recorded it and when."""
+    return {
+        "state": "open",
+        "source": "page" if from_page else "backend",
+        "created_by_id": False if from_page else model.env.uid,
+        "request_date": fields.Date.context_today(model),
+    }
+
+
+def statement_creator(model, from_page):
+    """The model to create with: from the page, no "created" note nor
+    follower of the public user (_start posts the client's own note,
+    authored by the client)."""
+    if from_page:
+        return model.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+    return model
+
+
 class ClientFormRefusal(ValidationError):
     """A rule refused what the client asked; ``code`` names the notice the
     client's page shows (controllers/client_page_forms.py)."""
@@ -198,31 +224,22 @@ class FreelanceDunningPromise(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_values(self, vals_list, PROMISE_BOUNDS)
-        from_page = has_cursor_permission(self.env, CLIENT_PAGE_SOURCE, ["page"])
+        from_page = said_on_the_page(self.env)
         if not from_page and not is_dunning_user(self.env):
             raise AccessError(
                 self.env._("Only a dunning user may record a promise to pay.")
             )
         for vals in vals_list:
-            # What the addon decides, whatever the caller sent.
             vals.update(
-                state="open",
-                source="page" if from_page else "backend",
-                created_by_id=False if from_page else self.env.uid,
-                request_date=fields.Date.context_today(self),
+                statement_values(self, from_page),
                 closed_date=False,
                 missed_reminder_id=False,
             )
             self._check_promise_rules(vals)
         with cursor_permission(self.env, PROMISE_WRITING, ["new"]):
-            # From the page: no "created" note nor follower of the public
-            # user; _start posts the client's own note, authored by the client.
-            model = (
-                self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-                if from_page
-                else self
-            )
-            promises = super(FreelanceDunningPromise, model).create(vals_list)
+            promises = super(
+                FreelanceDunningPromise, statement_creator(self, from_page)
+            ).create(vals_list)
         promises._start()
         return promises
 
