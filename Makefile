@@ -22,6 +22,8 @@
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
 #   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
+#   make bench-interactive  the server time of Confirm, Send Now and Validate
+#               and Send next to Odoo's own actions (README, Interactive paths)
 #   make odoo-suites  Odoo's own sale suites (and OCA's credit control) without
 #               the addon, with its rules off, with them on (README, For
 #               integrators); narrow it with ARGS="--suites sale"
@@ -32,6 +34,7 @@
 #   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
 .PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites \
+	bench-interactive \
 	screenshots wheels mails stop
 
 run:
@@ -77,6 +80,10 @@ SIZE ?= 1k
 bench:
 	tools/dev.sh setup
 	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
+
+bench-interactive:
+	tools/dev.sh setup
+	.venv/bin/python tools/bench_interactive.py -c .run/odoo.conf
 
 # OCA's credit-control addons, from PyPI, in a folder outside the repository.
 OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
