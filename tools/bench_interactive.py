@@ -486,7 +486,7 @@ def main():
     env = open_env(args.config, args.database)
     logging.getLogger("odoo").setLevel(logging.WARNING)
     clicks = Clicks(env)
-    only = args.only and {"send" if o == "send" else o for o in args.only}
+    only = set(args.only or ())
     if args.profile:
         import cProfile
 

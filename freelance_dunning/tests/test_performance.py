@@ -212,7 +212,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
             self._odoo_send(invoices[other])
         self.assertTrue(all(invoices[other].mapped("sending_data")))
         self.env.invalidate_all()
-        with self._budget(83) as ours:
+        with self._budget(74) as ours:
             action = self._send_now(client)
         reminder = Reminder.search([("partner_id", "=", client.id)])
         self.assertEqual(action["domain"], [("id", "in", reminder.ids)])

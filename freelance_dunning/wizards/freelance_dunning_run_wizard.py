@@ -167,11 +167,11 @@ class FreelanceDunningRunWizard(models.TransientModel):
             raise UserError(
                 self.env._("Reminders cannot be sent for a date in the future.")
             )
-        if not self.line_ids:
-            raise UserError(self.env._("Nothing to send on this date."))
         partners = self.partner_ids.commercial_partner_id or None
         # The reminders are created here and sent in the background: their
         # list reads "Sending" until the accountant is told they are sent.
+        # The run plans them: the preview is not computed a second time to
+        # know whether there is something to send (issue 22).
         messages = self.env["freelance.dunning.engine"]._run(
             self.company_id,
             self.date,
@@ -179,6 +179,9 @@ class FreelanceDunningRunWizard(models.TransientModel):
             user=self.env.user,
             queue=True,
         )
+        if not messages:
+            # Nothing planned: what the run did is undone with the error.
+            raise UserError(self.env._("Nothing to send on this date."))
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "freelance_dunning.freelance_dunning_reminder_action"
         )
