@@ -194,8 +194,9 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
 
     def test_send_now(self):
         """Send Now (Run Reminders) of a client with two overdue invoices
-        creates the reminder and queues it: fewer queries than Odoo's Send of
-        the same two invoices through its queue."""
+        creates the reminder and queues it: at most 1.5 x the queries of
+        Odoo's Send of two such invoices through its queue (74 against 59; 83
+        when the click computed the preview again)."""
         Reminder = self.env["freelance.dunning.reminder"]
         # Invoices sent long ago, not in the sending queue.
         self.company.invoice_send_at_once = False
@@ -235,8 +236,8 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
 
     def test_validate_and_send(self):
         """Validate and Send of a formal notice (two invoices) plans it again
-        and queues it: fewer queries than Odoo's posting of a draft invoice of
-        the same client with a line for each of the two invoices."""
+        and queues it: fewer queries than Odoo's posting of a draft invoice
+        with a line for each of the two invoices (at most 1.5 x is checked)."""
         # Odoo's posting alone, not the addon's sending of posted invoices.
         self.company.invoice_send_at_once = False
         warm, client, other = self._clients_with_invoices(3, invoices_each=0)
