@@ -538,13 +538,20 @@ lint() {
 
 # Every installable addon of the repository, comma-separated: the base addon and
 # its bridges (a bridge pulls in the Odoo app it bridges, e.g. sale_project).
+# The bridges to OCA addons (freelance_dunning_queue_job) are left out: their
+# OCA addon is not on this addons path (tools/run_tests.py tests them apart).
 repo_addons() {
     "$PY" - "$ADDONS_DIR" <<'EOF'
 import ast, pathlib, sys
-names = [
-    m.parent.name
+manifests = {
+    m.parent.name: ast.literal_eval(m.read_text())
     for m in sorted(pathlib.Path(sys.argv[1]).glob("*/__manifest__.py"))
-    if ast.literal_eval(m.read_text()).get("installable", True)
+}
+names = [
+    name
+    for name, values in manifests.items()
+    if values.get("installable", True)
+    and "queue_job" not in values.get("depends", [])
 ]
 print(",".join(names))
 EOF
@@ -798,14 +805,36 @@ stop_all() {
     fi
 }
 
+# OCA's queue_job from PyPI, for the bridge freelance_dunning_queue_job (tested
+# in a database of its own): in OCA_ADDONS_DIR, outside the repository. pip
+# --target does not merge into the odoo/ folder the other OCA wheels already
+# made there: the wheel goes to a scratch folder first, then its addon is copied.
+OCA_ADDONS_DIR=${OCA_ADDONS_DIR:-$HOME/.cache/freelance_dunning/oca-18.0}
+QUEUE_JOB_PACKAGE=odoo-addon-queue_job==18.0.4.1.2.2
+ensure_queue_job() {
+    [ -f "$OCA_ADDONS_DIR/odoo/addons/queue_job/__manifest__.py" ] && return 0
+    local tmp
+    tmp=$(mktemp -d)
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps --target "$tmp" \
+        "$QUEUE_JOB_PACKAGE" || { rm -rf "$tmp"; return 1; }
+    mkdir -p "$OCA_ADDONS_DIR/odoo/addons"
+    cp -r "$tmp/odoo/addons/queue_job" "$OCA_ADDONS_DIR/odoo/addons/"
+    cp -r "$tmp"/odoo_addon_queue_job-*.dist-info "$OCA_ADDONS_DIR/"
+    rm -rf "$tmp"
+    # Its only Python requirement besides Odoo.
+    "$PY" -c "import requests" || die "queue_job needs the Python package requests"
+}
+
 odoo_test() {
     setup
     step "Chromium (browser tests)" ensure_chromium
+    step "OCA queue_job (bridge tests)" ensure_queue_job
     step_summary
     local lint_rc=0
     lint || lint_rc=$?
     exec "$PY" tools/run_tests.py --config "$CONF" --database "$ODOO_TEST_DB" \
-        --addons-dir "$ADDONS_DIR" --lint-status "$lint_rc"
+        --addons-dir "$ADDONS_DIR" --lint-status "$lint_rc" \
+        --oca-addons "$OCA_ADDONS_DIR/odoo/addons"
 }
 
 # Regenerate every addon's i18n/<addon>.pot from a fresh install in the

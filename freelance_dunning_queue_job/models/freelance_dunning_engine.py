@@ -1,0 +1,110 @@
+from odoo import api, models
+
+from odoo.addons.queue_job.delay import group
+
+JOB_PRIORITY = 20
+
+
+class FreelanceDunningEngine(models.AbstractModel):
+    _inherit = "freelance.dunning.engine"
+
+    @api.model
+    def _cron_dispatch(self, company, today, run, partner_ids, budget):
+        """The scheduled action hands the company's clients over to jobs, one
+        per batch of its size, on the channel root.freelance_dunning, and
+        reminds none itself.
+
+        The run's cursor moves past the last client handed over, in the same
+        transaction as the jobs are stored: a second call the same day only
+        hands over the clients it has not seen. The jobs' identity keys
+        (company, day, first client of the batch) keep a batch from being
+        queued twice while it waits.
+        """
+        if not partner_ids:
+            return 0, 0
+        size = max(budget, 1)
+        batches = [
+            partner_ids[start : start + size]
+            for start in range(0, len(partner_ids), size)
+        ]
+        jobs = [
+            self.delayable(
+                priority=JOB_PRIORITY,
+                identity_key=f"freelance_dunning:{company.id}:{today}:{ids[0]}",
+                description=(
+                    f"Dunning {company.name} {today}: "
+                    f"{len(ids)} clients from #{ids[0]} to #{ids[-1]}"
+                ),
+            )._dunning_job_run_batch(run, ids)
+            for ids in batches
+        ]
+        closing = self.delayable(
+            priority=JOB_PRIORITY + 1,
+            identity_key=(
+                f"freelance_dunning:{company.id}:{today}:close:{partner_ids[-1]}"
+            ),
+            description=f"Dunning {company.name} {today}: run figures",
+        )._dunning_job_close_run(run)
+        group(*jobs).on_done(closing).delay()
+        run.last_partner_id = partner_ids[-1]
+        # Nothing reminded in this transaction, nothing left for the cron.
+        return 0, 0
+
+    @api.model
+    def _dunning_job_run_batch(self, run, partner_ids):
+        """Job: remind one batch of clients of ``run``'s company, as
+        ``_cron_run_batch`` does, and record what it did in its own row.
+
+        Private (never callable by RPC). A job performed again (retried after
+        a failure, requeued after its worker died) plans its clients again:
+        the engine reminds none of them twice on the same day (their lines
+        are locked and already at their level, one reminder per client and
+        day in the database); its row is updated, not doubled.
+        """
+        company = run.company_id
+        if not company.nightly_reminders or not company._reminders_by_this_addon():
+            return "Skipped: nightly reminders off for this company"
+        batch = self.env["res.partner"].browse(partner_ids).exists()
+        reminders = (
+            self.with_company(company)
+            .with_context(mail_notify_force_send=False)
+            ._run(company, run.date, partners=batch)
+        )
+        Batch = self.env["freelance.dunning.run.batch"].sudo()
+        row = Batch.search(
+            [("run_id", "=", run.id), ("first_partner_id", "=", partner_ids[0])]
+        )
+        if row:
+            row.write(
+                {
+                    "reminder_count": row.reminder_count + len(reminders),
+                    "error_log": self._cron_error_log(row.error_log, reminders),
+                }
+            )
+        else:
+            Batch.create(
+                {
+                    "run_id": run.id,
+                    "first_partner_id": partner_ids[0],
+                    "last_partner_id": partner_ids[-1],
+                    "partner_count": len(partner_ids),
+                    "reminder_count": len(reminders),
+                    "error_log": self._cron_error_log(False, reminders),
+                }
+            )
+        return f"{len(partner_ids)} clients, {len(reminders)} reminders"
+
+    @api.model
+    def _dunning_job_close_run(self, run):
+        """Job, once the run's batches are done: the run's figures are the
+        sum of its batches."""
+        batches = run.sudo().batch_ids
+        run.write(
+            {
+                "partner_count": sum(batches.mapped("partner_count")),
+                "reminder_count": sum(batches.mapped("reminder_count")),
+                "error_log": "\n".join(filter(None, batches.mapped("error_log")))
+                or False,
+            }
+        )
+        return f"{run.partner_count} clients, {run.reminder_count} reminders"
