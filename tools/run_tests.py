@@ -26,7 +26,9 @@ passed in, so that a lint failure still fails the run but the tests still run).
    with the OCA addons they need (from --oca-addons, the folder `tools/dev.sh
    test` fills from PyPI) and freelance_dunning in a database of their own,
    <database>_queue_job (log: .run/install_queue_job.log, the same check of its
-   WARNING lines), and their tests run there (pytest-odoo);
+   WARNING lines), and their tests run there (pytest-odoo), with
+   tests_system/test_queue_job_kill.py (Odoo's prefork server and queue_job's
+   job runner killed mid-run and restarted);
 5. print `N passed, N failed` (all runners) as the very last line.
 """
 
@@ -53,6 +55,8 @@ ODOO_SUMMARY = re.compile(
 HTTP_TAG = "fd_http"
 # Multi-process tests of the repository, run by pytest only (see its __init__).
 SYSTEM_TESTS = REPO / "tests_system"
+# The system test of the queue_job bridge: in the bridges' database only.
+QUEUE_JOB_SYSTEM_TEST = SYSTEM_TESTS / "test_queue_job_kill.py"
 
 
 def say(msg):
@@ -143,22 +147,25 @@ def fresh_install(conf, db, addons, problems, log_name="install.log"):
 
 def run_pytest(conf, db, addons_dir, addons, problems, system=True, xml_name=None):
     """pytest-odoo on every <addon>/tests and (``system``) on tests_system/, in
-    one run. Returns (passed, failed, skipped)."""
+    one run; without ``system``, on the queue_job bridge's system test only.
+    Returns (passed, failed, skipped)."""
     test_dirs = [str(addons_dir / a / "tests") for a in addons]
     test_dirs = [d for d in test_dirs if Path(d).is_dir()]
     if not test_dirs:
         problems.append("pytest: no <addon>/tests folder, zero tests collected")
         return 0, 0, 0
+    ignore = []
     if not system:
-        pass
+        test_dirs.append(str(QUEUE_JOB_SYSTEM_TEST))
     elif SYSTEM_TESTS.is_dir():
         test_dirs.append(str(SYSTEM_TESTS))
+        ignore = ["--ignore", str(QUEUE_JOB_SYSTEM_TEST)]
     else:
         problems.append(f"pytest: no {SYSTEM_TESTS} folder")
     xml = RUN_DIR / (xml_name or "pytest.xml")
     xml.unlink(missing_ok=True)
     cmd = [PY, "-m", "pytest", "--odoo-config", conf, "--odoo-database", db]
-    cmd += ["--junitxml", str(xml), "-o", "junit_family=xunit2"]
+    cmd += ["--junitxml", str(xml), "-o", "junit_family=xunit2", *ignore]
     if REPO not in addons_dir.parents and addons_dir != REPO:
         # conftest.py is only auto-loaded for paths under the repository.
         cmd += ["-p", "conftest"]
@@ -227,7 +234,9 @@ def run_oca_bridges(args, addons_dir, bridges, problems):
     """The bridges to OCA addons in a database of their own: (passed, failed,
     skipped)."""
     oca = sorted(
-        name for name in OCA_ADDONS if (args.oca_addons / name / "__manifest__.py").exists()
+        name
+        for name in OCA_ADDONS
+        if (args.oca_addons / name / "__manifest__.py").exists()
     )
     if len(oca) != len(OCA_ADDONS):
         problems.append(
@@ -238,12 +247,20 @@ def run_oca_bridges(args, addons_dir, bridges, problems):
     conf = oca_config(args.config, args.oca_addons)
     db = f"{args.database}_queue_job"
     if not fresh_install(
-        conf, db, ["freelance_dunning", *oca, *bridges], problems,
+        conf,
+        db,
+        ["freelance_dunning", *oca, *bridges],
+        problems,
         log_name="install_queue_job.log",
     ):
         return 0, 1, 0
     return run_pytest(
-        conf, db, addons_dir, bridges, problems, system=False,
+        conf,
+        db,
+        addons_dir,
+        bridges,
+        problems,
+        system=False,
         xml_name="pytest_queue_job.xml",
     )
 

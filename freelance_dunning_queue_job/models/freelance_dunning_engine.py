@@ -31,9 +31,14 @@ class FreelanceDunningEngine(models.AbstractModel):
             self.delayable(
                 priority=JOB_PRIORITY,
                 identity_key=f"freelance_dunning:{company.id}:{today}:{ids[0]}",
-                description=(
-                    f"Dunning {company.name} {today}: "
-                    f"{len(ids)} clients from #{ids[0]} to #{ids[-1]}"
+                description=self.env._(
+                    "Payment reminders of %(company)s, %(day)s: %(count)s clients "
+                    "from #%(first)s to #%(last)s",
+                    company=company.name,
+                    day=today,
+                    count=len(ids),
+                    first=ids[0],
+                    last=ids[-1],
                 ),
             )._dunning_job_run_batch(run, ids)
             for ids in batches
@@ -43,7 +48,11 @@ class FreelanceDunningEngine(models.AbstractModel):
             identity_key=(
                 f"freelance_dunning:{company.id}:{today}:close:{partner_ids[-1]}"
             ),
-            description=f"Dunning {company.name} {today}: run figures",
+            description=self.env._(
+                "Payment reminders of %(company)s, %(day)s: the run's figures",
+                company=company.name,
+                day=today,
+            ),
         )._dunning_job_close_run(run)
         group(*jobs).on_done(closing).delay()
         run.last_partner_id = partner_ids[-1]
@@ -63,7 +72,9 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         company = run.company_id
         if not company.nightly_reminders or not company._reminders_by_this_addon():
-            return "Skipped: nightly reminders off for this company"
+            return self.env._(
+                "Skipped: the nightly reminders are off for this company."
+            )
         batch = self.env["res.partner"].browse(partner_ids).exists()
         reminders = (
             self.with_company(company)
@@ -92,7 +103,11 @@ class FreelanceDunningEngine(models.AbstractModel):
                     "error_log": self._cron_error_log(False, reminders),
                 }
             )
-        return f"{len(partner_ids)} clients, {len(reminders)} reminders"
+        return self.env._(
+            "%(clients)s clients, %(reminders)s reminders",
+            clients=len(partner_ids),
+            reminders=len(reminders),
+        )
 
     @api.model
     def _dunning_job_close_run(self, run):
@@ -107,4 +122,8 @@ class FreelanceDunningEngine(models.AbstractModel):
                 or False,
             }
         )
-        return f"{run.partner_count} clients, {run.reminder_count} reminders"
+        return self.env._(
+            "%(clients)s clients, %(reminders)s reminders",
+            clients=run.partner_count,
+            reminders=run.reminder_count,
+        )

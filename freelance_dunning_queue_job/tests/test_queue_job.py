@@ -4,7 +4,8 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
 from odoo.models import check_method_name
-from odoo.tests import common as odoo_test_common, tagged
+from odoo.tests import common as odoo_test_common
+from odoo.tests import tagged
 
 from odoo.addons.freelance_dunning.models.freelance_dunning_engine import (
     FreelanceDunningEngine as CoreEngine,
@@ -103,7 +104,9 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
                 ids = self.engine._cron_partner_ids(self.company, today, run)
                 while ids:
                     # The core's dispatch, batch after batch of 2 clients.
-                    CoreEngine._cron_dispatch(self.engine, self.company, today, run, ids, 2)
+                    CoreEngine._cron_dispatch(
+                        self.engine, self.company, today, run, ids, 2
+                    )
                     ids = self.engine._cron_partner_ids(self.company, today, run)
                 self.env.flush_all()
                 facts = self._facts()
@@ -160,7 +163,9 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         )
         self.assertIn("Queued client 1", run.error_log)
         self.assertEqual(len(run.batch_ids), 3)
-        self.assertEqual(run.batch_ids.sorted("first_partner_id").mapped("partner_count"), [2, 2, 1])
+        self.assertEqual(
+            run.batch_ids.sorted("first_partner_id").mapped("partner_count"), [2, 2, 1]
+        )
         # One email per client reminded, none for the one without an address.
         expected = [f"q{i}@example.com" for i in (0, 2, 3, 4)]
         self.assertEqual(plain_emails, expected)
@@ -186,16 +191,22 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
             self.engine._cron_run(batch_size=2)
             queued = Jobs.search([("channel", "=", "root.freelance_dunning")])
             self.assertEqual(len(queued), 4)
-            self.assertEqual(set(queued.mapped("state")), {"pending", "wait_dependencies"})
+            self.assertEqual(
+                set(queued.mapped("state")), {"pending", "wait_dependencies"}
+            )
             self._run_record().last_partner_id = 0
             self.engine._cron_run(batch_size=2)
-        self.assertEqual(Jobs.search([("channel", "=", "root.freelance_dunning")]), queued)
+        self.assertEqual(
+            Jobs.search([("channel", "=", "root.freelance_dunning")]), queued
+        )
 
     def test_failing_job_retried_sends_nothing_twice(self):
         with freeze_time(DAY):
             self.engine._cron_run(batch_size=2)
-        records = self.env["queue.job"].sudo().search(
-            [("method_name", "=", "_dunning_job_run_batch")], order="id"
+        records = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("method_name", "=", "_dunning_job_run_batch")], order="id")
         )
         self.assertEqual(len(records), 3)
         first = records[0]
@@ -215,8 +226,10 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
                 Job.load(self.env, record.uuid).perform()
             # Done, then requeued by hand: performed again, it adds nothing.
             Job.load(self.env, first.uuid).perform()
-            closing = self.env["queue.job"].sudo().search(
-                [("method_name", "=", "_dunning_job_close_run")]
+            closing = (
+                self.env["queue.job"]
+                .sudo()
+                .search([("method_name", "=", "_dunning_job_close_run")])
             )
             Job.load(self.env, closing.uuid).perform()
         reminders = self._reminders()
