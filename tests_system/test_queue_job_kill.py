@@ -123,11 +123,11 @@ class TestQueueJobKill(ScratchDatabaseCase):
                 mine = reminders.filtered(lambda r, p=partner_id: r.partner_id.id == p)
                 self.assertEqual(mine.mapped("state"), ["sent"])
             env.cr.execute(
-                """SELECT r.partner_id, count(*) FROM mail_mail m
+                """SELECT r.res_partner_id, count(*) FROM mail_mail m
                      JOIN mail_message msg ON msg.id = m.mail_message_id
                      JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
                     WHERE msg.model = 'freelance.dunning.reminder'
-                    GROUP BY r.partner_id"""
+                    GROUP BY r.res_partner_id"""
             )
             emails = dict(env.cr.fetchall())
             for partner_id, _invoice, _email in scenario:

@@ -200,11 +200,11 @@ def facts(args, database):
             "WHERE msg.model = 'freelance.dunning.reminder'"
         ),
         "clients_emailed_twice": one(
-            "SELECT count(*) FROM (SELECT r.partner_id FROM mail_mail m "
+            "SELECT count(*) FROM (SELECT r.res_partner_id FROM mail_mail m "
             "JOIN mail_message msg ON msg.id = m.mail_message_id "
             "JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id "
             "WHERE msg.model = 'freelance.dunning.reminder' "
-            "GROUP BY r.partner_id HAVING count(*) > 1) d"
+            "GROUP BY r.res_partner_id HAVING count(*) > 1) d"
         ),
     }
 

@@ -64,16 +64,30 @@ class FreelanceDunningEngine(models.AbstractModel):
         """Job: remind one batch of clients of ``run``'s company, as
         ``_cron_run_batch`` does, and record what it did in its own row.
 
-        Private (never callable by RPC). A job performed again (retried after
-        a failure, requeued after its worker died) plans its clients again:
-        the engine reminds none of them twice on the same day (their lines
-        are locked and already at their level, one reminder per client and
-        day in the database); its row is updated, not doubled.
+        Private (never callable by RPC). The job is one transaction: a job
+        retried after a failure or requeued after its worker died starts
+        again from nothing done; one performed again after it was done finds
+        its batch's row and does nothing. Jobs of other batches never hold the
+        same clients, and the engine's locks and unique checks stay the last
+        word (a client's lines locked, one reminder per client and day).
         """
         company = run.company_id
         if not company.nightly_reminders or not company._reminders_by_this_addon():
             return self.env._(
                 "Skipped: the nightly reminders are off for this company."
+            )
+        Batch = self.env["freelance.dunning.run.batch"].sudo()
+        done = Batch.search(
+            [("run_id", "=", run.id), ("first_partner_id", "=", partner_ids[0])]
+        )
+        if done:
+            # Its row is written in the transaction that reminded the batch:
+            # the batch is done (the job was requeued by hand). Its failures
+            # are tried again by the next day's run, as without queue_job.
+            return self.env._(
+                "%(clients)s clients, %(reminders)s reminders",
+                clients=done.partner_count,
+                reminders=done.reminder_count,
             )
         batch = self.env["res.partner"].browse(partner_ids).exists()
         reminders = (
@@ -81,28 +95,16 @@ class FreelanceDunningEngine(models.AbstractModel):
             .with_context(mail_notify_force_send=False)
             ._run(company, run.date, partners=batch)
         )
-        Batch = self.env["freelance.dunning.run.batch"].sudo()
-        row = Batch.search(
-            [("run_id", "=", run.id), ("first_partner_id", "=", partner_ids[0])]
+        Batch.create(
+            {
+                "run_id": run.id,
+                "first_partner_id": partner_ids[0],
+                "last_partner_id": partner_ids[-1],
+                "partner_count": len(partner_ids),
+                "reminder_count": len(reminders),
+                "error_log": self._cron_error_log(False, reminders),
+            }
         )
-        if row:
-            row.write(
-                {
-                    "reminder_count": row.reminder_count + len(reminders),
-                    "error_log": self._cron_error_log(row.error_log, reminders),
-                }
-            )
-        else:
-            Batch.create(
-                {
-                    "run_id": run.id,
-                    "first_partner_id": partner_ids[0],
-                    "last_partner_id": partner_ids[-1],
-                    "partner_count": len(partner_ids),
-                    "reminder_count": len(reminders),
-                    "error_log": self._cron_error_log(False, reminders),
-                }
-            )
         return self.env._(
             "%(clients)s clients, %(reminders)s reminders",
             clients=len(partner_ids),
