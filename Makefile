@@ -22,6 +22,8 @@
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
 #   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
+#   make bench-queue-job  the nightly run as OCA queue_job jobs on 1 and 2
+#               prefork workers, and killed/restarted (README, Past one process)
 #   make odoo-suites  Odoo's own sale suites (and OCA's credit control) without
 #               the addon, with its rules off, with them on (README, For
 #               integrators); narrow it with ARGS="--suites sale"
@@ -31,7 +33,8 @@
 #               test` builds them too and installs one in a clean venv
 #   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites \
+.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench bench-queue-job \
+	readme odoo-suites \
 	screenshots wheels mails stop
 
 run:
@@ -77,6 +80,12 @@ SIZE ?= 1k
 bench:
 	tools/dev.sh setup
 	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
+
+# The nightly run as OCA queue_job jobs, 1 then 2 prefork workers, kill/restart.
+bench-queue-job:
+	tools/dev.sh setup
+	tools/dev.sh queue-job
+	.venv/bin/python tools/bench_queue_job.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
 
 # OCA's credit-control addons, from PyPI, in a folder outside the repository.
 OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0

@@ -210,6 +210,14 @@ def facts(args, database):
 
 
 def enqueue(args, database):
+    """The scheduled action's method, once, in the copy: the jobs queued."""
+    jobs = _enqueue(args, database)
+    if not jobs:
+        raise RuntimeError(f"{database}: the scheduled action queued no job")
+    return jobs
+
+
+def _enqueue(args, database):
     out = subprocess.run(
         [
             sys.executable,
@@ -337,6 +345,10 @@ def main():
     qjbase = f"{args.prefix}_{args.size}_qjbase"
     bench_scale.build(args, base)
     build_qjbase(args, base, qjbase)
+    for database in (base, qjbase):
+        # The scheduled action reminds the companies whose nightly reminders
+        # were switched on (off in a new database).
+        query(args, database, "UPDATE res_company SET nightly_reminders = true")
     plain_db = f"{args.prefix}_{args.size}_plain"
     bench_scale.copy_database(args, base, plain_db)
     plain = bench_scale.child(args, "engine", plain_db, ["--max-calls", "0"])

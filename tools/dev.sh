@@ -880,7 +880,8 @@ case "$cmd" in
     i18n) i18n ;;
     stop-pg) stop_pg ;;
     wheels) wheels ;;
+    queue-job) ensure_venv; ensure_queue_job ;;
     mails) mails "$@" ;;
     stop) stop_all ;;
-    *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg|wheels|mails|stop}" ;;
+    *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg|wheels|queue-job|mails|stop}" ;;
 esac
