@@ -124,9 +124,9 @@ class TestQueueJobKill(ScratchDatabaseCase):
                 self.assertEqual(mine.mapped("state"), ["sent"])
             env.cr.execute(
                 """SELECT r.res_partner_id, count(*) FROM mail_mail m
-                     JOIN mail_message msg ON msg.id = m.mail_message_id
+                     JOIN freelance_dunning_reminder f
+                       ON f.mail_message_id = m.mail_message_id
                      JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id
-                    WHERE msg.model = 'freelance.dunning.reminder'
                     GROUP BY r.res_partner_id"""
             )
             emails = dict(env.cr.fetchall())

@@ -12,7 +12,7 @@
 3. for 1 worker, then 2: a copy of ``qjbase``; the scheduled action's method is
    called once (it queues one job per batch of ``--batch-size`` clients on the
    channel root.freelance_dunning), then Odoo's prefork server starts with
-   ``--workers N --server-wide-modules web,queue_job --max-cron-threads 0``
+   ``--workers N --load web,queue_job --max-cron-threads 0``
    and ``[queue_job] channels = root:N`` (its own port, 8093 then 8094), its
    job runner runs the jobs; the wall time is from the first job started to
    the last one done (queue_job's own timestamps), the server's start left out;
@@ -72,6 +72,15 @@ def odoo_cmd(config, database, *args):
     return [sys.executable, "-m", "odoo", "-c", config, "-d", database, *args]
 
 
+def launcher():
+    """A script that starts Odoo (as Odoo's own odoo-bin does): the prefork
+    server starts its long-polling process again with ``sys.argv[0]``, which
+    ``python -m odoo`` leaves unusable."""
+    path = REPO / ".run" / "odoo-bin"
+    path.write_text("import odoo\n\nodoo.cli.main()\n")
+    return str(path)
+
+
 def phase_enqueue(args):
     """In the copy: today's dates, then the scheduled action's method once."""
     env = bench_scale.open_env(args.config, args.database)
@@ -112,19 +121,23 @@ def start_server(args, database, workers, port, log_path):
         channels=f"root:{workers}",
         port=port,
     )
-    cmd = odoo_cmd(
+    cmd = [
+        sys.executable,
+        launcher(),
+        "-c",
         config,
+        "-d",
         database,
         f"--db-filter=^{database}$",
         f"--workers={workers}",
-        "--server-wide-modules=web,queue_job",
+        "--load=web,queue_job",
         "--max-cron-threads=0",
         f"--http-port={port}",
         "--gevent-port=0",
         "--limit-time-real=3600",
         "--limit-time-cpu=3600",
         "--log-level=info",
-    )
+    ]
     log = open(log_path, "ab")  # noqa: SIM115 - closed with the server
     process = subprocess.Popen(
         cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -146,11 +159,13 @@ def stop_server(process, sig=signal.SIGTERM):
     process.log.close()
 
 
-def wait_jobs(args, database, timeout, until=None):
+def wait_jobs(args, database, timeout, until=None, server=None):
     """Poll queue_job until no job of the channel is busy (or ``until`` says
     so): the last states seen."""
     deadline = time.monotonic() + timeout
     while True:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the server stopped ({server.returncode}): see its log")
         states = job_states(args, database)
         if until(states) if until else not any(states.get(s) for s in BUSY):
             return states
@@ -161,7 +176,7 @@ def wait_jobs(args, database, timeout, until=None):
 
 def facts(args, database):
     """The run's figures and the duplicates, from the database."""
-    one = lambda sql: query(args, database, sql)[0][0]  # noqa: E731
+    one = lambda sql: int(query(args, database, sql)[0][0])  # noqa: E731
     started, done = query(
         args,
         database,
@@ -195,15 +210,14 @@ def facts(args, database):
             "FROM freelance_dunning_reminder GROUP BY partner_id, level_id, date) d"
         ),
         "emails": one(
-            "SELECT count(*) FROM mail_mail m JOIN mail_message msg "
-            "ON msg.id = m.mail_message_id "
-            "WHERE msg.model = 'freelance.dunning.reminder'"
+            "SELECT count(*) FROM mail_mail m JOIN freelance_dunning_reminder f "
+            "ON f.mail_message_id = m.mail_message_id"
         ),
         "clients_emailed_twice": one(
             "SELECT count(*) FROM (SELECT r.res_partner_id FROM mail_mail m "
-            "JOIN mail_message msg ON msg.id = m.mail_message_id "
+            "JOIN freelance_dunning_reminder f "
+            "ON f.mail_message_id = m.mail_message_id "
             "JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = m.id "
-            "WHERE msg.model = 'freelance.dunning.reminder' "
             "GROUP BY r.res_partner_id HAVING count(*) > 1) d"
         ),
     }
@@ -248,7 +262,7 @@ def measure(args, qjbase, workers, port):
     log.unlink(missing_ok=True)
     server = start_server(args, database, workers, port, log)
     try:
-        wait_jobs(args, database, args.timeout)
+        wait_jobs(args, database, args.timeout, server=server)
     finally:
         stop_server(server)
     result = facts(args, database)
@@ -271,13 +285,14 @@ def kill_restart(args, qjbase, port):
             database,
             args.timeout,
             until=lambda s: s.get("done", 0) >= 1 and s.get("started", 0) >= 1,
+            server=server,
         )
     finally:
         stop_server(server, signal.SIGKILL)
     killed_at = time.monotonic()
     server = start_server(args, database, 2, port, log)
     try:
-        wait_jobs(args, database, args.timeout)
+        wait_jobs(args, database, args.timeout, server=server)
     finally:
         stop_server(server)
     result = facts(args, database)
@@ -353,8 +368,11 @@ def main():
     bench_scale.copy_database(args, base, plain_db)
     plain = bench_scale.child(args, "engine", plain_db, ["--max-calls", "0"])
     bench_scale.drop_database(args, plain_db)
+    print(f"plain cron: {json.dumps(plain)}", flush=True)
     one = measure(args, qjbase, 1, 8093)
+    print(f"1 worker: {json.dumps(one)}", flush=True)
     two = measure(args, qjbase, 2, 8094)
+    print(f"2 workers: {json.dumps(two)}", flush=True)
     print(
         f"\nqueue_job, {args.size} ({plain['clients']} clients, batches of "
         f"{args.batch_size}), prefork server, channel {CHANNEL}:"
@@ -370,6 +388,7 @@ def main():
     results = {"plain": plain, "workers_1": one, "workers_2": two}
     if not args.skip_kill:
         kill = kill_restart(args, qjbase, 8094)
+        print(f"kill/restart: {json.dumps(kill)}", flush=True)
         print(line("killed and restarted", kill, plain["seconds"]))
         print(
             f"  killed with jobs {kill['at_kill']}; recovered (restart, dead jobs "
@@ -386,6 +405,7 @@ def main():
             or r["jobs_done"] != r["jobs"]
             or r["run_clients"] != plain["clients"]
             or r["reminders"] != plain["reminders"]
+            or r["emails"] != plain["emails_queued"]
         )
     ]
     print(

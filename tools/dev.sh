@@ -539,9 +539,10 @@ lint() {
 # Every installable addon of the repository, comma-separated: the base addon and
 # its bridges (a bridge pulls in the Odoo app it bridges, e.g. sale_project).
 # The bridges to OCA addons (freelance_dunning_queue_job) are left out: their
-# OCA addon is not on this addons path (tools/run_tests.py tests them apart).
+# OCA addon is not on this addons path (tools/run_tests.py tests them apart);
+# `repo_addons oca` lists those bridges only.
 repo_addons() {
-    "$PY" - "$ADDONS_DIR" <<'EOF'
+    "$PY" - "$ADDONS_DIR" "${1:-}" <<'EOF'
 import ast, pathlib, sys
 manifests = {
     m.parent.name: ast.literal_eval(m.read_text())
@@ -551,7 +552,7 @@ names = [
     name
     for name, values in manifests.items()
     if values.get("installable", True)
-    and "queue_job" not in values.get("depends", [])
+    and ("queue_job" in values.get("depends", [])) == (sys.argv[2] == "oca")
 ]
 print(",".join(names))
 EOF
@@ -853,6 +854,32 @@ i18n() {
         mkdir -p "$ADDONS_DIR/$a/i18n"
         "$PY" -m odoo -c "$CONF" -d "$db" --i18n-export="$ADDONS_DIR/$a/i18n/$a.pot" \
             --modules="$a" --stop-after-init --logfile "$RUN_DIR/i18n-export.log" ||
+            die "export of $a failed, see .run/i18n-export.log"
+        [ -f "$ADDONS_DIR/$a/i18n/fr.po" ] || cp "$ADDONS_DIR/$a/i18n/$a.pot" "$ADDONS_DIR/$a/i18n/fr.po"
+        "$PY" tools/i18n_merge.py "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
+    done
+    "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
+    i18n_oca_bridges "${db}_queue_job"
+}
+
+# The same for the bridges to OCA addons, in a database of their own with
+# freelance_dunning and queue_job (the OCA folder added to the addons path).
+i18n_oca_bridges() {
+    local db=$1 bridges path a
+    bridges=$(repo_addons oca)
+    [ -n "$bridges" ] || return 0
+    ensure_queue_job || die "could not install queue_job from PyPI"
+    path="$(sed -n 's/^addons_path *= *//p' "$CONF"),$OCA_ADDONS_DIR/odoo/addons"
+    "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
+    say "Installing $bridges in $db (log: .run/i18n-install.log)"
+    "$PY" -m odoo -c "$CONF" --addons-path "$path" -d "$db" \
+        -i "freelance_dunning,queue_job,$bridges" --stop-after-init \
+        --logfile "$RUN_DIR/i18n-install.log" || die "install failed, see .run/i18n-install.log"
+    for a in ${bridges//,/ }; do
+        mkdir -p "$ADDONS_DIR/$a/i18n"
+        "$PY" -m odoo -c "$CONF" --addons-path "$path" -d "$db" \
+            --i18n-export="$ADDONS_DIR/$a/i18n/$a.pot" --modules="$a" --stop-after-init \
+            --logfile "$RUN_DIR/i18n-export.log" ||
             die "export of $a failed, see .run/i18n-export.log"
         [ -f "$ADDONS_DIR/$a/i18n/fr.po" ] || cp "$ADDONS_DIR/$a/i18n/$a.pot" "$ADDONS_DIR/$a/i18n/fr.po"
         "$PY" tools/i18n_merge.py "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
