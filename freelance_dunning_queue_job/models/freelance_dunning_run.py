@@ -4,8 +4,11 @@ from odoo import fields, models
 class FreelanceDunningRun(models.Model):
     _inherit = "freelance.dunning.run"
 
+    # Its rows are for the administrators (and the jobs, as superuser).
     batch_ids = fields.One2many(
-        comodel_name="freelance.dunning.run.batch", inverse_name="run_id"
+        comodel_name="freelance.dunning.run.batch",
+        inverse_name="run_id",
+        groups="base.group_system",
     )
 
 

@@ -267,3 +267,14 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
                 check_method_name(name)
         jobs_access = self.env["queue.job"].with_user(self.manager)
         self.assertFalse(jobs_access.has_access("create"))
+
+    def test_dunning_manager_reads_the_run_not_its_batches(self):
+        with freeze_time(DAY), trap_jobs() as trap:
+            self.engine._cron_run(batch_size=2)
+            trap.perform_enqueued_jobs()
+        run = self._run_record().with_user(self.manager)
+        values = run.read()[0]
+        self.assertEqual((values["partner_count"], values["reminder_count"]), (5, 5))
+        self.assertNotIn("batch_ids", values)
+        with self.assertRaises(AccessError):
+            self.env["freelance.dunning.run.batch"].with_user(self.manager).search([])
