@@ -24,6 +24,8 @@
 #   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
 #   make bench-interactive  the server time of Confirm, Send Now and Validate
 #               and Send next to Odoo's own actions (README, Interactive paths)
+#   make bench-queue-job  the nightly run as OCA queue_job jobs on 1 and 2
+#               prefork workers, and killed/restarted (README, Past one process)
 #   make odoo-suites  Odoo's own sale suites (and OCA's credit control) without
 #               the addon, with its rules off, with them on (README, For
 #               integrators); narrow it with ARGS="--suites sale"
@@ -33,8 +35,8 @@
 #               test` builds them too and installs one in a clean venv
 #   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites \
-	bench-interactive \
+.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench bench-queue-job \
+	bench-interactive readme odoo-suites \
 	screenshots wheels mails stop
 
 run:
@@ -84,6 +86,11 @@ bench:
 bench-interactive:
 	tools/dev.sh setup
 	.venv/bin/python tools/bench_interactive.py -c .run/odoo.conf
+# The nightly run as OCA queue_job jobs, 1 then 2 prefork workers, kill/restart.
+bench-queue-job:
+	tools/dev.sh setup
+	tools/dev.sh queue-job
+	.venv/bin/python tools/bench_queue_job.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
 
 # OCA's credit-control addons, from PyPI, in a folder outside the repository.
 OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0

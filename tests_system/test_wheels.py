@@ -2,7 +2,7 @@
 
 Real processes only:
 
-1. tools/build_wheels.py builds the five ``odoo-addon-<name>`` wheels into
+1. tools/build_wheels.py builds the six ``odoo-addon-<name>`` wheels into
    a scratch folder; their metadata and their files are checked against the
    manifests and ``git ls-files``;
 2. a new virtual environment (in a temporary folder) of the interpreter that
@@ -45,6 +45,7 @@ BUILD_SCRIPT = REPO / "tools" / "build_wheels.py"
 ADDONS = [
     "freelance_dunning",
     "freelance_dunning_project",
+    "freelance_dunning_queue_job",
     "freelance_dunning_stock",
     "freelance_dunning_timesheet",
     "freelance_dunning_website_sale",
@@ -55,6 +56,12 @@ ODOO_REQ = "odoo==18.0.*"
 REQUIRES = {
     "freelance_dunning": [ODOO_REQ],
     "freelance_dunning_project": ["odoo-addon-freelance_dunning==18.0.*", ODOO_REQ],
+    # OCA's queue_job is a requirement of its own: pip fetches it from PyPI.
+    "freelance_dunning_queue_job": [
+        "odoo-addon-freelance_dunning==18.0.*",
+        "odoo-addon-queue_job==18.0.*",
+        ODOO_REQ,
+    ],
     "freelance_dunning_stock": ["odoo-addon-freelance_dunning==18.0.*", ODOO_REQ],
     "freelance_dunning_timesheet": [
         "odoo-addon-freelance_dunning_project==18.0.*",

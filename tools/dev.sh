@@ -538,13 +538,21 @@ lint() {
 
 # Every installable addon of the repository, comma-separated: the base addon and
 # its bridges (a bridge pulls in the Odoo app it bridges, e.g. sale_project).
+# The bridges to OCA addons (freelance_dunning_queue_job) are left out: their
+# OCA addon is not on this addons path (tools/run_tests.py tests them apart);
+# `repo_addons oca` lists those bridges only.
 repo_addons() {
-    "$PY" - "$ADDONS_DIR" <<'EOF'
+    "$PY" - "$ADDONS_DIR" "${1:-}" <<'EOF'
 import ast, pathlib, sys
-names = [
-    m.parent.name
+manifests = {
+    m.parent.name: ast.literal_eval(m.read_text())
     for m in sorted(pathlib.Path(sys.argv[1]).glob("*/__manifest__.py"))
-    if ast.literal_eval(m.read_text()).get("installable", True)
+}
+names = [
+    name
+    for name, values in manifests.items()
+    if values.get("installable", True)
+    and ("queue_job" in values.get("depends", [])) == (sys.argv[2] == "oca")
 ]
 print(",".join(names))
 EOF
@@ -798,14 +806,36 @@ stop_all() {
     fi
 }
 
+# OCA's queue_job from PyPI, for the bridge freelance_dunning_queue_job (tested
+# in a database of its own): in OCA_ADDONS_DIR, outside the repository. pip
+# --target does not merge into the odoo/ folder the other OCA wheels already
+# made there: the wheel goes to a scratch folder first, then its addon is copied.
+OCA_ADDONS_DIR=${OCA_ADDONS_DIR:-$HOME/.cache/freelance_dunning/oca-18.0}
+QUEUE_JOB_PACKAGE=odoo-addon-queue_job==18.0.4.1.2.2
+ensure_queue_job() {
+    [ -f "$OCA_ADDONS_DIR/odoo/addons/queue_job/__manifest__.py" ] && return 0
+    local tmp
+    tmp=$(mktemp -d)
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps --target "$tmp" \
+        "$QUEUE_JOB_PACKAGE" || { rm -rf "$tmp"; return 1; }
+    mkdir -p "$OCA_ADDONS_DIR/odoo/addons"
+    cp -r "$tmp/odoo/addons/queue_job" "$OCA_ADDONS_DIR/odoo/addons/"
+    cp -r "$tmp"/odoo_addon_queue_job-*.dist-info "$OCA_ADDONS_DIR/"
+    rm -rf "$tmp"
+    # Its only Python requirement besides Odoo.
+    "$PY" -c "import requests" || die "queue_job needs the Python package requests"
+}
+
 odoo_test() {
     setup
     step "Chromium (browser tests)" ensure_chromium
+    step "OCA queue_job (bridge tests)" ensure_queue_job
     step_summary
     local lint_rc=0
     lint || lint_rc=$?
     exec "$PY" tools/run_tests.py --config "$CONF" --database "$ODOO_TEST_DB" \
-        --addons-dir "$ADDONS_DIR" --lint-status "$lint_rc"
+        --addons-dir "$ADDONS_DIR" --lint-status "$lint_rc" \
+        --oca-addons "$OCA_ADDONS_DIR/odoo/addons"
 }
 
 # Regenerate every addon's i18n/<addon>.pot from a fresh install in the
@@ -824,6 +854,32 @@ i18n() {
         mkdir -p "$ADDONS_DIR/$a/i18n"
         "$PY" -m odoo -c "$CONF" -d "$db" --i18n-export="$ADDONS_DIR/$a/i18n/$a.pot" \
             --modules="$a" --stop-after-init --logfile "$RUN_DIR/i18n-export.log" ||
+            die "export of $a failed, see .run/i18n-export.log"
+        [ -f "$ADDONS_DIR/$a/i18n/fr.po" ] || cp "$ADDONS_DIR/$a/i18n/$a.pot" "$ADDONS_DIR/$a/i18n/fr.po"
+        "$PY" tools/i18n_merge.py "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
+    done
+    "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
+    i18n_oca_bridges "${db}_queue_job"
+}
+
+# The same for the bridges to OCA addons, in a database of their own with
+# freelance_dunning and queue_job (the OCA folder added to the addons path).
+i18n_oca_bridges() {
+    local db=$1 bridges path a
+    bridges=$(repo_addons oca)
+    [ -n "$bridges" ] || return 0
+    ensure_queue_job || die "could not install queue_job from PyPI"
+    path="$(sed -n 's/^addons_path *= *//p' "$CONF"),$OCA_ADDONS_DIR/odoo/addons"
+    "$PY" -m odoo db -c "$CONF" drop "$db" >/dev/null 2>&1 || true
+    say "Installing $bridges in $db (log: .run/i18n-install.log)"
+    "$PY" -m odoo -c "$CONF" --addons-path "$path" -d "$db" \
+        -i "freelance_dunning,queue_job,$bridges" --stop-after-init \
+        --logfile "$RUN_DIR/i18n-install.log" || die "install failed, see .run/i18n-install.log"
+    for a in ${bridges//,/ }; do
+        mkdir -p "$ADDONS_DIR/$a/i18n"
+        "$PY" -m odoo -c "$CONF" --addons-path "$path" -d "$db" \
+            --i18n-export="$ADDONS_DIR/$a/i18n/$a.pot" --modules="$a" --stop-after-init \
+            --logfile "$RUN_DIR/i18n-export.log" ||
             die "export of $a failed, see .run/i18n-export.log"
         [ -f "$ADDONS_DIR/$a/i18n/fr.po" ] || cp "$ADDONS_DIR/$a/i18n/$a.pot" "$ADDONS_DIR/$a/i18n/fr.po"
         "$PY" tools/i18n_merge.py "$ADDONS_DIR/$a/i18n/fr.po" "$ADDONS_DIR/$a/i18n/$a.pot"
@@ -851,7 +907,8 @@ case "$cmd" in
     i18n) i18n ;;
     stop-pg) stop_pg ;;
     wheels) wheels ;;
+    queue-job) ensure_venv; ensure_queue_job ;;
     mails) mails "$@" ;;
     stop) stop_all ;;
-    *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg|wheels|mails|stop}" ;;
+    *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg|wheels|queue-job|mails|stop}" ;;
 esac

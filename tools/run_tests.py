@@ -20,7 +20,16 @@ passed in, so that a lint failure still fails the run but the tests still run).
    are deselected (conftest.py) because pytest-odoo cannot run them;
 3. Odoo's own runner for the HttpCase classes, tagged `fd_http` by convention
    (log: .run/http_tests.log);
-4. print `N passed, N failed` (both runners) as the very last line.
+4. the bridges to OCA addons (freelance_dunning_queue_job, which depends on
+   queue_job) are left out of that database: installing queue_job there would
+   turn the nightly run into jobs under the system tests. They are installed
+   with the OCA addons they need (from --oca-addons, the folder `tools/dev.sh
+   test` fills from PyPI) and freelance_dunning in a database of their own,
+   <database>_queue_job (log: .run/install_queue_job.log, the same check of its
+   WARNING lines), and their tests run there (pytest-odoo), with
+   tests_system/test_queue_job_kill.py (Odoo's prefork server and queue_job's
+   job runner killed mid-run and restarted);
+5. print `N passed, N failed` (all runners) as the very last line.
 """
 
 import argparse
@@ -46,6 +55,8 @@ ODOO_SUMMARY = re.compile(
 HTTP_TAG = "fd_http"
 # Multi-process tests of the repository, run by pytest only (see its __init__).
 SYSTEM_TESTS = REPO / "tests_system"
+# The system test of the queue_job bridge: in the bridges' database only.
+QUEUE_JOB_SYSTEM_TEST = SYSTEM_TESTS / "test_queue_job_kill.py"
 
 
 def say(msg):
@@ -55,14 +66,36 @@ def say(msg):
 # Odoo addons installed with ours in the test database: payment_demo, Odoo's
 # test payment provider, for the portal tour that pays a deposit online.
 EXTRA_ADDONS = ["payment_demo"]
+# The OCA addons some bridges depend on; those bridges get their own database.
+OCA_ADDONS = {"queue_job"}
+DEFAULT_OCA_DIR = Path.home() / ".cache/freelance_dunning/oca-18.0/odoo/addons"
 
 
-def installable_addons(addons_dir):
+def installable_addons(addons_dir, oca=False):
+    """The installable addons of the repository: those that need no OCA addon,
+    or (``oca``) those that do."""
     addons = []
     for manifest in sorted(addons_dir.glob("*/__manifest__.py")):
-        if ast.literal_eval(manifest.read_text()).get("installable", True):
+        values = ast.literal_eval(manifest.read_text())
+        needs_oca = bool(OCA_ADDONS & set(values.get("depends", [])))
+        if values.get("installable", True) and needs_oca == oca:
             addons.append(manifest.parent.name)
     return addons
+
+
+def oca_config(conf, oca_dir):
+    """A copy of the Odoo config with the OCA addons folder on the addons path."""
+    text = Path(conf).read_text()
+    text = re.sub(
+        r"^(addons_path\s*=\s*)(.*)$",
+        lambda m: f"{m.group(1)}{m.group(2)},{oca_dir}",
+        text,
+        count=1,
+        flags=re.M,
+    )
+    path = RUN_DIR / "odoo_oca.conf"
+    path.write_text(text)
+    return str(path)
 
 
 def run_logged(cmd, log_path):
@@ -79,7 +112,7 @@ def bad_log_lines(log_path):
     ]
 
 
-def fresh_install(conf, db, addons, problems):
+def fresh_install(conf, db, addons, problems, log_name="install.log"):
     """Drop db, install the addons with demo data. True if usable for tests."""
     drop = subprocess.run(
         [PY, "-m", "odoo", "db", "-c", conf, "drop", db],
@@ -89,7 +122,7 @@ def fresh_install(conf, db, addons, problems):
     if drop.returncode and "does not exist" not in drop.stdout + drop.stderr:
         problems.append(f"could not drop database {db}:\n{drop.stdout}{drop.stderr}")
         return False
-    log = RUN_DIR / "install.log"
+    log = RUN_DIR / log_name
     installed = ",".join(addons + EXTRA_ADDONS)
     say(f"Installing {installed} in a fresh database {db} (log: {log})")
     t0 = time.monotonic()
@@ -112,22 +145,27 @@ def fresh_install(conf, db, addons, problems):
     return True
 
 
-def run_pytest(conf, db, addons_dir, addons, problems):
-    """pytest-odoo on every <addon>/tests and on tests_system/, in one run.
+def run_pytest(conf, db, addons_dir, addons, problems, system=True, xml_name=None):
+    """pytest-odoo on every <addon>/tests and (``system``) on tests_system/, in
+    one run; without ``system``, on the queue_job bridge's system test only.
     Returns (passed, failed, skipped)."""
     test_dirs = [str(addons_dir / a / "tests") for a in addons]
     test_dirs = [d for d in test_dirs if Path(d).is_dir()]
     if not test_dirs:
         problems.append("pytest: no <addon>/tests folder, zero tests collected")
         return 0, 0, 0
-    if SYSTEM_TESTS.is_dir():
+    ignore = []
+    if not system:
+        test_dirs.append(str(QUEUE_JOB_SYSTEM_TEST))
+    elif SYSTEM_TESTS.is_dir():
         test_dirs.append(str(SYSTEM_TESTS))
+        ignore = ["--ignore", str(QUEUE_JOB_SYSTEM_TEST)]
     else:
         problems.append(f"pytest: no {SYSTEM_TESTS} folder")
-    xml = RUN_DIR / "pytest.xml"
+    xml = RUN_DIR / (xml_name or "pytest.xml")
     xml.unlink(missing_ok=True)
     cmd = [PY, "-m", "pytest", "--odoo-config", conf, "--odoo-database", db]
-    cmd += ["--junitxml", str(xml), "-o", "junit_family=xunit2"]
+    cmd += ["--junitxml", str(xml), "-o", "junit_family=xunit2", *ignore]
     if REPO not in addons_dir.parents and addons_dir != REPO:
         # conftest.py is only auto-loaded for paths under the repository.
         cmd += ["-p", "conftest"]
@@ -192,12 +230,53 @@ def run_http_tests(conf, db, addons_dir, addons, problems):
     return total - failed - errors, failed + errors
 
 
+def run_oca_bridges(args, addons_dir, bridges, problems):
+    """The bridges to OCA addons in a database of their own: (passed, failed,
+    skipped)."""
+    oca = sorted(
+        name
+        for name in OCA_ADDONS
+        if (args.oca_addons / name / "__manifest__.py").exists()
+    )
+    if len(oca) != len(OCA_ADDONS):
+        problems.append(
+            f"{', '.join(sorted(OCA_ADDONS))} not found in {args.oca_addons} "
+            f"(tools/dev.sh test installs it from PyPI): {', '.join(bridges)} untested"
+        )
+        return 0, 1, 0
+    conf = oca_config(args.config, args.oca_addons)
+    db = f"{args.database}_queue_job"
+    if not fresh_install(
+        conf,
+        db,
+        ["freelance_dunning", *oca, *bridges],
+        problems,
+        log_name="install_queue_job.log",
+    ):
+        return 0, 1, 0
+    return run_pytest(
+        conf,
+        db,
+        addons_dir,
+        bridges,
+        problems,
+        system=False,
+        xml_name="pytest_queue_job.xml",
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", default="fd_test")
     parser.add_argument("--addons-dir", type=Path, default=REPO)
     parser.add_argument("--lint-status", type=int, default=0)
+    parser.add_argument(
+        "--oca-addons",
+        type=Path,
+        default=DEFAULT_OCA_DIR,
+        help="folder holding queue_job, for the bridges to OCA addons",
+    )
     args = parser.parse_args()
     addons_dir = args.addons_dir.resolve()
     RUN_DIR.mkdir(exist_ok=True)
@@ -215,6 +294,10 @@ def main():
             args.config, args.database, addons_dir, addons, problems
         )
         passed, failed = p + hp, f + hf
+    bridges = installable_addons(addons_dir, oca=True)
+    if bridges:
+        p, f, s = run_oca_bridges(args, addons_dir, bridges, problems)
+        passed, failed, skipped = passed + p, failed + f, skipped + s
     if failed:
         problems.append(f"{failed} test(s) failed or errored")
     for problem in problems:

@@ -655,65 +655,94 @@ class FreelanceDunningEngine(models.AbstractModel):
         """
         today = fields.Date.context_today(self)
         done = remaining = 0
-        # Companies whose dunning manager switched the nightly reminders on.
-        groups = self.env["freelance.dunning.level"]._read_group(
-            [("company_id.nightly_reminders", "=", True)], ["company_id"]
-        )
-        installed = self.env["res.company"]._installed_reminder_tools()
-        for (company,) in sorted(groups, key=lambda group: group[0].id):
-            levels = self._get_levels(company)
-            if not levels or not company._reminders_by_this_addon(installed):
-                continue
+        for company in self._cron_companies():
             run = self._lock_run(company, today)
             if run is None:
                 # Another worker is on this company: come back later.
                 remaining += 1
                 continue
-            # Promises past their date are missed before the clients are
-            # read: their invoices are chased again from today.
-            self.env["freelance.dunning.promise"]._update_due(company, today)
-            groups = self.env["account.move.line"]._read_group(
-                self._get_line_domain(company, today, levels), ["partner_id"]
+            partner_ids = self._cron_partner_ids(company, today, run)
+            company_done, company_remaining = self._cron_dispatch(
+                company, today, run, partner_ids, max(batch_size - done, 0)
             )
-            partner_ids = sorted(
-                {
-                    partner.commercial_partner_id.id
-                    for (partner,) in groups
-                    if partner
-                    and partner.commercial_partner_id.id > run.last_partner_id
-                }
-            )
-            batch = self.env["res.partner"].browse(
-                partner_ids[: max(batch_size - done, 0)]
-            )
-            remaining += len(partner_ids) - len(batch)
-            if not batch:
-                continue
-            # The emails join Odoo's mail queue, as mass mailings do, instead of
-            # being sent one by one when the batch commits.
-            reminders = (
-                self.with_company(company)
-                .with_context(mail_notify_force_send=False)
-                ._run(company, today, partners=batch)
-            )
-            failed = reminders.filtered(lambda m: m.state == "failed")
-            run.write(
-                {
-                    "last_partner_id": batch[-1].id,
-                    "partner_count": run.partner_count + len(batch),
-                    "reminder_count": run.reminder_count + len(reminders),
-                    "error_log": "\n".join(
-                        filter(
-                            None,
-                            [run.error_log]
-                            + [
-                                f"{m.partner_id.display_name}: {m.error}"
-                                for m in failed
-                            ],
-                        )
-                    )
-                    or False,
-                }
-            )
-            done += len(batch)
+            done += company_done
+            remaining += company_remaining
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _cron_companies(self):
+        """The companies the scheduled action reminds for, by id."""
+        # Companies whose dunning manager switched the nightly reminders on.
+        groups = self.env["freelance.dunning.level"]._read_group(
+            [("company_id.nightly_reminders", "=", True)], ["company_id"]
+        )
+        installed = self.env["res.company"]._installed_reminder_tools()
+        return self.env["res.company"].union(
+            *(
+                company
+                for (company,) in sorted(groups, key=lambda group: group[0].id)
+                if self._get_levels(company)
+                and company._reminders_by_this_addon(installed)
+            )
+        )
+
+    @api.model
+    def _cron_partner_ids(self, company, today, run):
+        """The ids of the clients ``run`` has still to remind today, sorted."""
+        # Promises past their date are missed before the clients are
+        # read: their invoices are chased again from today.
+        self.env["freelance.dunning.promise"]._update_due(company, today)
+        groups = self.env["account.move.line"]._read_group(
+            self._get_line_domain(company, today, self._get_levels(company)),
+            ["partner_id"],
+        )
+        return sorted(
+            {
+                partner.commercial_partner_id.id
+                for (partner,) in groups
+                if partner and partner.commercial_partner_id.id > run.last_partner_id
+            }
+        )
+
+    @api.model
+    def _cron_dispatch(self, company, today, run, partner_ids, budget):
+        """Remind the first ``budget`` clients of ``partner_ids`` in this
+        transaction: (clients done, clients left for the next call)."""
+        batch = self.env["res.partner"].browse(partner_ids[:budget])
+        if batch:
+            self._cron_run_batch(company, today, run, batch)
+        return len(batch), len(partner_ids) - len(batch)
+
+    @api.model
+    def _cron_run_batch(self, company, today, run, batch):
+        """Remind one batch of clients and move the run's cursor past it."""
+        # The emails join Odoo's mail queue, as mass mailings do, instead of
+        # being sent one by one when the batch commits.
+        reminders = (
+            self.with_company(company)
+            .with_context(mail_notify_force_send=False)
+            ._run(company, today, partners=batch)
+        )
+        run.write(
+            {
+                "last_partner_id": batch[-1].id,
+                "partner_count": run.partner_count + len(batch),
+                "reminder_count": run.reminder_count + len(reminders),
+                "error_log": self._cron_error_log(run.error_log, reminders),
+            }
+        )
+        return reminders
+
+    @api.model
+    def _cron_error_log(self, log, reminders):
+        """``log`` followed by the failures among ``reminders``."""
+        failed = reminders.filtered(lambda m: m.state == "failed")
+        return (
+            "\n".join(
+                filter(
+                    None,
+                    [log] + [f"{m.partner_id.display_name}: {m.error}" for m in failed],
+                )
+            )
+            or False
+        )

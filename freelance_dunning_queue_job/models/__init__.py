@@ -1,0 +1,2 @@
+from . import freelance_dunning_engine
+from . import freelance_dunning_run

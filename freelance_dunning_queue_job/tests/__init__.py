@@ -1,0 +1,2 @@
+from . import test_queue_job
+from . import test_translations
