@@ -21,7 +21,9 @@
 #               from its readme/*.md fragments
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
-#   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
+#   make bench  benchmark of the nightly run beside OCA's credit control and
+#               overdue reminder and Odoo's mass mail, SIZE="1k 5k 10k" by
+#               default (README, Performance); BENCH_ARGS="--odoo-path" adds a phase
 #   make odoo-suites  Odoo's own sale suites (and OCA's credit control) without
 #               the addon, with its rules off, with them on (README, For
 #               integrators); narrow it with ARGS="--suites sale"
@@ -31,7 +33,7 @@
 #               test` builds them too and installs one in a clean venv
 #   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites \
+.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench readme odoo-suites oca-addons \
 	screenshots wheels mails stop
 
 run:
@@ -73,20 +75,24 @@ i18n:
 stop-pg clean:
 	tools/dev.sh stop-pg
 
-SIZE ?= 1k
-bench:
-	tools/dev.sh setup
-	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
-
-# OCA's credit-control addons, from PyPI, in a folder outside the repository.
+# OCA's credit-control addons, from PyPI, in a folder outside the repository
+# (the benchmark's peers, and the suites beside the addon).
 OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
 OCA_PACKAGES = odoo-addon-account_credit_control==18.0.2.0.2.6 \
 	odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0
-odoo-suites:
+oca-addons:
 	tools/dev.sh setup
 	test -d $(OCA_ADDONS)/odoo/addons/account_invoice_overdue_reminder || \
 		.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
 		--target $(OCA_ADDONS) $(OCA_PACKAGES)
+
+SIZE ?= 1k 5k 10k
+BENCH_ARGS ?=
+bench: oca-addons
+	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf \
+		--oca-addons $(OCA_ADDONS)/odoo/addons --size $(SIZE) $(BENCH_ARGS)
+
+odoo-suites: oca-addons
 	.venv/bin/python tools/odoo_suites.py --extra-addons $(OCA_ADDONS)/odoo/addons $(ARGS)
 
 SHOT_ARGS ?=
