@@ -1,4 +1,5 @@
-"""Benchmark the nightly dunning run at scale, against Odoo's mass mail.
+"""Benchmark the nightly dunning run at scale, beside OCA's reminder tools
+and Odoo's mass mail.
 
     .venv/bin/python tools/bench_scale.py -c .run/odoo.conf --size 1k
     .venv/bin/python tools/bench_scale.py -c .run/odoo.conf --size 1k 5k 10k
@@ -6,7 +7,7 @@
 For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
 10k = 10,000 / 100,000) it:
 
-1. builds, once, the database ``fd_bench_<size>_base``: a fresh install of
+1. builds, once, the database ``<prefix>_<size>_base``: a fresh install of
    freelance_dunning without demo data, the clients, and their posted invoices
    spread over the reminder levels. One invoice is created and posted through
    the ORM; the others are copied from it in bulk by SQL (every column as Odoo
@@ -14,29 +15,32 @@ For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
    the ORM. The invoices have no stored PDF unless ``--stored-pdf`` (then each
    has the PDF Odoo keeps when it emails an invoice). The base database is kept
    for re-runs (``--rebuild`` builds it again);
-2. copies it to ``fd_bench_<size>`` and runs the dunning engine as the
+2. copies it to ``<prefix>_<size>`` and runs the dunning engine as the
    scheduled action does (a batch of clients per call, a commit after each,
-   until nothing remains), in a process of its own; then, on another copy
-   (``fd_bench_<size>_odoo``, dropped after), the same run with the reminders'
-   emails posted one by one through Odoo's ``message_post`` (system parameter
-   ``freelance_dunning.reminder_email_path`` = ``odoo``) instead of the batch;
-3. copies it again and runs the reference in another process: Odoo's mass
-   mail composer sending one templated email to each of the same clients;
-4. on the run's database, in a third process, has Odoo's mass mail composer
-   send the reminders' own email (the addon's template) to the reminders the
-   run sent: the cost of that email alone in Odoo;
-5. on the same database, in a fourth process, times Odoo's ORM storing the
-   reminders' chatter messages and nothing else (``mail.message.create`` with
-   the bodies the run posted, then rolled back), and the same with the short
-   body of the reference's template: what Odoo itself takes to keep one
-   reminder's email, whatever the addon does around it;
-6. prints wall time, time per client, SQL queries per client, peak memory
-   (RSS of the process), emails queued, events written, and the ratios to the
-   references.
+   until nothing remains), in a process of its own;
+3. the peers, each on its own copy (``<prefix>_<size>_credit`` and
+   ``_overdue``, dropped after), installed there with ``-i`` before the timer,
+   from the ``--oca-addons`` folder, the company's *Payment Reminders By* set
+   to the peer: OCA ``account_credit_control`` (a credit control run for the
+   date, all its lines set ready, its channel action emailing one
+   communication per client) and OCA ``account_invoice_overdue_reminder`` (its
+   start wizard for all clients in the mass interface, every step validated);
+4. on another copy (``_ref``, dropped after), the reference: Odoo's mass mail
+   composer sending one templated email to each of the same clients;
+5. on the run's database, Odoo's mass mail composer sending the reminders' own
+   email (the addon's template) to the reminders the run sent: the cost of
+   that email alone in Odoo;
+6. opt-in: ``--odoo-path``, the same run with the reminders' emails posted one
+   by one through ``message_post``; ``--store-only``, Odoo's ORM storing the
+   reminders' chatter messages and nothing else (rolled back);
+7. prints wall time, time per client, SQL queries per client, peak memory
+   (RSS of the process), emails queued, who got them (emails per client
+   address, invoices listed per email), the ratio of ours to each, what each
+   peer does not do, and the targets of issue 22 (met / NOT met).
 
-Emails are only queued (mail.mail records), never sent: both runs leave them to
-Odoo's mail queue. The benchmark databases are not the test database; their
-names start with ``--prefix`` (``fd_bench`` by default).
+Emails are only queued (mail.mail records), never sent. The benchmark
+databases are not the test database; their names start with ``--prefix``
+(``fd_bench`` by default).
 """
 
 import argparse
@@ -314,6 +318,7 @@ def phase_build(args):
         with env.protecting(stored, move):
             move._compute_dunning_level()
             computed = (move.dunning_level_id, move.dunning_last_date)
+        move.invalidate_recordset(LEVEL_FIELDS)
         assert computed == (level, last_date), (move, computed, level, last_date)
     env["ir.config_parameter"].set_param("fd_bench.build_date", today.isoformat())
     cr.commit()
@@ -401,6 +406,23 @@ def phase_engine(args):
     env = open_env(args.config, args.database)
     cr = env.cr
     shift_dates(env)
+    # Nightly reminders are off until someone switches them on (issue 21), as
+    # the preview's button does: the run would remind nobody.
+    env["res.company"].search([]).write({"nightly_reminders": True})
+    # The late interest needs the reference rate of the current half-year:
+    # when the shipped rates stop earlier, the last one goes on.
+    rates = env["freelance.reference.rate"]
+    today = date.today()
+    half = date(today.year, 1 if today.month < 7 else 7, 1)
+    if not rates.search_count([("date_from", "=", half)]):
+        last = rates.search([], order="date_from desc", limit=1)
+        rates.create(
+            {
+                "date_from": half,
+                "ecb_rate": last.ecb_rate,
+                "legal_rate": last.legal_rate,
+            }
+        )
     cron = env.ref("freelance_dunning.ir_cron_dunning_run")
     env["ir.config_parameter"].set_param(
         "freelance_dunning.reminder_email_path", args.email_path
@@ -445,6 +467,7 @@ def phase_engine(args):
     }
     result["check"] = email_check(env, first_mail_id)
     cr.close()
+    assert result["sent"], f"the run sent no reminder: {result}"
     print(json.dumps(result))
 
 
