@@ -489,6 +489,9 @@ def phase_reference(args):
             "model_id": env["ir.model"]._get_id("res.partner"),
             "subject": "Payment reminder from {{ object.company_id.name or '' }}",
             "body_html": REFERENCE_BODY.format(name="<t t-out='object.name'/>"),
+            # To the client, as a template saved from Odoo's composer is
+            # (without it, its emails had no recipient).
+            "use_default_to": True,
         }
     )
     cr.commit()
