@@ -1006,7 +1006,8 @@ PEER_LACKS = {
         "no scheduled run: a user computes each run and clicks its buttons",
         "no invoice PDF attached (its template renders a summary PDF instead, "
         "left out here)",
-        "no work suspension, no letter or phone step by itself",
+        "no work suspension; nothing held for validation by level (every line "
+        "waits in draft until set ready, here all at once)",
         "one email per client only with 'apply max policy level' "
         "(otherwise one per level and currency)",
     ],
@@ -1016,7 +1017,7 @@ PEER_LACKS = {
         "no reminder before the due date (trigger delay >= 0)",
         "no scheduled run: a user starts the wizard and validates the steps",
         "invoice PDFs only by rendering each again (wkhtmltopdf); off here",
-        "no work suspension, no formal notice waiting for validation",
+        "no work suspension, no formal notice (one template for all)",
     ],
 }
 PEERS = {
