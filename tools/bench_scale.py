@@ -1189,12 +1189,14 @@ def run_peer(args, base, run, key):
     module = PEERS[key][0]
     database = f"{run}_{key.split('_')[0]}"
     copy_database(args, base, database)
-    installed = install_peer(args, database, module)
-    start = time.perf_counter()
-    figures = child(args, key, database, ["--oca-addons", args.oca_addons])
+    try:
+        installed = install_peer(args, database, module)
+        start = time.perf_counter()
+        figures = child(args, key, database, ["--oca-addons", args.oca_addons])
+    finally:
+        drop_database(args, database)
     figures["install_seconds"] = installed
     figures["phase_seconds"] = time.perf_counter() - start
-    drop_database(args, database)
     return figures
 
 
