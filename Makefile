@@ -80,10 +80,11 @@ stop-pg clean:
 OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
 OCA_PACKAGES = odoo-addon-account_credit_control==18.0.2.0.2.6 \
 	odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0
+OCA_MODULES = $(foreach p,$(OCA_PACKAGES),$(firstword $(subst ==, ,$(p:odoo-addon-%=%))))
 oca-addons:
 	tools/dev.sh setup
-	test -d $(OCA_ADDONS)/odoo/addons/account_invoice_overdue_reminder || \
-		.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+	missing=; for m in $(OCA_MODULES); do test -d $(OCA_ADDONS)/odoo/addons/$$m || missing=1; done; \
+	test -z "$$missing" || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
 		--target $(OCA_ADDONS) $(OCA_PACKAGES)
 
 SIZE ?= 1k 5k 10k
