@@ -21,7 +21,12 @@
 #               from its readme/*.md fragments
 #   make format apply ruff's fixes and formatting
 #   make i18n   regenerate the .pot files and merge the French catalogues
-#   make bench  benchmark of the nightly run, SIZE=1k|5k|10k (README, Performance)
+#   make bench  everything measured, in one run (README, Performance): the nightly
+#               run beside OCA's credit control and overdue reminder and Odoo's
+#               mass mail, SIZE="1k 5k 10k" by default (BENCH_ARGS="--odoo-path"
+#               adds a phase), then bench-queue-job (QJ_SIZE, 1k) and
+#               bench-interactive
+#   make bench-scale  only the first part
 #   make bench-interactive  the server time of Confirm, Send Now and Validate
 #               and Send next to Odoo's own actions (README, Interactive paths)
 #   make bench-queue-job  the nightly run as OCA queue_job jobs on 1 and 2
@@ -35,8 +40,8 @@
 #               test` builds them too and installs one in a clean venv
 #   make setup  only that set-up, with the time of each step
 #   make stop-pg / make clean   stop the private PostgreSQL (keeps its data)
-.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench bench-queue-job \
-	bench-interactive readme odoo-suites \
+.PHONY: run reset-demo test lint format setup i18n stop-pg clean bench bench-scale \
+	bench-queue-job bench-interactive readme odoo-suites oca-addons \
 	screenshots wheels mails stop
 
 run:
@@ -78,29 +83,38 @@ i18n:
 stop-pg clean:
 	tools/dev.sh stop-pg
 
-SIZE ?= 1k
-bench:
+# OCA's addons, from PyPI, in a folder outside the repository (the benchmark's
+# peers, and the suites beside the addon).
+OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
+OCA_PACKAGES = odoo-addon-account_credit_control==18.0.2.0.2.6 \
+	odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0
+OCA_MODULES = $(foreach p,$(OCA_PACKAGES),$(firstword $(subst ==, ,$(p:odoo-addon-%=%))))
+oca-addons:
 	tools/dev.sh setup
-	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
+	missing=; for m in $(OCA_MODULES); do test -d $(OCA_ADDONS)/odoo/addons/$$m || missing=1; done; \
+	test -z "$$missing" || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+		--target $(OCA_ADDONS) $(OCA_PACKAGES)
+
+SIZE ?= 1k 5k 10k
+BENCH_ARGS ?=
+QJ_SIZE ?= 1k
+bench: bench-scale bench-queue-job bench-interactive
+
+bench-scale: oca-addons
+	.venv/bin/python tools/bench_scale.py -c .run/odoo.conf --stored-pdf \
+		--oca-addons $(OCA_ADDONS)/odoo/addons --size $(SIZE) $(BENCH_ARGS)
 
 bench-interactive:
 	tools/dev.sh setup
 	.venv/bin/python tools/bench_interactive.py -c .run/odoo.conf
+
 # The nightly run as OCA queue_job jobs, 1 then 2 prefork workers, kill/restart.
 bench-queue-job:
 	tools/dev.sh setup
 	tools/dev.sh queue-job
-	.venv/bin/python tools/bench_queue_job.py -c .run/odoo.conf --stored-pdf --size $(SIZE)
+	.venv/bin/python tools/bench_queue_job.py -c .run/odoo.conf --stored-pdf --size $(QJ_SIZE)
 
-# OCA's credit-control addons, from PyPI, in a folder outside the repository.
-OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
-OCA_PACKAGES = odoo-addon-account_credit_control==18.0.2.0.2.6 \
-	odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0
-odoo-suites:
-	tools/dev.sh setup
-	test -d $(OCA_ADDONS)/odoo/addons/account_invoice_overdue_reminder || \
-		.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
-		--target $(OCA_ADDONS) $(OCA_PACKAGES)
+odoo-suites: oca-addons
 	.venv/bin/python tools/odoo_suites.py --extra-addons $(OCA_ADDONS)/odoo/addons $(ARGS)
 
 SHOT_ARGS ?=

@@ -1,4 +1,5 @@
-"""Benchmark the nightly dunning run at scale, against Odoo's mass mail.
+"""Benchmark the nightly dunning run at scale, beside OCA's reminder tools
+and Odoo's mass mail.
 
     .venv/bin/python tools/bench_scale.py -c .run/odoo.conf --size 1k
     .venv/bin/python tools/bench_scale.py -c .run/odoo.conf --size 1k 5k 10k
@@ -6,7 +7,7 @@
 For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
 10k = 10,000 / 100,000) it:
 
-1. builds, once, the database ``fd_bench_<size>_base``: a fresh install of
+1. builds, once, the database ``<prefix>_<size>_base``: a fresh install of
    freelance_dunning without demo data, the clients, and their posted invoices
    spread over the reminder levels. One invoice is created and posted through
    the ORM; the others are copied from it in bulk by SQL (every column as Odoo
@@ -14,35 +15,39 @@ For each size (1k = 1,000 clients / 10,000 open invoices, 5k = 5,000 / 50,000,
    the ORM. The invoices have no stored PDF unless ``--stored-pdf`` (then each
    has the PDF Odoo keeps when it emails an invoice). The base database is kept
    for re-runs (``--rebuild`` builds it again);
-2. copies it to ``fd_bench_<size>`` and runs the dunning engine as the
+2. copies it to ``<prefix>_<size>`` and runs the dunning engine as the
    scheduled action does (a batch of clients per call, a commit after each,
-   until nothing remains), in a process of its own; then, on another copy
-   (``fd_bench_<size>_odoo``, dropped after), the same run with the reminders'
-   emails posted one by one through Odoo's ``message_post`` (system parameter
-   ``freelance_dunning.reminder_email_path`` = ``odoo``) instead of the batch;
-3. copies it again and runs the reference in another process: Odoo's mass
-   mail composer sending one templated email to each of the same clients;
-4. on the run's database, in a third process, has Odoo's mass mail composer
-   send the reminders' own email (the addon's template) to the reminders the
-   run sent: the cost of that email alone in Odoo;
-5. on the same database, in a fourth process, times Odoo's ORM storing the
-   reminders' chatter messages and nothing else (``mail.message.create`` with
-   the bodies the run posted, then rolled back), and the same with the short
-   body of the reference's template: what Odoo itself takes to keep one
-   reminder's email, whatever the addon does around it;
-6. prints wall time, time per client, SQL queries per client, peak memory
-   (RSS of the process), emails queued, events written, and the ratios to the
-   references.
+   until nothing remains), in a process of its own;
+3. the peers, each on its own copy (``<prefix>_<size>_credit`` and
+   ``_overdue``, dropped after), installed there with ``-i`` before the timer,
+   from the ``--oca-addons`` folder, the company's *Payment Reminders By* set
+   to the peer: OCA ``account_credit_control`` (a credit control run for the
+   date, all its lines set ready, its channel action emailing one
+   communication per client) and OCA ``account_invoice_overdue_reminder`` (its
+   start wizard for all clients in the mass interface, every step validated);
+4. on another copy (``_ref``, dropped after), the reference: Odoo's mass mail
+   composer sending one templated email to each of the same clients;
+5. on the run's database, Odoo's mass mail composer sending the reminders' own
+   email (the addon's template) to the reminders the run sent: the cost of
+   that email alone in Odoo;
+6. opt-in: ``--odoo-path``, the same run with the reminders' emails posted one
+   by one through ``message_post``; ``--store-only``, Odoo's ORM storing the
+   reminders' chatter messages and nothing else (rolled back);
+7. prints wall time, time per client, SQL queries per client, peak memory
+   (RSS of the process), emails queued, who got them (emails per client
+   address, invoices listed per email), the ratio of ours to each, what each
+   peer does not do, and the targets of issue 22 (met / NOT met).
 
-Emails are only queued (mail.mail records), never sent: both runs leave them to
-Odoo's mail queue. The benchmark databases are not the test database; their
-names start with ``--prefix`` (``fd_bench`` by default).
+Emails are only queued (mail.mail records), never sent. The benchmark
+databases are not the test database; their names start with ``--prefix``
+(``fd_bench`` by default).
 """
 
 import argparse
 import inspect
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -54,6 +59,8 @@ from html import escape
 SIZES = {"1k": (1000, 10000), "5k": (5000, 50000), "10k": (10000, 100000)}
 BASE = "{prefix}_{size}_base"
 RUN = "{prefix}_{size}"
+# Where `make bench` and `make odoo-suites` install OCA's peers (from PyPI).
+OCA_ADDONS = os.path.expanduser("~/.cache/freelance_dunning/oca-18.0/odoo/addons")
 
 # Where each invoice stands, as (last step of the shipped ladder or None, days
 # late, days since the last reminder): the run finds each one at the next level.
@@ -67,6 +74,7 @@ PROFILES = {
     "not_due": (None, -20, None),
 }
 LADDER = ["courtesy", "friendly", "firm", "suspension", "formal_notice", "final"]
+LEVEL_FIELDS = ("dunning_level_id", "dunning_last_date")
 AUTOMATIC = ["courtesy", "friendly", "firm", "suspension", "not_due"]
 
 # The reference's email: the client's name in a fixed text.
@@ -93,12 +101,20 @@ def profile_of(client_index, invoice_index):
 # ----------------------------------------------------------------------
 
 
-def open_env(config_path, database):
+def open_env(config_path, database, oca_addons=None):
     import odoo
     from odoo import api
     from odoo.tools import config
 
     config.parse_config(["-c", config_path, "--log-level", "warn"])
+    if oca_addons:
+        # The peers' folder beside the configuration's addons path.
+        config.parse_config(
+            [
+                *("-c", config_path, "--log-level", "warn"),
+                *("--addons-path", f"{config['addons_path']},{oca_addons}"),
+            ]
+        )
     registry = odoo.modules.registry.Registry(database)
     cr = registry.cursor()
     return api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -296,8 +312,14 @@ def phase_build(args):
         assert receivable_line.partner_id == move.partner_id
         assert receivable_line.date_maturity == move.invoice_date_due
         level, last_date = move.dunning_level_id, move.dunning_last_date
-        move._compute_dunning_level()
-        assert (move.dunning_level_id, move.dunning_last_date) == (level, last_date)
+        # Computed again into the cache only, as the ORM's recomputation does
+        # (a plain assignment would write, which only the dunning run may).
+        stored = [move._fields[name] for name in LEVEL_FIELDS]
+        with env.protecting(stored, move):
+            move._compute_dunning_level()
+            computed = (move.dunning_level_id, move.dunning_last_date)
+        move.invalidate_recordset(LEVEL_FIELDS)
+        assert computed == (level, last_date), (move, computed, level, last_date)
     env["ir.config_parameter"].set_param("fd_bench.build_date", today.isoformat())
     cr.commit()
     # The planner's statistics, as autovacuum keeps them on a live database.
@@ -384,12 +406,30 @@ def phase_engine(args):
     env = open_env(args.config, args.database)
     cr = env.cr
     shift_dates(env)
+    # Nightly reminders are off until someone switches them on (issue 21), as
+    # the preview's button does: the run would remind nobody.
+    env["res.company"].search([]).write({"nightly_reminders": True})
+    # The late interest needs the reference rate of the current half-year:
+    # when the shipped rates stop earlier, the last one goes on.
+    rates = env["freelance.reference.rate"]
+    today = date.today()
+    half = date(today.year, 1 if today.month < 7 else 7, 1)
+    if not rates.search_count([("date_from", "=", half)]):
+        last = rates.search([], order="date_from desc", limit=1)
+        rates.create(
+            {
+                "date_from": half,
+                "ecb_rate": last.ecb_rate,
+                "legal_rate": last.legal_rate,
+            }
+        )
     cron = env.ref("freelance_dunning.ir_cron_dunning_run")
     env["ir.config_parameter"].set_param(
         "freelance_dunning.reminder_email_path", args.email_path
     )
     cr.commit()
     mails_before = count(cr, "mail_mail")
+    first_mail_id = next_mail_id(cr)
     events_before = count(cr, "freelance_dunning_reminder_line")
     queries = cr.sql_log_count
     start = time.perf_counter()
@@ -425,7 +465,9 @@ def phase_engine(args):
             cr, "ir_attachment", "res_field = 'invoice_pdf_report_file'"
         ),
     }
+    result["check"] = email_check(env, first_mail_id)
     cr.close()
+    assert result["sent"], f"the run sent no reminder: {result}"
     print(json.dumps(result))
 
 
@@ -447,6 +489,9 @@ def phase_reference(args):
             "model_id": env["ir.model"]._get_id("res.partner"),
             "subject": "Payment reminder from {{ object.company_id.name or '' }}",
             "body_html": REFERENCE_BODY.format(name="<t t-out='object.name'/>"),
+            # To the client, as a template saved from Odoo's composer is
+            # (without it, its emails had no recipient).
+            "use_default_to": True,
         }
     )
     cr.commit()
@@ -525,11 +570,218 @@ def phase_store_only(args):
     print(json.dumps(result))
 
 
+def email_check(env, first_mail_id):
+    """Who got the emails queued since ``first_mail_id`` and what they list:
+    emails per client address (partners and To addresses), and the distinct
+    invoice numbers in each body."""
+    cr = env.cr
+    cr.execute(
+        "SELECT sequence_prefix FROM account_move WHERE move_type = 'out_invoice' "
+        "AND sequence_prefix IS NOT NULL LIMIT 1"
+    )
+    row = cr.fetchone()
+    pattern = re.escape(row[0]) + r"\d+" if row else r"$^"
+    cr.execute(
+        """WITH new AS (SELECT id, email_to, body_html FROM mail_mail WHERE id >= %s),
+                addresses AS (
+                    SELECT n.id, lower(p.email) AS address
+                      FROM new n
+                      JOIN mail_mail_res_partner_rel r ON r.mail_mail_id = n.id
+                      JOIN res_partner p ON p.id = r.res_partner_id
+                    UNION
+                    SELECT id, lower(trim(email_to)) FROM new
+                     WHERE coalesce(email_to, '') != ''),
+                per_address AS (
+                    SELECT address, count(DISTINCT id) AS emails
+                      FROM addresses GROUP BY address),
+                listed AS (
+                    SELECT n.id, (SELECT count(DISTINCT m[1]) FROM regexp_matches(
+                               coalesce(n.body_html, ''), '(' || %s || ')', 'g') m)
+                           AS invoices
+                      FROM new n)
+         SELECT (SELECT count(*) FROM per_address),
+                (SELECT coalesce(max(emails), 0) FROM per_address),
+                (SELECT count(*) FROM new),
+                (SELECT count(*) FROM new n WHERE NOT EXISTS (
+                     SELECT 1 FROM addresses a WHERE a.id = n.id)),
+                (SELECT coalesce(avg(invoices), 0) FROM listed),
+                (SELECT coalesce(min(invoices), 0) FROM listed)""",
+        [first_mail_id, pattern],
+    )
+    addresses, most, emails, no_recipient, avg_listed, min_listed = cr.fetchone()
+    return {
+        "addresses": addresses,
+        "max_per_address": most,
+        "emails": emails,
+        "without_recipient": no_recipient,
+        "invoices_listed_avg": float(avg_listed),
+        "invoices_listed_min": min_listed,
+    }
+
+
+def next_mail_id(cr):
+    cr.execute("SELECT coalesce(max(id), 0) + 1 FROM mail_mail")
+    return cr.fetchone()[0]
+
+
+def peer_result(env, start, queries, first_mail_id, extra):
+    """The figures of a peer's timed flow, then what its emails hold."""
+    cr = env.cr
+    elapsed = time.perf_counter() - start
+    result = {
+        "seconds": elapsed,
+        "queries": cr.sql_log_count - queries,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "emails_queued": count(cr, "mail_mail", f"id >= {int(first_mail_id)}"),
+        **extra,
+    }
+    result["check"] = email_check(env, first_mail_id)
+    return result
+
+
+def hand_over_to(env, tool):
+    """Payment Reminders By: the peer (README, "Beside another payment
+    reminder tool"), so that this addon, installed in the base, reminds none
+    of the company's clients."""
+    company = env.company
+    company.payment_reminders_by = tool
+    assert not company._reminders_by_this_addon()
+
+
+def phase_credit_control(args):
+    """OCA account_credit_control: a run for the date computes the credit
+    control lines, they are all set ready, and the run's channel action sends
+    one email per communication (client, level, currency), as its user does
+    with the run's three buttons."""
+    env = open_env(args.config, args.database, args.oca_addons)
+    cr = env.cr
+    shift_dates(env)
+    company = env.company
+    hand_over_to(env, "account_credit_control")
+    # Set-up (not timed): a policy whose email levels follow our ladder where
+    # it can, on the company's receivable accounts.
+    base_template = env.ref("account_credit_control.email_template_credit_control_base")
+    # Its shipped template also renders a PDF summary per email (wkhtmltopdf,
+    # over a second each); the invoices' table is put in the body instead
+    # (``mail_show_invoice_detail``).
+    template = base_template.copy(
+        {"name": "Bench: credit control email", "report_template_ids": [(5, 0, 0)]}
+    )
+    ours = env["freelance.dunning.level"].search(
+        [("company_id", "=", company.id)], order="sequence"
+    )
+    # It only looks at lines already due: no level before the due date.
+    mirrored = ours.filtered(lambda level: level.days >= 0)
+    levels = [
+        {
+            "name": level.name,
+            "level": index,
+            "computation_mode": "net_days",
+            "delay_days": level.days,
+            "channel": "email",
+            "email_template_id": template.id,
+            "custom_text": level.name,
+            "custom_mail_text": f"<p>{escape(level.name)}</p>",
+            "mail_show_invoice_detail": True,
+        }
+        for index, level in enumerate(mirrored, start=1)
+    ]
+    receivable = env["account.account"].search(
+        [("account_type", "=", "asset_receivable")]
+    )
+    policy = env["credit.control.policy"].create(
+        {
+            "name": "Bench: our ladder",
+            "account_ids": [(6, 0, receivable.ids)],
+            # All of a client's lines at its highest level: one email each.
+            "apply_max_policy_level": True,
+            "level_ids": [(0, 0, values) for values in levels],
+        }
+    )
+    company.credit_policy_id = policy
+    cr.commit()
+    first_mail_id = next_mail_id(cr)
+    queries = cr.sql_log_count
+    start = time.perf_counter()
+    run = env["credit.control.run"].create({"date": date.today()})
+    run.generate_credit_lines()  # "Compute Credit Control Lines"
+    cr.commit()
+    run.set_to_ready_lines()  # "Set to ready all"
+    run.run_channel_action()  # "Run channel action"
+    cr.commit()
+    communications = run.line_ids.communication_id
+    result = peer_result(
+        env,
+        start,
+        queries,
+        first_mail_id,
+        {
+            "clients": len(communications.partner_id),
+            "communications": len(communications),
+            "lines": len(run.line_ids),
+            "levels_used": len(run.line_ids.policy_level_id),
+            "levels": len(levels),
+            "skipped_levels": len(ours) - len(mirrored),
+        },
+    )
+    cr.close()
+    print(json.dumps(result))
+
+
+def phase_overdue_reminder(args):
+    """OCA account_invoice_overdue_reminder: its start wizard for all clients
+    in the mass interface, then every step validated at once (the list's
+    "Validate" action), each step sending one email to its client."""
+    env = open_env(args.config, args.database, args.oca_addons)
+    cr = env.cr
+    shift_dates(env)
+    company = env.company
+    hand_over_to(env, "account_invoice_overdue_reminder")
+    # Attaching the invoices renders each invoice's PDF again with
+    # wkhtmltopdf (over a second each): off, the table in its email stays.
+    company.overdue_reminder_attach_invoice = False
+    cr.commit()
+    first_mail_id = next_mail_id(cr)
+    queries = cr.sql_log_count
+    start = time.perf_counter()
+    wizard = env["overdue.reminder.start"].create({"interface": "mass"})
+    wizard.run()
+    cr.commit()
+    steps = env["overdue.reminder.step"].search(
+        [("user_id", "=", env.uid), ("state", "=", "draft")]
+    )
+    mass = (
+        env["overdue.reminder.mass.update"]
+        .with_context(
+            active_model="overdue.reminder.step",
+            active_ids=steps.ids,
+            default_update_action="validate",
+        )
+        .create({})
+    )
+    mass.run()
+    cr.commit()
+    result = peer_result(
+        env,
+        start,
+        queries,
+        first_mail_id,
+        {
+            "clients": len(steps.commercial_partner_id),
+            "steps": len(steps),
+            "invoices": len(steps.invoice_ids),
+        },
+    )
+    cr.close()
+    print(json.dumps(result))
+
+
 def mass_mail(env, model, res_ids, template):
     """Time Odoo's mass mail composer sending ``template`` to the records,
     as a user would from a list, and print its figures."""
     cr = env.cr
     mails_before = count(cr, "mail_mail")
+    first_mail_id = next_mail_id(cr)
     queries = cr.sql_log_count
     start = time.perf_counter()
     composer = (
@@ -555,6 +807,7 @@ def mass_mail(env, model, res_ids, template):
         "emails_queued": count(cr, "mail_mail") - mails_before,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    result["check"] = email_check(env, first_mail_id)
     cr.close()
     print(json.dumps(result))
 
@@ -744,13 +997,207 @@ def report(size, built, ours, ref, same=None, store=None, odoo=None):
     return {"size": size, "per_client_ms": per_client, "ours": ours, "ref": ref}
 
 
+# What each peer does not do that the nightly run does, as read in its 18.0
+# code (README, "The nightly run at scale").
+PEER_LACKS = {
+    "credit_control": [
+        "no late interest, no 40 EUR indemnity (no such code in the module)",
+        "no reminder before the due date (it only takes due lines)",
+        "no scheduled run: a user computes each run and clicks its buttons",
+        "no invoice PDF attached (its template renders a summary PDF instead, "
+        "left out here)",
+        "no work suspension; nothing held for validation by level (every line "
+        "waits in draft until set ready, here all at once)",
+        "one email per client only with 'apply max policy level' "
+        "(otherwise one per level and currency)",
+    ],
+    "overdue_reminder": [
+        "no late interest, no 40 EUR indemnity (no such code in the module)",
+        "no levels: one template for every reminder, numbered n°1, n°2...",
+        "no reminder before the due date (trigger delay >= 0)",
+        "no scheduled run: a user starts the wizard and validates the steps",
+        "invoice PDFs only by rendering each again (wkhtmltopdf); off here",
+        "no work suspension, no formal notice (one template for all)",
+    ],
+}
+PEERS = {
+    "credit_control": ("account_credit_control", "OCA credit control"),
+    "overdue_reminder": ("account_invoice_overdue_reminder", "OCA overdue reminder"),
+}
+
+
+def per_client(figures):
+    return figures["seconds"] / (figures["clients"] or 1) * 1000
+
+
+def comparison(size, ours, peers, same, ref):
+    """One table: the nightly run, the peers and Odoo's mass mails, and the
+    ratio of our time per client to each."""
+    mine = per_client(ours)
+    rows = [("ours: nightly run", ours)]
+    for key, (_module, label) in PEERS.items():
+        if key in peers:
+            rows.append((label, peers[key]))
+    if same:
+        rows.append(("Odoo mass mail, our email", same))
+    if ref and ref.get("seconds") == ref.get("seconds"):
+        rows.append(("Odoo mass mail, one line", ref))
+    print(f"\n-- {size}: side by side (same base, same machine) --")
+    header = (
+        f"{'':28} {'clients':>7} {'wall':>9} {'per client':>11} {'queries':>8} "
+        f"{'RSS':>8} {'emails':>7} {'ours /':>7}"
+    )
+    print(header)
+    print(
+        f"{'':28} {'':>7} {'':>9} {'':>11} {'/client':>8} {'':>8} {'queued':>7} "
+        f"{'it':>7}"
+    )
+    for label, figures in rows:
+        n = figures["clients"] or 1
+        print(
+            f"{label:28} {figures['clients']:>7} {figures['seconds']:>8.1f}s "
+            f"{per_client(figures):>9.1f}ms {figures['queries'] / n:>8.1f} "
+            f"{figures['rss_mib']:>5.0f}MiB {figures['emails_queued']:>7} "
+            f"{mine / per_client(figures):>7.2f}"
+        )
+    for label, figures in rows:
+        check = figures.get("check")
+        if check:
+            print(
+                f"  {label}: {check['emails']} emails to {check['addresses']} "
+                f"addresses, at most {check['max_per_address']} per address, "
+                f"{check['without_recipient']} without recipient; invoices "
+                f"listed per email {check['invoices_listed_avg']:.1f} "
+                f"(fewest {check['invoices_listed_min']})"
+            )
+    for key, (module, label) in PEERS.items():
+        if key in peers:
+            print(f"  {label} ({module}) does not do, that ours does:")
+            for lack in PEER_LACKS[key]:
+                print(f"    - {lack}")
+    cc = peers.get("credit_control")
+    if cc:
+        print(
+            f"  credit control: {cc['lines']} lines, {cc['communications']} "
+            f"communications, {cc['levels_used']} of its {cc['levels']} levels "
+            f"used (no history of its own on the copy: every line at its first "
+            f"level); our levels before the due date left out: "
+            f"{cc['skipped_levels']}"
+        )
+    od = peers.get("overdue_reminder")
+    if od:
+        print(
+            f"  overdue reminder: {od['steps']} steps validated, "
+            f"{od['invoices']} invoices reminded"
+        )
+
+
+def verdict(ok):
+    return "met" if ok else "NOT met"
+
+
+def targets(results):
+    """Deliver 2 of issue 22, with the numbers."""
+    print("\ntargets (issue 22):")
+    for result in results:
+        size, ours, peers = result["size"], result["ours"], result["peers"]
+        mine = per_client(ours)
+        if peers:
+            key = min(peers, key=lambda name: per_client(peers[name]))
+            faster = per_client(peers[key])
+            print(
+                f"  {size}: ours <= 0.5 x the faster OCA peer "
+                f"({PEERS[key][1]}, {faster:.1f} ms per client): "
+                f"{mine:.1f} ms = {mine / faster:.2f} x: "
+                f"{verdict(mine <= 0.5 * faster)}"
+                + ("" if size == "10k" else " (the target is at 10k)")
+            )
+        if result["same"]:
+            same = per_client(result["same"])
+            print(
+                f"  {size}: ours <= 0.5 x Odoo's mass mail of the same email "
+                f"({same:.1f} ms per email): {mine:.1f} ms = {mine / same:.2f} x: "
+                f"{verdict(mine <= 0.5 * same)}"
+            )
+        print(
+            f"  {size}: peak RSS < 500 MiB: {ours['rss_mib']:.0f} MiB: "
+            f"{verdict(ours['rss_mib'] < 500)}"
+        )
+    queries = {
+        r["size"]: r["ours"]["queries"] / (r["ours"]["clients"] or 1) for r in results
+    }
+    figures = ", ".join(f"{size} {value:.2f}" for size, value in queries.items())
+    if len(queries) > 1:
+        low, high = min(queries.values()), max(queries.values())
+        print(
+            f"  queries per client bounded (largest at most 1.1 x smallest over "
+            f"the sizes): {figures}: {verdict(high <= 1.1 * low)}"
+        )
+    else:
+        print(f"  queries per client bounded: {figures} (one size: run two to compare)")
+    by_size = {r["size"]: r["ours"] for r in results}
+    if "5k" in by_size and "10k" in by_size:
+        ratio = by_size["10k"]["seconds"] / by_size["5k"]["seconds"]
+        print(
+            f"  2 x data <= 2.1 x time (5k -> 10k): {ratio:.2f} x: "
+            f"{verdict(ratio <= 2.1)}"
+        )
+    else:
+        print("  2 x data <= 2.1 x time: needs 5k and 10k in the same run")
+
+
 PHASES = {
     "build": phase_build,
     "engine": phase_engine,
     "reference": phase_reference,
     "same_email": phase_same_email,
     "store_only": phase_store_only,
+    "credit_control": phase_credit_control,
+    "overdue_reminder": phase_overdue_reminder,
 }
+
+
+def install_peer(args, database, module):
+    """Install the peer on its copy (not timed), its folder on the addons
+    path."""
+    from odoo.tools import config
+
+    config.parse_config(["-c", args.config])
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            args.config,
+            "--addons-path",
+            f"{config['addons_path']},{args.oca_addons}",
+            "-d",
+            database,
+            "-i",
+            module,
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+def run_peer(args, base, run, key):
+    module = PEERS[key][0]
+    database = f"{run}_{key.split('_')[0]}"
+    copy_database(args, base, database)
+    try:
+        installed = install_peer(args, database, module)
+        start = time.perf_counter()
+        figures = child(args, key, database, ["--oca-addons", args.oca_addons])
+    finally:
+        drop_database(args, database)
+    figures["install_seconds"] = installed
+    figures["phase_seconds"] = time.perf_counter() - start
+    return figures
 
 
 def main():
@@ -766,6 +1213,24 @@ def main():
         help="(with --rebuild or a first build) each invoice has its stored PDF",
     )
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument(
+        "--oca-addons",
+        default=OCA_ADDONS if os.path.isdir(OCA_ADDONS) else None,
+        help="the folder holding OCA's account_credit_control and "
+        "account_invoice_overdue_reminder (default: %(default)s when it exists); "
+        "without it the peers are not run",
+    )
+    parser.add_argument("--no-peers", action="store_true", help="skip the OCA peers")
+    parser.add_argument(
+        "--odoo-path",
+        action="store_true",
+        help="also run ours with the emails posted one by one by message_post",
+    )
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="also time Odoo's ORM storing the reminders' chatter messages alone",
+    )
     parser.add_argument(
         "--max-calls",
         type=int,
@@ -791,36 +1256,69 @@ def main():
         args.size = args.size[0]
         PHASES[args.phase](args)
         return
+    if args.oca_addons:
+        args.oca_addons = os.path.abspath(os.path.expanduser(args.oca_addons))
     print(f"machine: {machine()}")
     results = []
     for size in args.size:
         args.size = size
         base = BASE.format(prefix=args.prefix, size=size)
         run = RUN.format(prefix=args.prefix, size=size)
+        phase_times = {}
+        clock = time.perf_counter()
         built = build(args, base)
+        phase_times["build"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         copy_database(args, base, run)
         ours = child(args, "engine", run, ["--max-calls", str(args.max_calls)])
-        # The same run, the emails posted through Odoo's message_post.
-        copy_database(args, base, run + "_odoo")
-        odoo = child(
-            args,
-            "engine",
-            run + "_odoo",
-            ["--max-calls", str(args.max_calls), "--email-path", "odoo"],
-        )
-        drop_database(args, run + "_odoo")
+        phase_times["ours"] = time.perf_counter() - clock
+        odoo = None
+        if args.odoo_path:
+            # The same run, the emails posted through Odoo's message_post.
+            clock = time.perf_counter()
+            copy_database(args, base, run + "_odoo")
+            odoo = child(
+                args,
+                "engine",
+                run + "_odoo",
+                ["--max-calls", str(args.max_calls), "--email-path", "odoo"],
+            )
+            drop_database(args, run + "_odoo")
+            phase_times["odoo path"] = time.perf_counter() - clock
+        peers = {}
+        if args.oca_addons and not args.no_peers:
+            for key in PEERS:
+                clock = time.perf_counter()
+                peers[key] = run_peer(args, base, run, key)
+                phase_times[PEERS[key][1]] = time.perf_counter() - clock
+        elif not args.no_peers:
+            print("peers skipped: no --oca-addons folder (make bench installs it)")
         same = store = None
         if args.skip_reference:
             ref = {"seconds": float("nan"), "clients": 1, "queries": 0}
             ref.update(rss_mib=0, emails_queued=0)
         else:
+            clock = time.perf_counter()
             copy_database(args, base, run + "_ref")
             ref = child(args, "reference", run + "_ref")
+            drop_database(args, run + "_ref")
+            phase_times["mass mail, one line"] = time.perf_counter() - clock
             # After the run, on its database: the reminders it sent. Storing
             # only rolls back, so it goes first.
-            store = child(args, "store_only", run)
+            if args.store_only:
+                clock = time.perf_counter()
+                store = child(args, "store_only", run)
+                phase_times["store only"] = time.perf_counter() - clock
+            clock = time.perf_counter()
             same = child(args, "same_email", run)
+            phase_times["mass mail, our email"] = time.perf_counter() - clock
         results.append(report(size, built, ours, ref, same, store, odoo))
+        comparison(size, ours, peers, same, None if args.skip_reference else ref)
+        print(
+            "  time of each phase (copy, install, run, checks): "
+            + ", ".join(f"{name} {value:.0f} s" for name, value in phase_times.items())
+        )
+        results[-1].update(peers=peers, same=same)
     if len(results) > 1:
         print("\nscaling (time ratio for the data ratio):")
         for prev, cur in zip(results, results[1:], strict=False):
@@ -830,6 +1328,7 @@ def main():
                 f"  {prev['size']} -> {cur['size']}: "
                 f"{data:.0f} x data, {ratio:.2f} x time"
             )
+    targets(results)
 
 
 if __name__ == "__main__":
