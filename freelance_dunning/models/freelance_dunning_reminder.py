@@ -12,6 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, format_amount, format_date, formatLang
 
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
+from .freelance_company_bound_mixin import check_company_batched
 from .freelance_dunning_reminder_line import REMINDER_STATES
 from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import half_year_start, next_half_year_start
@@ -765,16 +766,33 @@ class FreelanceDunningReminder(models.Model):
             invoice._portal_ensure_token()
         return reminders
 
+    def _check_company(self, fnames=None):
+        # A run creates its reminders together: checked per company.
+        return check_company_batched(self, fnames, super()._check_company)
+
     def _link_missed_promises(self):
         """Each new reminder says which of its invoices' promises to pay were
         missed and not yet mentioned by a reminder that reached the client."""
-        Promise = self.env["freelance.dunning.promise"]
+        if not self:
+            return
+        # Looked up for all of them at once; a promise goes to the first
+        # reminder of its client naming one of its invoices, as when each
+        # reminder looked for its own in turn.
+        candidates = self.env["freelance.dunning.promise"]._missed_to_announce(
+            self.company_id, self.partner_id, self.line_ids.move_id
+        )
         for reminder in self:
-            missed = Promise._missed_to_announce(
-                reminder.company_id, reminder.partner_id, reminder.line_ids.move_id
+            if not candidates:
+                return
+            moves = reminder.line_ids.move_id
+            missed = candidates.filtered(
+                lambda promise, r=reminder, m=moves: promise.company_id == r.company_id
+                and promise.partner_id == r.partner_id
+                and promise.move_ids & m
             )
             if missed:
                 missed._protected_write({"missed_reminder_id": reminder.id})
+                candidates -= missed
 
     def write(self, vals):
         if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
