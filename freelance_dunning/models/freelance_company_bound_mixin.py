@@ -4,7 +4,6 @@ from odoo import models
 from odoo.exceptions import ValidationError
 
 
-
 def check_company_batched(records, fnames, check_company):
     """Odoo's company check of ``records``, each value checked once per company.
 
@@ -18,9 +17,11 @@ def check_company_batched(records, fnames, check_company):
     """
     if len(records) < 2:
         return check_company(fnames)
-    names = records._fields if (
-        fnames is None or {"company_id", "company_ids"} & set(fnames)
-    ) else fnames
+    names = (
+        records._fields
+        if (fnames is None or {"company_id", "company_ids"} & set(fnames))
+        else fnames
+    )
     regular = []
     for name in names:
         field = records._fields[name]

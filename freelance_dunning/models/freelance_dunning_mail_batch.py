@@ -18,6 +18,9 @@ from odoo.tools import split_every
 
 # Set by the batch only: the reminders' bodies rendered in one QWeb pass.
 BATCH_RENDERING_KEY = "freelance_dunning_mail_batch"
+# Key of the cursor's cache (``cr.cache``) holding, while the batch renders its
+# bodies only, {(context lang, user): res.lang id} (``IrQwebField.user_lang``).
+RENDERING_LANG_KEY = "freelance_dunning_rendering_lang"
 # Key of the cursor's cache (``cr.cache``) holding, while the batch creates its
 # messages only, {body: sanitized body} (``sanitizing_once``).
 SANITIZED_KEY = "freelance_dunning_sanitized_bodies"
@@ -62,6 +65,7 @@ class SanitizedOnceHtml(fields.Html):
         if key not in memo:
             memo[key] = super()._convert(value, record, validate)
         return memo[key]
+
 
 _logger = logging.getLogger(__name__)
 
@@ -329,6 +333,23 @@ class MailMessage(models.Model):
     body = SanitizedOnceHtml()
 
 
+class IrQwebField(models.AbstractModel):
+    _inherit = "ir.qweb.field"
+
+    @api.model
+    def user_lang(self):
+        """Odoo's language of the amounts and dates a template formats; while
+        the batch renders its bodies, looked up once per language and user
+        instead of once per amount (Odoo finds it again for each value)."""
+        memo = self.env.cr.cache.get(RENDERING_LANG_KEY)
+        if memo is None:
+            return super().user_lang()
+        key = (self.env.context.get("lang"), self.env.uid)
+        if key not in memo:
+            memo[key] = super().user_lang().id
+        return self.env["res.lang"].browse(memo[key])
+
+
 class MailTemplate(models.Model):
     _inherit = "mail.template"
 
@@ -367,7 +388,12 @@ class MailTemplate(models.Model):
         variables = self._render_eval_context()
         variables.update(add_context or {})
         variables.update(fd_batch_records=records, fd_batch_marker=marker)
-        rendered = self.env["ir.qweb"]._render(root, variables, **(options or {}))
+        cache = self.env.cr.cache
+        cache[RENDERING_LANG_KEY] = {}
+        try:
+            rendered = self.env["ir.qweb"]._render(root, variables, **(options or {}))
+        finally:
+            cache.pop(RENDERING_LANG_KEY, None)
         # Each part is "<div>body</div>": the wrapper Odoo adds and removes too.
         parts = str(rendered).split(marker)[1:]
         if len(parts) != len(records):

@@ -786,9 +786,11 @@ class FreelanceDunningReminder(models.Model):
                 return
             moves = reminder.line_ids.move_id
             missed = candidates.filtered(
-                lambda promise, r=reminder, m=moves: promise.company_id == r.company_id
-                and promise.partner_id == r.partner_id
-                and promise.move_ids & m
+                lambda promise, r=reminder, m=moves: (
+                    promise.company_id == r.company_id
+                    and promise.partner_id == r.partner_id
+                    and promise.move_ids & m
+                )
             )
             if missed:
                 missed._protected_write({"missed_reminder_id": reminder.id})
@@ -1837,10 +1839,11 @@ class FreelanceDunningReminder(models.Model):
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
-        lines = defaultdict(lambda: self.env["account.move.line"])
+        line_ids = defaultdict(dict)
         for event in self.line_ids:
-            lines[(event.level_id.id, event.date)] |= event.move_line_id
-        for (level_id, date), group in lines.items():
+            line_ids[(event.level_id.id, event.date)][event.move_line_id.id] = None
+        for (level_id, date), ids in line_ids.items():
+            group = self.env["account.move.line"].browse(list(ids))
             # Neither amounts nor accounts change: the invoices need none of
             # Odoo's synchronization of their lines (taxes, terms, balance),
             # which would cost more than the whole reminder.
