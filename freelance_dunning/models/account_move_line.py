@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
+from .freelance_company_bound_mixin import check_company_batched
 
 # The level a receivable line reached: the dunning engine's to write.
 LEVEL_REACHED_FIELDS = ("dunning_level_id", "dunning_last_date")
@@ -119,6 +120,13 @@ class AccountMoveLine(models.Model):
         if vals.get("is_offered"):
             vals = {**vals, "discount": 100.0}
         return super().write(vals)
+
+    def _check_company(self, fnames=None):
+        # The run moves thousands of lines up their levels in one write: the
+        # level it writes is checked per company, not line by line.
+        if fnames and set(fnames) <= set(LEVEL_REACHED_FIELDS):
+            return check_company_batched(self, fnames, super()._check_company)
+        return super()._check_company(fnames)
 
     @api.onchange("is_offered")
     def _onchange_is_offered(self):

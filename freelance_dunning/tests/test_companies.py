@@ -131,6 +131,15 @@ class TestCompaniesApart(FreelanceDunningCommon):
                 ["dunning_level_id"],
                 foreign("dunning_level_id"),
             )
+            # Written on several lines at once, as the run does: checked per
+            # company, refused the same.
+            lines = self._receivable(self.invoice) | line_b
+            self.assertRefusedUnchanged(
+                lambda: lines.write({"dunning_level_id": self.levels[-1].id}),
+                lines,
+                ["dunning_level_id"],
+                foreign("dunning_level_id"),
+            )
             # Each with its own company's records, A's and B's in one batch.
             both = History.create(
                 [
