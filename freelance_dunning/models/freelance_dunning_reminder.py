@@ -11,6 +11,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, format_amount, format_date, formatLang
 
+from .account_move_line import LEVEL_WRITE_KEY
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
 from .freelance_company_bound_mixin import check_company_batched
 from .freelance_dunning_reminder_line import REMINDER_STATES
@@ -1853,6 +1854,7 @@ class FreelanceDunningReminder(models.Model):
                     skip_invoice_sync=True,
                     skip_invoice_line_sync=True,
                     check_move_validity=False,
+                    **{LEVEL_WRITE_KEY: True},
                 ).write({"dunning_level_id": level_id, "dunning_last_date": date})
 
     def _run_level_actions(self):

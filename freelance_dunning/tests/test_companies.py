@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.freelance_dunning.models.account_move_line import LEVEL_WRITE_KEY
 from odoo.addons.freelance_dunning.models.addon_writes import (
     DUNNING_HISTORY_WRITING,
     addon_writing,
@@ -133,7 +134,9 @@ class TestCompaniesApart(FreelanceDunningCommon):
             )
             # Written on several lines at once, as the run does: checked per
             # company, refused the same.
-            lines = self._receivable(self.invoice) | line_b
+            lines = (self._receivable(self.invoice) | line_b).with_context(
+                **{LEVEL_WRITE_KEY: True}
+            )
             self.assertRefusedUnchanged(
                 lambda: lines.write({"dunning_level_id": self.levels[-1].id}),
                 lines,
