@@ -2,9 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
+from .freelance_company_bound_mixin import check_company_batched
 
 # The level a receivable line reached: the dunning engine's to write.
 LEVEL_REACHED_FIELDS = ("dunning_level_id", "dunning_last_date")
+# Context key of the run's write of the levels reached: Odoo's company check
+# that follows runs per company (``AccountMoveLine._check_company``).
+LEVEL_WRITE_KEY = "freelance_dunning_level_write"
 # What a penalty invoice's line bills: written by the reminder that issues it.
 PENALTY_SOURCE_FIELDS = (
     "dunning_penalty_kind",
@@ -119,6 +123,15 @@ class AccountMoveLine(models.Model):
         if vals.get("is_offered"):
             vals = {**vals, "discount": 100.0}
         return super().write(vals)
+
+    def _check_company(self, fnames=None):
+        # The run moves thousands of lines up their levels in one write
+        # (freelance.dunning.reminder._advance_lines), after which Odoo checks
+        # every company-checked field of every line, one line at a time: the
+        # same check, per company (any mismatch runs Odoo's own).
+        if self.env.context.get(LEVEL_WRITE_KEY):
+            return check_company_batched(self, fnames, super()._check_company)
+        return super()._check_company(fnames)
 
     @api.onchange("is_offered")
     def _onchange_is_offered(self):

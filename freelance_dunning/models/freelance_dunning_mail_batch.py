@@ -8,6 +8,7 @@ Everything else posts through Odoo's public mail API (``message_post``,
 import logging
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 
 from lxml import etree, html
 from markupsafe import Markup
@@ -17,6 +18,54 @@ from odoo.tools import split_every
 
 # Set by the batch only: the reminders' bodies rendered in one QWeb pass.
 BATCH_RENDERING_KEY = "freelance_dunning_mail_batch"
+# Key of the cursor's cache (``cr.cache``) holding, while the batch renders its
+# bodies only, {(context lang, user): res.lang id} (``IrQwebField.user_lang``).
+RENDERING_LANG_KEY = "freelance_dunning_rendering_lang"
+# Key of the cursor's cache (``cr.cache``) holding, while the batch creates its
+# messages only, {body: sanitized body} (``sanitizing_once``).
+SANITIZED_KEY = "freelance_dunning_sanitized_bodies"
+
+
+@contextmanager
+def sanitizing_once(env):
+    """Inside this block, a message body is sanitized once, not twice.
+
+    Odoo's ``create`` sanitizes an HTML value twice, with the same options on
+    the same text: once for the column, once for the cache. Odoo's sanitizer
+    is a function of the text and the options only, so the second result is
+    the first one (``SanitizedOnceHtml``). The memo lives on the cursor, is
+    used by ``mail.message``'s body only, and is dropped when the block ends.
+    """
+    cache = env.cr.cache
+    if SANITIZED_KEY in cache:
+        yield
+        return
+    cache[SANITIZED_KEY] = {}
+    try:
+        yield
+    finally:
+        cache.pop(SANITIZED_KEY, None)
+
+
+class SanitizedOnceHtml(fields.Html):
+    """Odoo's HTML field; inside ``sanitizing_once``, the sanitized text of a
+    value already sanitized with the same options is reused."""
+
+    def _convert(self, value, record, validate):
+        memo = record.env.cr.cache.get(SANITIZED_KEY)
+        if (
+            memo is None
+            or not validate
+            or not self.sanitize
+            or self.sanitize_overridable
+            or not isinstance(value, str)
+        ):
+            return super()._convert(value, record, validate)
+        key = (self, value)
+        if key not in memo:
+            memo[key] = super()._convert(value, record, validate)
+        return memo[key]
+
 
 _logger = logging.getLogger(__name__)
 
@@ -136,7 +185,8 @@ class FreelanceDunningMailBatch(models.AbstractModel):
         }
         for values in message_values:
             values["reply_to"] = reply_to[(values["email_from"], values["res_id"])]
-        messages = self.env["mail.message"].sudo().create(message_values)
+        with sanitizing_once(self.env):
+            messages = self.env["mail.message"].sudo().create(message_values)
         recipients_of = self._get_recipients_data(emails, subtype_id)
         # Inbox and phone (web push) notifications: Odoo's own methods, called
         # only for the clients whose recipients need them (internal users
@@ -275,6 +325,31 @@ class FreelanceDunningMailBatch(models.AbstractModel):
         return result
 
 
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    # Odoo's field (mail/models/mail_message.py), its attributes unchanged:
+    # sanitized once per create inside ``sanitizing_once`` (the batch).
+    body = SanitizedOnceHtml()
+
+
+class IrQwebField(models.AbstractModel):
+    _inherit = "ir.qweb.field"
+
+    @api.model
+    def user_lang(self):
+        """Odoo's language of the amounts and dates a template formats; while
+        the batch renders its bodies, looked up once per language and user
+        instead of once per amount (Odoo finds it again for each value)."""
+        memo = self.env.cr.cache.get(RENDERING_LANG_KEY)
+        if memo is None:
+            return super().user_lang()
+        key = (self.env.context.get("lang"), self.env.uid)
+        if key not in memo:
+            memo[key] = super().user_lang().id
+        return self.env["res.lang"].browse(memo[key])
+
+
 class MailTemplate(models.Model):
     _inherit = "mail.template"
 
@@ -313,7 +388,12 @@ class MailTemplate(models.Model):
         variables = self._render_eval_context()
         variables.update(add_context or {})
         variables.update(fd_batch_records=records, fd_batch_marker=marker)
-        rendered = self.env["ir.qweb"]._render(root, variables, **(options or {}))
+        cache = self.env.cr.cache
+        cache[RENDERING_LANG_KEY] = {}
+        try:
+            rendered = self.env["ir.qweb"]._render(root, variables, **(options or {}))
+        finally:
+            cache.pop(RENDERING_LANG_KEY, None)
         # Each part is "<div>body</div>": the wrapper Odoo adds and removes too.
         parts = str(rendered).split(marker)[1:]
         if len(parts) != len(records):

@@ -535,11 +535,12 @@ class FreelanceDunningPromise(models.Model):
     @api.model
     def _missed_to_announce(self, company, client, moves):
         """The missed promises of ``client`` with ``company`` on one of
-        ``moves`` that no reminder has mentioned yet."""
+        ``moves`` that no reminder has mentioned yet (of several clients or
+        companies, those of any of them)."""
         return self.sudo().search(
             [
-                ("company_id", "=", company.id),
-                ("partner_id", "=", client.id),
+                ("company_id", "in", company.ids),
+                ("partner_id", "in", client.ids),
                 ("state", "=", "missed"),
                 # Not yet said by a reminder that went (or may still go).
                 "|",

@@ -11,7 +11,9 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize, format_amount, format_date, formatLang
 
+from .account_move_line import LEVEL_WRITE_KEY
 from .addon_writes import DUNNING_HISTORY_WRITING, addon_writing, is_addon_writing
+from .freelance_company_bound_mixin import check_company_batched
 from .freelance_dunning_reminder_line import REMINDER_STATES
 from .freelance_reference_rate import MissingReferenceRate
 from .late_interest import half_year_start, next_half_year_start
@@ -765,16 +767,35 @@ class FreelanceDunningReminder(models.Model):
             invoice._portal_ensure_token()
         return reminders
 
+    def _check_company(self, fnames=None):
+        # A run creates its reminders together: checked per company.
+        return check_company_batched(self, fnames, super()._check_company)
+
     def _link_missed_promises(self):
         """Each new reminder says which of its invoices' promises to pay were
         missed and not yet mentioned by a reminder that reached the client."""
-        Promise = self.env["freelance.dunning.promise"]
+        if not self:
+            return
+        # Looked up for all of them at once; a promise goes to the first
+        # reminder of its client naming one of its invoices, as when each
+        # reminder looked for its own in turn.
+        candidates = self.env["freelance.dunning.promise"]._missed_to_announce(
+            self.company_id, self.partner_id, self.line_ids.move_id
+        )
         for reminder in self:
-            missed = Promise._missed_to_announce(
-                reminder.company_id, reminder.partner_id, reminder.line_ids.move_id
+            if not candidates:
+                return
+            moves = reminder.line_ids.move_id
+            missed = candidates.filtered(
+                lambda promise, r=reminder, m=moves: (
+                    promise.company_id == r.company_id
+                    and promise.partner_id == r.partner_id
+                    and promise.move_ids & m
+                )
             )
             if missed:
                 missed._protected_write({"missed_reminder_id": reminder.id})
+                candidates -= missed
 
     def write(self, vals):
         if not is_addon_writing(self.env, DUNNING_HISTORY_WRITING):
@@ -1819,10 +1840,11 @@ class FreelanceDunningReminder(models.Model):
 
     def _advance_lines(self):
         """The lines reach their level; the next run starts from there."""
-        lines = defaultdict(lambda: self.env["account.move.line"])
+        line_ids = defaultdict(dict)
         for event in self.line_ids:
-            lines[(event.level_id.id, event.date)] |= event.move_line_id
-        for (level_id, date), group in lines.items():
+            line_ids[(event.level_id.id, event.date)][event.move_line_id.id] = None
+        for (level_id, date), ids in line_ids.items():
+            group = self.env["account.move.line"].browse(list(ids))
             # Neither amounts nor accounts change: the invoices need none of
             # Odoo's synchronization of their lines (taxes, terms, balance),
             # which would cost more than the whole reminder.
@@ -1832,6 +1854,7 @@ class FreelanceDunningReminder(models.Model):
                     skip_invoice_sync=True,
                     skip_invoice_line_sync=True,
                     check_move_validity=False,
+                    **{LEVEL_WRITE_KEY: True},
                 ).write({"dunning_level_id": level_id, "dunning_last_date": date})
 
     def _run_level_actions(self):

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .addon_writes import DUNNING_HISTORY_WRITING, is_addon_writing
+from .freelance_company_bound_mixin import check_company_batched
 
 # What became of a reminder, and of each of its lines.
 REMINDER_STATES = [
@@ -113,6 +114,10 @@ class FreelanceDunningReminderLine(models.Model):
     def write(self, vals):
         self._check_history_writing("write")
         return super().write(vals)
+
+    def _check_company(self, fnames=None):
+        # A run creates thousands of lines at once: checked per company.
+        return check_company_batched(self, fnames, super()._check_company)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_engine(self):

@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.freelance_dunning.models.account_move_line import LEVEL_WRITE_KEY
 from odoo.addons.freelance_dunning.models.addon_writes import (
     DUNNING_HISTORY_WRITING,
     addon_writing,
@@ -101,13 +102,18 @@ class TestCompaniesApart(FreelanceDunningCommon):
                 {"level_id": self.levels_b[0].id},
                 {"partner_id": self._create_client("B's own", self.company_b).id},
             ):
-                with self.subTest(wrong=wrong):
-                    with (
-                        self.assertRaisesRegex(UserError, foreign(next(iter(wrong)))),
-                        self.env.cr.savepoint(),
-                    ):
-                        History.create({**values, **wrong})
-                    self.assertEqual(History.search_count([]), count)
+                # Alone, and in a batch with a right one (checked per
+                # company, freelance_company_bound_mixin.check_company_batched).
+                for batch in ([{**values, **wrong}], [values, {**values, **wrong}]):
+                    with self.subTest(wrong=wrong, batch=len(batch)):
+                        with (
+                            self.assertRaisesRegex(
+                                UserError, foreign(next(iter(wrong)))
+                            ),
+                            self.env.cr.savepoint(),
+                        ):
+                            History.create(batch)
+                        self.assertEqual(History.search_count([]), count)
             self.assertRefusedUnchanged(
                 lambda: reminder.write({"level_id": self.levels_b[-1].id}),
                 reminder,
@@ -126,6 +132,32 @@ class TestCompaniesApart(FreelanceDunningCommon):
                 ["dunning_level_id"],
                 foreign("dunning_level_id"),
             )
+            # Written on several lines at once, as the run does: checked per
+            # company, refused the same.
+            lines = (self._receivable(self.invoice) | line_b).with_context(
+                **{LEVEL_WRITE_KEY: True}
+            )
+            self.assertRefusedUnchanged(
+                lambda: lines.write({"dunning_level_id": self.levels[-1].id}),
+                lines,
+                ["dunning_level_id"],
+                foreign("dunning_level_id"),
+            )
+            # Each with its own company's records, A's and B's in one batch.
+            both = History.create(
+                [
+                    values,
+                    {
+                        **values,
+                        "reminder_id": False,
+                        "move_line_id": line_b.id,
+                        "company_id": self.company_b.id,
+                        "level_id": self.levels_b[0].id,
+                    },
+                ]
+            )
+            self.assertEqual(both.company_id, self.company | self.company_b)
+            self.assertEqual(History.search_count([]), count + 2)
 
     def test_installment_never_bills_another_companys_invoice(self):
         order = self._confirm(self._create_order())

@@ -311,6 +311,35 @@ class TestPromisesDisputes(FreelanceDunningCommon, MockEmail):
         self.assertEqual(suspension.level_id.name, "Suspension notice")
         self.assertNotIn("You promised", str(suspension.mail_message_id.body))
 
+    def test_missed_promises_of_several_clients_in_one_run(self):
+        """The run looks the missed promises up for all its reminders at once:
+        each client's reminder names its own promise, never another's, and a
+        client without one is told nothing."""
+        third = self._create_client("Third Client", email="ap@third.example.com")
+        invoices = {
+            client: self._invoice(partner=client)
+            for client in (self.client, self.other_client, third)
+        }
+        with freeze_time("2025-06-25"):
+            promises = {
+                client: self._promise(invoices[client], "2025-07-10", client=client)
+                for client in (self.client, self.other_client)
+            }
+        reminders = self._run("2025-07-11")
+        self.assertEqual(len(reminders), 3)
+        for client, promise in promises.items():
+            reminder = reminders.filtered(lambda r, c=client: r.partner_id == c)
+            self.assertEqual(promise.state, "missed")
+            self.assertEqual(promise.missed_reminder_id, reminder)
+            self.assertEqual(reminder.missed_promise_ids, promise)
+            self.assertIn(
+                f"You promised to pay {invoices[client].name} by 07/10/2025",
+                unescape(str(reminder.mail_message_id.body)),
+            )
+        alone = reminders.filtered(lambda r: r.partner_id == third)
+        self.assertFalse(alone.missed_promise_ids)
+        self.assertNotIn("You promised", str(alone.mail_message_id.body))
+
     def test_missed_promise_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(
