@@ -116,6 +116,21 @@ registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
             trigger: ".o_form_view .alert:contains('Deposit waiting for payment')",
         },
         {
+            content: "Its invoice is issued right after the click",
+            trigger: ".o_form_view .alert:contains('Issuing the deposit invoice')",
+        },
+    ],
+});
+
+// The same order once the background step issued its deposit invoice (the
+// test runs it, as the scheduled action woken up by Confirm would).
+registry.category("web_tour.tours").add("freelance_dunning_deposit_to_project", {
+    steps: () => [
+        {
+            content: "The deposit invoice is issued",
+            trigger: ".o_form_view:not(:has(.alert:contains('Issuing the deposit invoice'))) .alert:contains('Deposit waiting for payment')",
+        },
+        {
             content: "The client paid by bank transfer",
             trigger: ".o_form_view .o_statusbar_buttons button[name=action_register_deposit_payment]",
             run: "click",
