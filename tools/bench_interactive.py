@@ -36,7 +36,8 @@ Odoo's SQL counter over the same span. The first ``--warm`` runs of each are
 not counted. The database is the script's own, ``fd_bclick_interactive``
 (``--database``): built once with freelance_dunning installed without demo
 data, kept for re-runs (``--rebuild`` builds it again). The queued invoices
-and reminders stay queued: no scheduled action runs, no email leaves.
+and reminders stay queued: no email leaves; the only scheduled action run is
+the one issuing the deposit invoices after *Confirm*.
 """
 
 import argparse
@@ -251,9 +252,7 @@ class Clicks:
         (the superuser, an empty context)."""
         from odoo import SUPERUSER_ID
 
-        env(user=SUPERUSER_ID, context={})[
-            "sale.order"
-        ]._cron_issue_deposit_invoices()
+        env(user=SUPERUSER_ID, context={})["sale.order"]._cron_issue_deposit_invoices()
 
     def deposit_background(self):
         """The background step after the form's Confirm: the deposit invoice
@@ -459,7 +458,7 @@ PAIRS = [
     (
         "  deposit invoice, in the background",
         "deposit_background",
-        "Odoo's invoice+post",
+        "Odoo's inv.+post",
         "deposit_odoo",
     ),
     ("Send Now (Run Reminders, 1 client)", "send_now_ours", "Odoo's Send", "send_odoo"),

@@ -1,9 +1,8 @@
 import logging
 from contextlib import contextmanager
 
-from psycopg2 import errors as pg_errors
-
 from markupsafe import Markup, escape
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -865,9 +864,7 @@ class SaleOrder(models.Model):
         for order in batch:
             try:
                 with self.env.cr.savepoint():
-                    invoices = order._invoice_installments(
-                        order._deposits_to_invoice()
-                    )
+                    invoices = order._invoice_installments(order._deposits_to_invoice())
                 done += 1
             except pg_errors.SerializationFailure:
                 # Another worker is issuing it: it finds it issued next time.

@@ -356,7 +356,8 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 600.0)
         self.assertFalse(order._is_deposit_invoice_pending())
-        self.assertEqual(order.installment_ids.filtered("is_deposit").invoice_id, invoice)
+        deposit = order.installment_ids.filtered("is_deposit")
+        self.assertEqual(deposit.invoice_id, invoice)
         # Queued for sending, written by the salesperson, who is told.
         self.assertEqual(invoice.send_at_once_state, "pending")
         self.assertEqual(invoice.send_at_once_author_id, self.salesperson)

@@ -17,7 +17,6 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from .common import FreelanceDunningCommon
 
-
 # The form's Confirm and the background step issuing the deposit invoice
 # (README, Interactive paths), next to Odoo's confirmation from its form (the
 # button's context validates the analytic distribution; with the "Start the
@@ -212,7 +211,7 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         # runner calls it (the superuser, an empty context).
         self.env.invalidate_all()
         with self._budget(BUDGET_DEPOSIT_BACKGROUND) as background:
-            Orders.with_context({})._cron_issue_deposit_invoices()
+            Orders._cron_issue_deposit_invoices()
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
         self.assertEqual(order.deposit_invoice_ids.amount_total, invoice.amount_total)
         self.assertEqual(order.deposit_invoice_ids.send_at_once_state, "pending")

@@ -3,8 +3,9 @@
 import { registry } from "@web/core/registry";
 
 // A freelancer's day: a new quotation with its deposit and schedule, the copy
-// the client signed, confirmation, the deposit paid by bank transfer, and the
-// project's task created once the gate opens.
+// the client signed, confirmation (the deposit invoice issued right after);
+// then (freelance_dunning_deposit_to_project) the deposit paid by bank
+// transfer, and the project's task created once the gate opens.
 registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
     steps: () => [
         {
