@@ -1,7 +1,8 @@
 import logging
 from contextlib import contextmanager
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -14,6 +15,12 @@ from .res_partner import BLACKLIST_REASONS, is_dunning_manager, is_dunning_user
 _logger = logging.getLogger(__name__)
 
 PAID_TRANSACTION_STATES = ("authorized", "done")
+# Set by the Confirm buttons of the order's form (sale_order_views.xml): the
+# deposit invoice is issued right after the click, by a scheduled action
+# woken up at once (_cron_issue_deposit_invoices), instead of in it. Any
+# other confirmation issues it in the same transaction. Whoever sets this key
+# only delays the issuance by a moment.
+DEPOSIT_IN_BACKGROUND = "freelance_deposit_in_background"
 # Orders the addon itself is invoicing behind a closed gate, kept on the
 # cursor (see _allow_invoicing_behind_gate).
 INVOICING_BEHIND_GATE = "freelance_dunning.invoicing_behind_gate"
@@ -773,10 +780,14 @@ class SaleOrder(models.Model):
         return False
 
     def _action_confirm(self):
-        """Issue the deposit invoice of every confirmed order at once.
+        """Issue the deposit invoice of every confirmed order.
 
-        Runs for every path that confirms an order: backend button, RPC, mass
-        confirmation, portal signature and payment-link transactions.
+        In the same transaction for every path that confirms an order (RPC,
+        mass confirmation, portal signature, payment-link transactions, a
+        deposit paid online before confirmation); right after the click for
+        the Confirm buttons of the order's form (``DEPOSIT_IN_BACKGROUND``),
+        so that the click returns at once: the order reads "Issuing the
+        deposit invoice..." meanwhile.
         """
         result = super()._action_confirm()
         # A zero-total order has no deposit to ask (nor anything to invoice):
@@ -790,15 +801,144 @@ class SaleOrder(models.Model):
         )
         with free._writing_installments(), free._writing_rule_fields():
             free.installment_ids = [Command.clear()]
+        in_background = self.env.context.get(DEPOSIT_IN_BACKGROUND)
+        deferred = False
         for order in self:
-            deposits = order.installment_ids.filtered(
-                lambda i: i.is_deposit and not i.invoice_id
-            )
-            if deposits:
-                order._invoice_installments(deposits)
+            deposits = order._deposits_to_invoice()
+            if not deposits:
+                continue
+            if in_background and not order._has_online_payment():
+                deferred = True
+                continue
+            order._invoice_installments(deposits)
+        if deferred:
+            self.env.ref(
+                "freelance_dunning.ir_cron_issue_deposit_invoices"
+            ).sudo()._trigger()
         # A deposit paid online before confirmation opens the gate at once.
         self._start_work_if_gate_open()
         return result
+
+    def _deposits_to_invoice(self):
+        """The deposit installments of this order not invoiced yet."""
+        self.ensure_one()
+        return self.installment_ids.filtered(
+            lambda i: i.is_deposit and not i.invoice_id
+        )
+
+    def _has_online_payment(self):
+        """Whether a client paid (or authorized) something online for this
+        order: its deposit invoice is issued at once, for the payment flow
+        to reconcile it."""
+        self.ensure_one()
+        return any(
+            tx.state in PAID_TRANSACTION_STATES for tx in self.sudo().transaction_ids
+        )
+
+    def _is_deposit_invoice_pending(self):
+        """Whether this confirmed order's deposit invoice is still to be
+        issued by the background step (a Confirm clicked a moment ago)."""
+        self.ensure_one()
+        return self.state == "sale" and bool(self._deposits_to_invoice())
+
+    @api.model
+    def _cron_issue_deposit_invoices(self, batch_size=50):
+        """Issue the deposit invoices of the orders confirmed from the form.
+
+        Woken up by the Confirm button (``_trigger``) and run every hour: an
+        order that failed stays pending, its failure is written in its
+        chatter and told to its salesperson, and it is tried again on the next
+        run. Each call issues one batch; Odoo's cron runner commits it and
+        calls again while work remains. ``_invoice_installments`` locks the
+        installments, so a deposit is never invoiced twice.
+        """
+        Installment = self.env["freelance.order.installment"]
+        domain = [
+            ("is_deposit", "=", True),
+            ("invoice_id", "=", False),
+            ("order_id.state", "=", "sale"),
+        ]
+        orders = Installment.search(domain, order="id").order_id
+        batch = orders[:batch_size]
+        done = 0
+        for order in batch:
+            try:
+                with self.env.cr.savepoint():
+                    invoices = order._invoice_installments(order._deposits_to_invoice())
+                done += 1
+            except pg_errors.SerializationFailure:
+                # Another worker is issuing it: it finds it issued next time.
+                continue
+            except Exception as error:
+                _logger.exception(
+                    "Could not issue the deposit invoice of %s", order.name
+                )
+                order._deposit_invoice_failed(error)
+                continue
+            order._deposit_invoice_issued(invoices)
+        remaining = len(orders) - len(batch) if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _deposit_background_user(self):
+        """Who is told of the deposit invoice issued in the background: the
+        order's salesperson, else the company's dunning responsible."""
+        self.ensure_one()
+        company = self.company_id
+        for candidate in (self.user_id, company._get_dunning_responsible()):
+            if candidate and company._is_assignable_user(candidate):
+                return candidate
+        return self.env["res.users"]
+
+    def _deposit_invoice_issued(self, invoices):
+        self.ensure_one()
+        user = self._deposit_background_user()
+        if not user or not invoices:
+            return
+        env = self.with_context(lang=user.lang or self.env.lang).env
+        names = ", ".join(invoices.mapped("name"))
+        if any(state == "pending" for state in invoices.mapped("send_at_once_state")):
+            message = env._(
+                "%(invoices)s of %(order)s is issued; it is being emailed to the "
+                "client.",
+                invoices=names,
+                order=self.name,
+            )
+        else:
+            message = env._(
+                "%(invoices)s of %(order)s is issued.", invoices=names, order=self.name
+            )
+        user._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "title": env._("Deposit invoice issued"),
+                "message": message,
+            },
+        )
+
+    def _deposit_invoice_failed(self, error):
+        """Written once in the order's chatter (a failure repeated by the
+        next runs is not written again) and told to the salesperson."""
+        self.ensure_one()
+        body = self.env._(
+            "The deposit invoice could not be issued: %(error)s. It is tried "
+            "again every hour; correct the cause (or cancel the order).",
+            error=str(error),
+        )
+        last = self.message_ids[:1]
+        if not last or str(escape(body)) not in str(last.body or ""):
+            self.message_post(body=body, subtype_xmlid="mail.mt_note")
+        user = self._deposit_background_user()
+        if user:
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "danger",
+                    "title": self.name,
+                    "message": body,
+                    "sticky": True,
+                },
+            )
 
     def _invoice_installments(self, installments):
         """Create, post and email the invoice of each given installment.
@@ -928,6 +1068,10 @@ class SaleOrder(models.Model):
     def _generate_downpayment_invoices(self):
         # Odoo's automatic invoicing after an online payment: the deposit
         # invoice issued at confirmation already covers it, never add a second.
+        # One the background step has not issued yet is issued now.
+        for order in self:
+            if order._is_deposit_invoice_pending():
+                order._invoice_installments(order._deposits_to_invoice())
         issued = self.filtered(
             lambda o: o.installment_ids.filtered("is_deposit").invoice_id
         )
@@ -945,6 +1089,15 @@ class SaleOrder(models.Model):
             )
         )
         if not invoices:
+            pending = self.filtered(lambda o: o._is_deposit_invoice_pending())
+            if pending:
+                raise UserError(
+                    self.env._(
+                        "The deposit invoice of %(orders)s is being issued: try "
+                        "again in a moment.",
+                        orders=", ".join(pending.mapped("name")),
+                    )
+                )
             raise UserError(
                 self.env._("There is no unpaid deposit invoice on these orders.")
             )
@@ -984,6 +1137,10 @@ class SaleOrder(models.Model):
                         order=order.name,
                     )
                 )
+            if pending[:1].is_deposit:
+                # Not issued yet by the background step: issued now.
+                order._invoice_installments(pending[:1])
+                continue
             if order._deposit_holds_installments():
                 raise UserError(
                     self.env._(

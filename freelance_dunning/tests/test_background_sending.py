@@ -3,6 +3,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -35,6 +36,10 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
             "freelance_dunning.ir_cron_send_queued_reminders"
         )
         cls.invoice_cron = cls.env.ref("account.ir_cron_account_move_send")
+        cls.salesperson = cls._create_user(
+            "fd_bg_salesperson",
+            "sales_team.group_sale_salesman,account.group_account_invoice",
+        )
 
     def setUp(self):
         super().setUp()
@@ -313,3 +318,130 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
             ),
             1,
         )
+
+    # ------------------------------------------------------------------
+    # Confirm from the form: the deposit invoice issued right after
+    # ------------------------------------------------------------------
+
+    def _confirm_from_form(self, order, user=None):
+        """The form's Confirm button: its context asks for the deposit
+        invoice in the background."""
+        self._sign(order)
+        order.with_user(user or self.salesperson).with_context(
+            validate_analytic=True, freelance_deposit_in_background=True
+        ).action_confirm()
+        return order
+
+    def _issue_cron(self):
+        return self.env.ref("freelance_dunning.ir_cron_issue_deposit_invoices")
+
+    def test_confirm_from_the_form_issues_the_deposit_right_after(self):
+        order = self._create_order(quantity=2, user=self.salesperson)
+        self._confirm_from_form(order)
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.invoice_ids, "no invoice in the click")
+        self.assertTrue(order._is_deposit_invoice_pending())
+        self.assertEqual(order.deposit_state, "to_pay")
+        self.assertEqual(order.work_gate_state, "waiting_deposit", "gate closed")
+        self.assertFalse(order.work_started_on)
+        self.assertEqual(len(self._triggers(self._issue_cron())), 1, "woken up")
+        self.assertFalse(self._triggers(self.invoice_cron), "nothing to send yet")
+        # Register Deposit Payment in that moment says so.
+        with self.assertRaisesText(UserError, "is being issued: try again"):
+            order.with_user(self.salesperson).action_register_deposit_payment()
+
+        self._issue_cron().method_direct_trigger()
+        invoice = order.deposit_invoice_ids
+        self.assertEqual(len(order.invoice_ids), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 600.0)
+        self.assertFalse(order._is_deposit_invoice_pending())
+        deposit = order.installment_ids.filtered("is_deposit")
+        self.assertEqual(deposit.invoice_id, invoice)
+        # Queued for sending, written by the salesperson, who is told.
+        self.assertEqual(invoice.send_at_once_state, "pending")
+        self.assertEqual(invoice.send_at_once_author_id, self.salesperson)
+        self.assertTrue(self._triggers(self.invoice_cron), "sending queue woken up")
+        self.assertEqual(
+            [n["message"] for n in self._notifications(self.salesperson)],
+            [
+                f"{invoice.name} of {order.name} is issued; it is being emailed "
+                "to the client."
+            ],
+        )
+        self.assertEqual(order.work_gate_state, "waiting_deposit")
+
+        # Run again: still one invoice.
+        self._issue_cron().method_direct_trigger()
+        self.assertEqual(order.invoice_ids, invoice)
+
+        self.env["account.move"]._cron_account_move_send()
+        self.assertTrue(invoice.is_move_sent)
+        self.assertEqual(len(self._mails_to(self.client)), 1)
+        self._pay_invoice(invoice)
+        self.assertEqual(order.work_gate_state, "cleared")
+
+    def test_confirm_without_the_form_key_issues_the_deposit_in_the_click(self):
+        order = self._create_order(quantity=2, user=self.salesperson)
+        self._sign(order).with_user(self.salesperson).action_confirm()
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
+        self.assertFalse(order._is_deposit_invoice_pending())
+        self.assertFalse(self._triggers(self._issue_cron()))
+
+    def test_confirm_from_the_form_after_an_online_payment_issues_at_once(self):
+        """A deposit paid (in part) online before the confirmation: its
+        invoice is issued in the click, for the payment to settle it."""
+        order = self._create_order(quantity=2, user=self.salesperson)
+        tx = self._create_transaction(
+            flow="redirect",
+            amount=300.0,
+            sale_order_ids=[order.id],
+            state="done",
+            partner_id=self.client.id,
+            currency_id=order.currency_id.id,
+        )
+        tx._post_process()
+        self.assertIn(order.state, ("draft", "sent"), "partial: not confirmed")
+        self._confirm_from_form(order)
+        invoice = order.deposit_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_residual, 300.0, "the payment settles half")
+        self.assertFalse(self._triggers(self._issue_cron()))
+
+    def test_next_installment_issues_a_pending_deposit_at_once(self):
+        order = self._create_order(quantity=2, user=self.salesperson)
+        self._confirm_from_form(order)
+        order.with_user(self.salesperson).action_invoice_next_installment()
+        invoice = order.deposit_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(order.invoice_ids, invoice, "the deposit, not the balance")
+        self._issue_cron().method_direct_trigger()
+        self.assertEqual(order.invoice_ids, invoice, "nothing issued twice")
+
+    def test_a_failure_of_the_background_issuance_is_told_and_retried(self):
+        order = self._create_order(quantity=2, user=self.salesperson)
+        self._confirm_from_form(order)
+        journals = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", order.company_id.id)]
+        )
+        journals.active = False
+        self._issue_cron().method_direct_trigger()
+        self._issue_cron().method_direct_trigger()
+        self.assertFalse(order.invoice_ids)
+        self.assertTrue(order._is_deposit_invoice_pending())
+        failures = order.message_ids.filtered(
+            lambda m: "could not be issued" in (m.body or "")
+        )
+        self.assertEqual(len(failures), 1, "written once, not at every run")
+        notified = self._notifications(self.salesperson)
+        self.assertEqual(len(notified), 2)
+        self.assertTrue(notified[0]["sticky"])
+        self.assertIn(
+            "The deposit invoice could not be issued: ", notified[0]["message"]
+        )
+        self.assertEqual(notified[0]["title"], order.name)
+
+        journals.active = True
+        self._issue_cron().method_direct_trigger()
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
+        self.assertEqual(len(order.invoice_ids), 1)

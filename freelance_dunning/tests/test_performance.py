@@ -17,6 +17,16 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from .common import FreelanceDunningCommon
 
+# The form's Confirm and the background step issuing the deposit invoice
+# (README, Interactive paths), next to Odoo's confirmation from its form (the
+# button's context validates the analytic distribution; with the "Start the
+# work" activity of a client exempt from the deposit) and Odoo's own down
+# payment invoice, posted.
+BUDGET_ODOO_CONFIRM = 58
+BUDGET_CONFIRM_FROM_FORM = 37
+BUDGET_ODOO_DOWN_PAYMENT = 200
+BUDGET_DEPOSIT_BACKGROUND = 173
+
 
 @tagged("post_install", "-at_install")
 class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
@@ -160,6 +170,52 @@ class TestQueryBudgets(FreelanceDunningCommon, MockEmail):
         self.assertEqual(order.deposit_invoice_ids.amount_total, invoice.amount_total)
         self.assertEqual(order.deposit_invoice_ids.send_at_once_state, "pending")
         self.assertLessEqual(ours["queries"], odoo["queries"])
+
+    def test_confirm_quote_from_the_form(self):
+        """The form's Confirm returns within 1.5 x the queries of Odoo's own
+        confirmation: the deposit invoice is issued right after the click by
+        a scheduled action, whose run makes fewer queries than Odoo's down
+        payment invoice and its posting (two more clicks in Odoo)."""
+        button = {"validate_analytic": True, "freelance_deposit_in_background": True}
+        Orders = self.env["sale.order"]
+        cron = self.env.ref("freelance_dunning.ir_cron_issue_deposit_invoices")
+        for order in (self._create_order(), self._create_order(partner=self.exempt)):
+            self._sign(order).with_context(**button).action_confirm()  # warm-up
+        Orders._cron_issue_deposit_invoices()
+        # Odoo's own confirmation: a client exempt from the deposit rules.
+        order = self._sign(self._create_order(partner=self.exempt))
+        self.env.invalidate_all()
+        with self._budget(BUDGET_ODOO_CONFIRM) as odoo:
+            order.with_context(**button).action_confirm()
+        self.assertFalse(order.invoice_ids)
+        self._down_payment_invoice(order)  # warm-up
+        order = self._sign(self._create_order(partner=self.exempt))
+        order.action_confirm()
+        self.env.invalidate_all()
+        with self._budget(BUDGET_ODOO_DOWN_PAYMENT) as odoo_invoice:
+            invoice = self._down_payment_invoice(order)
+        self.assertEqual(invoice.state, "posted")
+
+        order = self._sign(self._create_order())
+        self.env.invalidate_all()
+        with self._budget(BUDGET_CONFIRM_FROM_FORM) as ours:
+            order.with_context(**button).action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.invoice_ids, "issued right after the click")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        )
+        self.assertLessEqual(ours["queries"], 1.5 * odoo["queries"])
+
+        # The background step: one run of the scheduled action, as its
+        # runner calls it (the superuser, an empty context).
+        self.env.invalidate_all()
+        with self._budget(BUDGET_DEPOSIT_BACKGROUND) as background:
+            Orders._cron_issue_deposit_invoices()
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
+        self.assertEqual(order.deposit_invoice_ids.amount_total, invoice.amount_total)
+        self.assertEqual(order.deposit_invoice_ids.send_at_once_state, "pending")
+        self.assertLessEqual(background["queries"], odoo_invoice["queries"])
 
     def _dialog_click(self, model, context, method):
         """A dialog's button as the web client calls it: the wizard saved (its

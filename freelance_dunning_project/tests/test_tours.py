@@ -21,6 +21,18 @@ class TestProjectTour(FreelanceDunningCommon, HttpCase):
         )
         order = self.env["sale.order"].search([("partner_id", "=", self.client.id)])
         self.assertEqual(len(order), 1)
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(order.invoice_ids, "issued right after the click")
+        # What the scheduled action woken up by Confirm does.
+        self.env.ref(
+            "freelance_dunning.ir_cron_issue_deposit_invoices"
+        ).method_direct_trigger()
+        self.assertEqual(order.deposit_invoice_ids.state, "posted")
+        self.start_tour(
+            f"/odoo/action-sale.action_quotations_with_onboarding/{order.id}",
+            "freelance_dunning_deposit_to_project",
+            login=freelancer.login,
+        )
         self.assertEqual(order.user_id, freelancer)
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.signed_copy_id.name, "signed-quote.pdf")

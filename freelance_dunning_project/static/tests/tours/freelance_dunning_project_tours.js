@@ -3,8 +3,9 @@
 import { registry } from "@web/core/registry";
 
 // A freelancer's day: a new quotation with its deposit and schedule, the copy
-// the client signed, confirmation, the deposit paid by bank transfer, and the
-// project's task created once the gate opens.
+// the client signed, confirmation (the deposit invoice issued right after);
+// then (freelance_dunning_deposit_to_project) the deposit paid by bank
+// transfer, and the project's task created once the gate opens.
 registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
     steps: () => [
         {
@@ -114,6 +115,21 @@ registry.category("web_tour.tours").add("freelance_dunning_quote_to_project", {
         {
             content: "Confirmed, waiting for the deposit",
             trigger: ".o_form_view .alert:contains('Deposit waiting for payment')",
+        },
+        {
+            content: "Its invoice is issued right after the click",
+            trigger: ".o_form_view .alert:contains('Issuing the deposit invoice')",
+        },
+    ],
+});
+
+// The same order once the background step issued its deposit invoice (the
+// test runs it, as the scheduled action woken up by Confirm would).
+registry.category("web_tour.tours").add("freelance_dunning_deposit_to_project", {
+    steps: () => [
+        {
+            content: "The deposit invoice is issued",
+            trigger: ".o_form_view:not(:has(.alert:contains('Issuing the deposit invoice'))) .alert:contains('Deposit waiting for payment')",
         },
         {
             content: "The client paid by bank transfer",
