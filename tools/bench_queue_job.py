@@ -85,6 +85,8 @@ def phase_enqueue(args):
     """In the copy: today's dates, then the scheduled action's method once."""
     env = bench_scale.open_env(args.config, args.database)
     bench_scale.shift_dates(env)
+    # Nightly reminders on, the half-year's reference rate: as the plain run.
+    bench_scale.prepare_run(env)
     env["freelance.dunning.engine"].with_context(ir_cron_progress_id=False)._cron_run(
         batch_size=args.batch_size
     )

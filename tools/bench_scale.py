@@ -401,16 +401,15 @@ def count(cr, table, where="TRUE"):
     return cr.fetchone()[0]
 
 
-def phase_engine(args):
-    """The scheduled action, as Odoo's cron runner calls it."""
-    env = open_env(args.config, args.database)
-    cr = env.cr
-    shift_dates(env)
+def prepare_run(env):
+    """What a company has before its first nightly run (shared with
+    tools/bench_queue_job.py)."""
     # Nightly reminders are off until someone switches them on (issue 21), as
     # the preview's button does: the run would remind nobody.
     env["res.company"].search([]).write({"nightly_reminders": True})
     # The late interest needs the reference rate of the current half-year:
-    # when the shipped rates stop earlier, the last one goes on.
+    # when the shipped rates stop earlier, the last one goes on (else the
+    # reminders with penalties wait for the rate instead of being sent).
     rates = env["freelance.reference.rate"]
     today = date.today()
     half = date(today.year, 1 if today.month < 7 else 7, 1)
@@ -423,6 +422,14 @@ def phase_engine(args):
                 "legal_rate": last.legal_rate,
             }
         )
+
+
+def phase_engine(args):
+    """The scheduled action, as Odoo's cron runner calls it."""
+    env = open_env(args.config, args.database)
+    cr = env.cr
+    shift_dates(env)
+    prepare_run(env)
     cron = env.ref("freelance_dunning.ir_cron_dunning_run")
     env["ir.config_parameter"].set_param(
         "freelance_dunning.reminder_email_path", args.email_path
