@@ -84,16 +84,14 @@ stop-pg clean:
 	tools/dev.sh stop-pg
 
 # OCA's addons, from PyPI, in a folder outside the repository (the benchmark's
-# peers, and the suites beside the addon).
+# peers, queue_job, and the suites beside the addon): tools/dev.sh oca-addons
+# installs those missing (its OCA_PEER_PACKAGES and QUEUE_JOB_PACKAGE name the
+# versions).
 OCA_ADDONS ?= $(HOME)/.cache/freelance_dunning/oca-18.0
-OCA_PACKAGES = odoo-addon-account_credit_control==18.0.2.0.2.6 \
-	odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0
-OCA_MODULES = $(foreach p,$(OCA_PACKAGES),$(firstword $(subst ==, ,$(p:odoo-addon-%=%))))
+export OCA_ADDONS_DIR = $(OCA_ADDONS)
 oca-addons:
 	tools/dev.sh setup
-	missing=; for m in $(OCA_MODULES); do test -d $(OCA_ADDONS)/odoo/addons/$$m || missing=1; done; \
-	test -z "$$missing" || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
-		--target $(OCA_ADDONS) $(OCA_PACKAGES)
+	tools/dev.sh oca-addons
 
 SIZE ?= 1k 5k 10k
 BENCH_ARGS ?=
@@ -109,10 +107,9 @@ bench-interactive:
 	.venv/bin/python tools/bench_interactive.py -c .run/odoo.conf
 
 # The nightly run as OCA queue_job jobs, 1 then 2 prefork workers, kill/restart.
-bench-queue-job:
-	tools/dev.sh setup
-	tools/dev.sh queue-job
-	.venv/bin/python tools/bench_queue_job.py -c .run/odoo.conf --stored-pdf --size $(QJ_SIZE)
+bench-queue-job: oca-addons
+	.venv/bin/python tools/bench_queue_job.py -c .run/odoo.conf --stored-pdf \
+		--oca-addons $(OCA_ADDONS)/odoo/addons --size $(QJ_SIZE)
 
 odoo-suites: oca-addons
 	.venv/bin/python tools/odoo_suites.py --extra-addons $(OCA_ADDONS)/odoo/addons $(ARGS)

@@ -806,24 +806,40 @@ stop_all() {
     fi
 }
 
-# OCA's queue_job from PyPI, for the bridge freelance_dunning_queue_job (tested
-# in a database of its own): in OCA_ADDONS_DIR, outside the repository. pip
-# --target does not merge into the odoo/ folder the other OCA wheels already
-# made there: the wheel goes to a scratch folder first, then its addon is copied.
+# OCA addons from PyPI, outside the repository, in OCA_ADDONS_DIR: queue_job for
+# the bridge freelance_dunning_queue_job (tested in a database of its own), and
+# the benchmark's peers. pip --target does not merge into an odoo/ folder an
+# earlier wheel already made there (it warns and skips, exit status 0): each
+# wheel goes to a scratch folder first, then its addon is copied, and a module
+# still missing afterwards stops the command.
 OCA_ADDONS_DIR=${OCA_ADDONS_DIR:-$HOME/.cache/freelance_dunning/oca-18.0}
 QUEUE_JOB_PACKAGE=odoo-addon-queue_job==18.0.4.1.2.2
-ensure_queue_job() {
-    [ -f "$OCA_ADDONS_DIR/odoo/addons/queue_job/__manifest__.py" ] && return 0
+OCA_PEER_PACKAGES="odoo-addon-account_credit_control==18.0.2.0.2.6 odoo-addon-account_invoice_overdue_reminder==18.0.1.6.0"
+ensure_oca_addon() { # <package>==<version>
+    local package=$1 module
+    module=${package%%==*}
+    module=${module#odoo-addon-}
+    [ -f "$OCA_ADDONS_DIR/odoo/addons/$module/__manifest__.py" ] && return 0
     local tmp
     tmp=$(mktemp -d)
     "$PY" -m pip install -q --disable-pip-version-check --no-deps --target "$tmp" \
-        "$QUEUE_JOB_PACKAGE" || { rm -rf "$tmp"; return 1; }
+        "$package" || { rm -rf "$tmp"; return 1; }
     mkdir -p "$OCA_ADDONS_DIR/odoo/addons"
-    cp -r "$tmp/odoo/addons/queue_job" "$OCA_ADDONS_DIR/odoo/addons/"
-    cp -r "$tmp"/odoo_addon_queue_job-*.dist-info "$OCA_ADDONS_DIR/"
+    rm -rf "$OCA_ADDONS_DIR/odoo/addons/$module"
+    cp -r "$tmp/odoo/addons/$module" "$OCA_ADDONS_DIR/odoo/addons/"
+    cp -r "$tmp"/odoo_addon_"$module"-*.dist-info "$OCA_ADDONS_DIR/"
     rm -rf "$tmp"
+    [ -f "$OCA_ADDONS_DIR/odoo/addons/$module/__manifest__.py" ] ||
+        die "$package: $module is still missing from $OCA_ADDONS_DIR/odoo/addons"
+}
+ensure_queue_job() {
+    ensure_oca_addon "$QUEUE_JOB_PACKAGE"
     # Its only Python requirement besides Odoo.
     "$PY" -c "import requests" || die "queue_job needs the Python package requests"
+}
+ensure_oca_peers() {
+    local package
+    for package in $OCA_PEER_PACKAGES; do ensure_oca_addon "$package"; done
 }
 
 odoo_test() {
@@ -908,6 +924,7 @@ case "$cmd" in
     stop-pg) stop_pg ;;
     wheels) wheels ;;
     queue-job) ensure_venv; ensure_queue_job ;;
+    oca-addons) ensure_venv; ensure_oca_peers; ensure_queue_job ;;
     mails) mails "$@" ;;
     stop) stop_all ;;
     *) die "usage: tools/dev.sh {run|reset-demo|test|lint|readme|setup|i18n|stop-pg|wheels|queue-job|mails|stop}" ;;

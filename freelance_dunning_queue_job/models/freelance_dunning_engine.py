@@ -1,6 +1,4 @@
-from odoo import api, models
-
-from odoo.addons.queue_job.delay import group
+from odoo import api, fields, models
 
 JOB_PRIORITY = 20
 
@@ -18,7 +16,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         transaction as the jobs are stored: a second call the same day only
         hands over the clients it has not seen. The jobs' identity keys
         (company, day, first client of the batch) keep a batch from being
-        queued twice while it waits.
+        queued twice while it waits. Each batch job, once done, queues the
+        job that adds up the run's figures (``_dunning_job_close_run``): a
+        batch that failed or was cancelled never keeps the others' figures
+        from the run.
         """
         if not partner_ids:
             return 0, 0
@@ -27,8 +28,8 @@ class FreelanceDunningEngine(models.AbstractModel):
             partner_ids[start : start + size]
             for start in range(0, len(partner_ids), size)
         ]
-        jobs = [
-            self.delayable(
+        for ids in batches:
+            self.with_delay(
                 priority=JOB_PRIORITY,
                 identity_key=f"freelance_dunning:{company.id}:{today}:{ids[0]}",
                 description=self.env._(
@@ -41,20 +42,6 @@ class FreelanceDunningEngine(models.AbstractModel):
                     last=ids[-1],
                 ),
             )._dunning_job_run_batch(run, ids)
-            for ids in batches
-        ]
-        closing = self.delayable(
-            priority=JOB_PRIORITY + 1,
-            identity_key=(
-                f"freelance_dunning:{company.id}:{today}:close:{partner_ids[-1]}"
-            ),
-            description=self.env._(
-                "Payment reminders of %(company)s, %(day)s: the run's figures",
-                company=company.name,
-                day=today,
-            ),
-        )._dunning_job_close_run(run)
-        group(*jobs).on_done(closing).delay()
         run.last_partner_id = partner_ids[-1]
         # Nothing reminded in this transaction, nothing left for the cron.
         return 0, 0
@@ -75,6 +62,13 @@ class FreelanceDunningEngine(models.AbstractModel):
         if not company.nightly_reminders or not company._reminders_by_this_addon():
             return self.env._(
                 "Skipped: the nightly reminders are off for this company."
+            )
+        if run.date != fields.Date.context_today(self.with_company(company)):
+            # Queued for an earlier day (no job runner since): that day's run
+            # of these clients is the next one, which reminds them afresh.
+            return self.env._(
+                "Skipped: queued for %(day)s, the next run reminds these clients.",
+                day=run.date,
             )
         Batch = self.env["freelance.dunning.run.batch"].sudo()
         done = Batch.search(
@@ -105,6 +99,17 @@ class FreelanceDunningEngine(models.AbstractModel):
                 "error_log": self._cron_error_log(False, reminders),
             }
         )
+        # The run's figures: added up once the batches running now are done
+        # (one waiting job per run, whichever batch queued it).
+        self.with_delay(
+            priority=JOB_PRIORITY + 1,
+            identity_key=f"freelance_dunning:close:{run.id}",
+            description=self.env._(
+                "Payment reminders of %(company)s, %(day)s: the run's figures",
+                company=company.name,
+                day=run.date,
+            ),
+        )._dunning_job_close_run(run)
         return self.env._(
             "%(clients)s clients, %(reminders)s reminders",
             clients=len(partner_ids),
@@ -113,8 +118,9 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _dunning_job_close_run(self, run):
-        """Job, once the run's batches are done: the run's figures are the
-        sum of its batches."""
+        """Job queued by each batch job once done: the run's figures are the
+        sum of its batches done so far (the last batch's job writes the
+        day's total; running it again changes nothing)."""
         batches = run.sudo().batch_ids
         run.write(
             {

@@ -22,6 +22,7 @@ if not hasattr(odoo_test_common, "SETATTR_SOURCES"):
 from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: E402
 
 DAY = "2025-06-21"
+NEXT_DAY = "2025-06-22"
 
 
 class Rollback(Exception):
@@ -124,7 +125,8 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         batch_job = self.engine._dunning_job_run_batch
         close_job = self.engine._dunning_job_close_run
         trap.assert_jobs_count(3, only=batch_job)
-        trap.assert_jobs_count(1, only=close_job)
+        # The figures' job is queued by the batch jobs once done.
+        trap.assert_jobs_count(0, only=close_job)
         run = self._run_record()
         ids = self.clients.sorted("id").ids
         for chunk in (ids[0:2], ids[2:4], ids[4:]):
@@ -156,6 +158,10 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         with freeze_time(DAY), trap_jobs() as trap:
             self.engine._cron_run(batch_size=2)
             trap.perform_enqueued_jobs()
+            # The batch jobs queued the figures' job, once (its identity key).
+            trap.assert_jobs_count(1, only=self.engine._dunning_job_close_run)
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
         self.assertEqual(self._facts(), plain_facts)
         run = self._run_record()
         self.assertEqual(
@@ -175,6 +181,7 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         with freeze_time(DAY), trap_jobs() as trap:
             self.engine._cron_run(batch_size=2)
             trap.perform_enqueued_jobs()
+            trap.perform_enqueued_jobs()
         facts = self._facts()
         self.assertEqual(len(facts), 5)
         with freeze_time(DAY), trap_jobs() as trap:
@@ -190,10 +197,8 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         with freeze_time(DAY):
             self.engine._cron_run(batch_size=2)
             queued = Jobs.search([("channel", "=", "root.freelance_dunning")])
-            self.assertEqual(len(queued), 4)
-            self.assertEqual(
-                set(queued.mapped("state")), {"pending", "wait_dependencies"}
-            )
+            self.assertEqual(len(queued), 3)
+            self.assertEqual(set(queued.mapped("state")), {"pending"})
             self._run_record().last_partner_id = 0
             self.engine._cron_run(batch_size=2)
         self.assertEqual(
@@ -230,11 +235,13 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
                 Job.load(self.env, record.uuid).perform()
             # Done, then requeued by hand: performed again, it adds nothing.
             Job.load(self.env, first.uuid).perform()
+            # The batch jobs queued one figures' job (their identity key).
             closing = (
                 self.env["queue.job"]
                 .sudo()
                 .search([("method_name", "=", "_dunning_job_close_run")])
             )
+            self.assertEqual(len(closing), 1)
             Job.load(self.env, closing.uuid).perform()
         reminders = self._reminders()
         self.assertEqual(len(reminders), 5)
@@ -268,9 +275,51 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         jobs_access = self.env["queue.job"].with_user(self.manager)
         self.assertFalse(jobs_access.has_access("create"))
 
+    def test_failed_batch_keeps_the_others_figures(self):
+        """A batch job that fails for good (or is cancelled) does not keep
+        the run's figures from the batches that were done."""
+        with freeze_time(DAY):
+            self.engine._cron_run(batch_size=2)
+            records = (
+                self.env["queue.job"]
+                .sudo()
+                .search([("method_name", "=", "_dunning_job_run_batch")], order="id")
+            )
+            self.assertEqual(len(records), 3)
+            # The first batch's job is cancelled; the two others are done.
+            records[0].button_cancelled()
+            for record in records[1:]:
+                Job.load(self.env, record.uuid).perform()
+            closing = (
+                self.env["queue.job"]
+                .sudo()
+                .search([("method_name", "=", "_dunning_job_close_run")])
+            )
+            self.assertEqual(len(closing), 1)
+            self.assertEqual(closing.state, "pending")
+            Job.load(self.env, closing.uuid).perform()
+        run = self._run_record()
+        self.assertEqual((run.partner_count, run.reminder_count), (3, 3))
+        self.assertEqual(len(self._reminders()), 3)
+
+    def test_job_of_an_earlier_day_reminds_nobody(self):
+        """Jobs left waiting past their day (no job runner) remind nobody on
+        a later day: that day's run reminds the clients afresh."""
+        with freeze_time(DAY), trap_jobs() as trap:
+            self.engine._cron_run(batch_size=2)
+        with freeze_time(NEXT_DAY):
+            results = [job.perform() for job in trap.enqueued_jobs]
+        self.assertEqual(
+            results,
+            [f"Skipped: queued for {DAY}, the next run reminds these clients."] * 3,
+        )
+        self.assertFalse(self._reminders())
+        self.assertFalse(self._queued_emails())
+
     def test_dunning_manager_reads_the_run_not_its_batches(self):
         with freeze_time(DAY), trap_jobs() as trap:
             self.engine._cron_run(batch_size=2)
+            trap.perform_enqueued_jobs()
             trap.perform_enqueued_jobs()
         run = self._run_record().with_user(self.manager)
         values = run.read()[0]
