@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 JOB_PRIORITY = 20
+# States of a job that may still add a batch to the run.
+UNFINISHED = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class FreelanceDunningEngine(models.AbstractModel):
@@ -120,7 +124,36 @@ class FreelanceDunningEngine(models.AbstractModel):
     def _dunning_job_close_run(self, run):
         """Job queued by each batch job once done: the run's figures are the
         sum of its batches done so far (the last batch's job writes the
-        day's total; running it again changes nothing)."""
+        day's total; running it again changes nothing).
+
+        A batch job that ends while this job is handed out (not yet started)
+        queues no other one (the identity key): so this job comes back later
+        while a batch job of the run is unfinished, and sums the batches once
+        they are all done, failed or cancelled."""
+        unfinished = (
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    ("method_name", "=", "_dunning_job_run_batch"),
+                    (
+                        "identity_key",
+                        "=like",
+                        f"freelance_dunning:{run.company_id.id}:{run.date}:%",
+                    ),
+                    ("state", "in", UNFINISHED),
+                ]
+            )
+        )
+        if unfinished:
+            raise RetryableJobError(
+                self.env._(
+                    "The run's figures wait for %(count)s batches still to run.",
+                    count=unfinished,
+                ),
+                seconds=5,
+                ignore_retry=True,
+            )
         batches = run.sudo().batch_ids
         run.write(
             {

@@ -12,6 +12,7 @@ from odoo.addons.freelance_dunning.models.freelance_dunning_engine import (
 )
 from odoo.addons.freelance_dunning.tests.common import FreelanceDunningCommon
 from odoo.addons.mail.tests.common import MockEmail
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
 # queue_job 18.0.4.x's test helpers register themselves in a table of Odoo's
@@ -242,6 +243,7 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
                 .search([("method_name", "=", "_dunning_job_close_run")])
             )
             self.assertEqual(len(closing), 1)
+            records.button_done()
             Job.load(self.env, closing.uuid).perform()
         reminders = self._reminders()
         self.assertEqual(len(reminders), 5)
@@ -286,10 +288,12 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
                 .search([("method_name", "=", "_dunning_job_run_batch")], order="id")
             )
             self.assertEqual(len(records), 3)
-            # The first batch's job is cancelled; the two others are done.
+            # The first batch's job is cancelled; the second is done, the
+            # third still running when the figures' job starts.
             records[0].button_cancelled()
             for record in records[1:]:
                 Job.load(self.env, record.uuid).perform()
+            records[1].button_done()
             closing = (
                 self.env["queue.job"]
                 .sudo()
@@ -297,6 +301,11 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
             )
             self.assertEqual(len(closing), 1)
             self.assertEqual(closing.state, "pending")
+            with self.assertRaisesRegex(
+                RetryableJobError, "wait for 1 batches still to run"
+            ):
+                Job.load(self.env, closing.uuid).perform()
+            records[2].button_done()
             Job.load(self.env, closing.uuid).perform()
         run = self._run_record()
         self.assertEqual((run.partner_count, run.reminder_count), (3, 3))
