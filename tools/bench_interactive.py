@@ -33,9 +33,10 @@ Every record is fresh and of the same shape for ours and Odoo's. Each click
 is timed as a request: the cache emptied, the call, the flush and
 the commit (Odoo's precommit: tracking values, notifications). Queries are
 Odoo's SQL counter over the same span. The first ``--warm`` runs of each are
-not counted. The database is the script's own, ``fd_bclick_interactive``
+not counted. The database is the script's own, ``fd_bench_interactive``
 (``--database``): built once with freelance_dunning installed without demo
-data, kept for re-runs (``--rebuild`` builds it again). The queued invoices
+data, kept for re-runs and updated to the addon's code at the start of each
+(``--rebuild`` builds it again). The queued invoices
 and reminders stay queued: no email leaves; the only scheduled action run is
 the one issuing the deposit invoices after *Confirm*.
 """
@@ -53,14 +54,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_scale import drop_database, machine, open_env, psql  # noqa: E402
 
-DATABASE = "fd_bclick_interactive"
+DATABASE = "fd_bench_interactive"
 TARGET = 1.5
 SIGNATURE = "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs="
 
 
-def install(args):
-    """A fresh install of freelance_dunning without demo data."""
-    drop_database(args, args.database)
+def install(args, update=False):
+    """A fresh install of freelance_dunning without demo data, or, on the
+    database kept from an earlier run, an update to the addon's code as it is
+    now (its records, e.g. a new scheduled action, as the clicks expect)."""
+    if not update:
+        drop_database(args, args.database)
     subprocess.run(
         [
             sys.executable,
@@ -70,7 +74,7 @@ def install(args):
             args.config,
             "-d",
             args.database,
-            "-i",
+            "-u" if update else "-i",
             "freelance_dunning",
             "--without-demo=all",
             "--stop-after-init",
@@ -538,8 +542,7 @@ def main():
     )
     args = parser.parse_args()
     exists = psql(args, f"SELECT 1 FROM pg_database WHERE datname = '{args.database}'")
-    if args.rebuild or not exists:
-        install(args)
+    install(args, update=bool(exists) and not args.rebuild)
     env = open_env(args.config, args.database)
     logging.getLogger("odoo").setLevel(logging.WARNING)
     clicks = Clicks(env)

@@ -692,8 +692,13 @@ class FreelanceDunningEngine(models.AbstractModel):
         # Promises past their date are missed before the clients are
         # read: their invoices are chased again from today.
         self.env["freelance.dunning.promise"]._update_due(company, today)
+        # Only the clients after the run's cursor are read: each call of the
+        # scheduled action reads what is left, not the whole day's lines.
         groups = self.env["account.move.line"]._read_group(
-            self._get_line_domain(company, today, self._get_levels(company)),
+            [
+                *self._get_line_domain(company, today, self._get_levels(company)),
+                ("move_id.commercial_partner_id", ">", run.last_partner_id),
+            ],
             ["partner_id"],
         )
         return sorted(
