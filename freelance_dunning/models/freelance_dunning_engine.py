@@ -693,11 +693,18 @@ class FreelanceDunningEngine(models.AbstractModel):
         # read: their invoices are chased again from today.
         self.env["freelance.dunning.promise"]._update_due(company, today)
         # Only the clients after the run's cursor are read: each call of the
-        # scheduled action reads what is left, not the whole day's lines.
+        # scheduled action reads what is left, not the whole day's lines (a
+        # cursor of 0 is no condition: Odoo reads "> 0" on a many2one as
+        # "> NULL").
+        after = (
+            [("move_id.commercial_partner_id", ">", run.last_partner_id)]
+            if run.last_partner_id
+            else []
+        )
         groups = self.env["account.move.line"]._read_group(
             [
                 *self._get_line_domain(company, today, self._get_levels(company)),
-                ("move_id.commercial_partner_id", ">", run.last_partner_id),
+                *after,
             ],
             ["partner_id"],
         )
