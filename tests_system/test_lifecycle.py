@@ -265,12 +265,13 @@ def test_upgrade_keeps_data_and_user_edits(lifecycle):
     edited = {"id": after["edited_level"], "days": after["edited_days"]}
     assert upgraded["edited_levels"] == [edited]
     assert upgraded["deposit_percent"] == 30.0
-    # Invoices sent at once go through account's own sending queue: 6 of ours
+    # Invoices sent at once go through account's own sending queue: 7 of ours
     # (installments due on a date, work gates of paid deposits, the payment
     # reminders, asking for a new half-year's reference rates, sending the
     # reminders validated or sent by hand in the background, the morning
-    # email of what the next run will send).
-    assert upgraded["crons"] == 6
+    # email of what the next run will send, the deposit invoices of orders
+    # confirmed from their form).
+    assert upgraded["crons"] == 7
 
 
 # ----------------------------------------------------------------------------
