@@ -1,10 +1,6 @@
 from odoo import api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 JOB_PRIORITY = 20
-# States of a job that may still add a batch to the run.
-UNFINISHED = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class FreelanceDunningEngine(models.AbstractModel):
@@ -103,11 +99,9 @@ class FreelanceDunningEngine(models.AbstractModel):
                 "error_log": self._cron_error_log(False, reminders),
             }
         )
-        # The run's figures: added up once the batches running now are done
-        # (one waiting job per run, whichever batch queued it).
+        # The run's figures, added up once this batch is committed.
         self.with_delay(
             priority=JOB_PRIORITY + 1,
-            identity_key=f"freelance_dunning:close:{run.id}",
             description=self.env._(
                 "Payment reminders of %(company)s, %(day)s: the run's figures",
                 company=company.name,
@@ -126,34 +120,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         sum of its batches done so far (the last batch's job writes the
         day's total; running it again changes nothing).
 
-        A batch job that ends while this job is handed out (not yet started)
-        queues no other one (the identity key): so this job comes back later
-        while a batch job of the run is unfinished, and sums the batches once
-        they are all done, failed or cancelled."""
-        unfinished = (
-            self.env["queue.job"]
-            .sudo()
-            .search_count(
-                [
-                    ("method_name", "=", "_dunning_job_run_batch"),
-                    (
-                        "identity_key",
-                        "=like",
-                        f"freelance_dunning:{run.company_id.id}:{run.date}:%",
-                    ),
-                    ("state", "in", UNFINISHED),
-                ]
-            )
-        )
-        if unfinished:
-            raise RetryableJobError(
-                self.env._(
-                    "The run's figures wait for %(count)s batches still to run.",
-                    count=unfinished,
-                ),
-                seconds=5,
-                ignore_retry=True,
-            )
+        Each batch job queues its own, in its transaction: the one of the
+        last batch to commit starts after it and sees every batch done. Two of
+        them writing the run at once: PostgreSQL refuses the later one,
+        which queue_job runs again on a fresh snapshot."""
         batches = run.sudo().batch_ids
         run.write(
             {
