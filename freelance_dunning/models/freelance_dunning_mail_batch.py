@@ -49,7 +49,12 @@ def sanitizing_once(env):
 
 class SanitizedOnceHtml(fields.Html):
     """Odoo's HTML field; inside ``sanitizing_once``, the sanitized text of a
-    value already sanitized with the same options is reused."""
+    value already sanitized with the same options is reused.
+
+    ``mail.message.body`` is redefined with it (its attributes unchanged). An
+    addon loaded later that redefined that body with a plain ``fields.Html``
+    would drop the attributes gathered so far (Odoo keeps them only along one
+    field class): none of Odoo 18's modules does."""
 
     def _convert(self, value, record, validate):
         memo = record.env.cr.cache.get(SANITIZED_KEY)
