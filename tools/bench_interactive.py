@@ -45,14 +45,19 @@ import argparse
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_scale import drop_database, machine, open_env, psql  # noqa: E402
+from bench_scale import (  # noqa: E402
+    drop_database,
+    install_addon,
+    machine,
+    open_env,
+    psql,
+)
 
 DATABASE = "fd_bench_interactive"
 TARGET = 1.5
@@ -65,23 +70,7 @@ def install(args, update=False):
     now (its records, e.g. a new scheduled action, as the clicks expect)."""
     if not update:
         drop_database(args, args.database)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-c",
-            args.config,
-            "-d",
-            args.database,
-            "-u" if update else "-i",
-            "freelance_dunning",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
+    install_addon(args.config, args.database, update=update)
 
 
 class Clicks:

@@ -883,23 +883,19 @@ def drop_database(args, database):
     shutil.rmtree(filestore(args, database), ignore_errors=True)
 
 
-def build(args, base):
-    exists = psql(args, f"SELECT 1 FROM pg_database WHERE datname = '{base}'")
-    if exists and not args.rebuild:
-        return None
-    psql(args, f'DROP DATABASE IF EXISTS "{base}" WITH (FORCE)')
-    shutil.rmtree(filestore(args, base), ignore_errors=True)
-    start = time.perf_counter()
+def install_addon(config, database, update=False):
+    """freelance_dunning installed without demo data (``update``: updated to
+    the code as it is now), in an Odoo process of its own."""
     subprocess.run(
         [
             sys.executable,
             "-m",
             "odoo",
             "-c",
-            args.config,
+            config,
             "-d",
-            base,
-            "-i",
+            database,
+            "-u" if update else "-i",
             "freelance_dunning",
             "--without-demo=all",
             "--stop-after-init",
@@ -907,6 +903,16 @@ def build(args, base):
         ],
         check=True,
     )
+
+
+def build(args, base):
+    exists = psql(args, f"SELECT 1 FROM pg_database WHERE datname = '{base}'")
+    if exists and not args.rebuild:
+        return None
+    psql(args, f'DROP DATABASE IF EXISTS "{base}" WITH (FORCE)')
+    shutil.rmtree(filestore(args, base), ignore_errors=True)
+    start = time.perf_counter()
+    install_addon(args.config, base)
     install = time.perf_counter() - start
     extra = ["--stored-pdf"] if args.stored_pdf else []
     figures = child(args, "build", base, extra)
