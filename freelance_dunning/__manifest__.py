@@ -2,7 +2,7 @@
     "name": "Freelance Dunning",
     "summary": "Required deposits on quotes, payment schedules, work gate and "
     "escalating payment reminders for freelancers",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Accounting/Accounting",
     "author": "Freelance Dunning",
     "maintainers": ["freelance-dunning"],

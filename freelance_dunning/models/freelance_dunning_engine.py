@@ -70,7 +70,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         )
         return [
             *(
-                [("move_id.commercial_partner_id", "not in", postponed.ids)]
+                [("partner_id.commercial_partner_id", "not in", postponed.ids)]
                 if postponed
                 else []
             ),
@@ -492,7 +492,14 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _run(
-        self, company, today=None, partners=None, user=None, queue=False, validated=None
+        self,
+        company,
+        today=None,
+        partners=None,
+        user=None,
+        queue=False,
+        validated=None,
+        housekeeping=True,
     ):
         """Create and send the reminders of one company (some clients or all).
 
@@ -510,15 +517,18 @@ class FreelanceDunningEngine(models.AbstractModel):
         reminder (Send Again validates no more than the failed reminder's
         level): the reminders it refuses wait for a validation, and only those
         it accepts are sent in ``user``'s name.
+
+        ``housekeeping``: the company's emails that bounced are retried and
+        its promises past their date missed first (``_housekeeping``). The
+        scheduled action does it once per call, before it reads the clients,
+        and its batches skip it.
         """
         today = today or fields.Date.context_today(self)
         if not company._reminders_by_this_addon():
             # Another reminder tool chases this company's invoices.
             return self.env["freelance.dunning.reminder"]
-        self._retry_failed_deliveries(company)
-        # Promises paid are kept, those past their date missed (the next
-        # reminder of their invoices says so).
-        self.env["freelance.dunning.promise"]._update_due(company, today)
+        if housekeeping:
+            self._housekeeping(company, today)
         plan = self._plan(company, today, partners)
         locked = self._lock_lines(
             self.env["account.move.line"].union(
@@ -616,6 +626,14 @@ class FreelanceDunningEngine(models.AbstractModel):
         return run
 
     @api.model
+    def _housekeeping(self, company, today):
+        """What a run of ``company`` does before it plans: the emails that
+        bounced are retried, the promises paid kept and those past their date
+        missed (the next reminder of their invoices says so)."""
+        self._retry_failed_deliveries(company)
+        self.env["freelance.dunning.promise"]._update_due(company, today)
+
+    @api.model
     def _retry_failed_deliveries(self, company):
         """Emails that bounced or failed since they were sent are retried.
 
@@ -688,16 +706,21 @@ class FreelanceDunningEngine(models.AbstractModel):
 
     @api.model
     def _cron_partner_ids(self, company, today, run):
-        """The ids of the clients ``run`` has still to remind today, sorted."""
-        # Promises past their date are missed before the clients are
-        # read: their invoices are chased again from today.
-        self.env["freelance.dunning.promise"]._update_due(company, today)
+        """The ids of the clients ``run`` has still to remind today, sorted.
+
+        The company's housekeeping is done first, once for all the batches
+        of this call: the invoices of a bounced email or a missed promise are
+        chased again from today."""
+        self.with_company(company)._housekeeping(company, today)
         # Only the clients after the run's cursor are read: each call of the
         # scheduled action reads what is left, not the whole day's lines (a
         # cursor of 0 is no condition: Odoo reads "> 0" on a many2one as
-        # "> NULL").
+        # "> NULL"). The client is the commercial partner of the line's
+        # partner, as below and in the plan: the invoice's own stored one
+        # stays that of the day it was made, even once its contact joined
+        # another company.
         after = (
-            [("move_id.commercial_partner_id", ">", run.last_partner_id)]
+            [("partner_id.commercial_partner_id", ">", run.last_partner_id)]
             if run.last_partner_id
             else []
         )
@@ -733,7 +756,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         reminders = (
             self.with_company(company)
             .with_context(mail_notify_force_send=False)
-            ._run(company, today, partners=batch)
+            ._run(company, today, partners=batch, housekeeping=False)
         )
         run.write(
             {

@@ -1,13 +1,14 @@
 import logging
 from contextlib import contextmanager
+from datetime import timedelta
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tools import format_amount
+from odoo.tools import format_amount, html2plaintext
 
 from .cursor_permission import cursor_permission, has_cursor_permission
 from .res_partner import BLACKLIST_REASONS, is_dunning_manager, is_dunning_user
@@ -21,6 +22,10 @@ PAID_TRANSACTION_STATES = ("authorized", "done")
 # other confirmation issues it in the same transaction. Whoever sets this key
 # only delays the issuance by a moment.
 DEPOSIT_IN_BACKGROUND = "freelance_deposit_in_background"
+# A deposit invoice the background step failed to issue is tried again by the
+# hourly run after this delay (a little under the hour, so that the next
+# hourly run takes it); the orders waiting meanwhile go first.
+DEPOSIT_RETRY_DELAY = timedelta(minutes=55)
 # Orders the addon itself is invoicing behind a closed gate, kept on the
 # cursor (see _allow_invoicing_behind_gate).
 INVOICING_BEHIND_GATE = "freelance_dunning.invoicing_behind_gate"
@@ -48,6 +53,7 @@ RULE_FIELDS = {
     "work_suspended": "suspension",
     "work_suspension_reason": "suspension",
     "freelance_rules_exemption": "exemption",
+    "deposit_invoice_retry_at": "background",
 }
 # The orders another flow owns (see _freelance_rules_apply): the quotations
 # existing when the addon was installed; the bridges add their flows.
@@ -119,6 +125,15 @@ class SaleOrder(models.Model):
         compute="_compute_deposit_state",
         store=True,
         index=True,
+    )
+    deposit_invoice_retry_at = fields.Datetime(
+        string="Deposit Invoice Next Try",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Set when the order is confirmed from its form: when the scheduled "
+        "action issues its deposit invoice (again, after a failure). Empty once "
+        "it is issued.",
     )
     work_gate_required = fields.Boolean(
         string="Work Gate",
@@ -671,6 +686,13 @@ class SaleOrder(models.Model):
                 "existing before the install): it cannot be written.",
                 order=order,
             )
+        if "background" in kinds:
+            return self.env._(
+                "The deposit invoice of %(order)s is issued in the background "
+                "after the Confirm button of its form, never on request: issue "
+                "it with Invoice Next Installment.",
+                order=order,
+            )
         if "suspension" in kinds:
             return self.env._(
                 "The work on %(order)s is suspended and resumed by the dunning "
@@ -802,16 +824,21 @@ class SaleOrder(models.Model):
         with free._writing_installments(), free._writing_rule_fields():
             free.installment_ids = [Command.clear()]
         in_background = self.env.context.get(DEPOSIT_IN_BACKGROUND)
-        deferred = False
+        deferred = self.browse()
         for order in self:
             deposits = order._deposits_to_invoice()
             if not deposits:
                 continue
             if in_background and not order._has_online_payment():
-                deferred = True
+                deferred |= order
                 continue
             order._invoice_installments(deposits)
         if deferred:
+            # Not a tracked field: Odoo's tracking is not prepared for it.
+            with deferred._writing_rule_fields():
+                deferred.sudo().with_context(
+                    tracking_disable=True
+                ).deposit_invoice_retry_at = fields.Datetime.now()
             self.env.ref(
                 "freelance_dunning.ir_cron_issue_deposit_invoices"
             ).sudo()._trigger()
@@ -837,35 +864,44 @@ class SaleOrder(models.Model):
 
     def _is_deposit_invoice_pending(self):
         """Whether this confirmed order's deposit invoice is still to be
-        issued by the background step (a Confirm clicked a moment ago)."""
+        issued by the background step (a Confirm clicked on its form)."""
         self.ensure_one()
-        return self.state == "sale" and bool(self._deposits_to_invoice())
+        return (
+            self.state == "sale"
+            and bool(self.deposit_invoice_retry_at)
+            and bool(self._deposits_to_invoice())
+        )
 
     @api.model
     def _cron_issue_deposit_invoices(self, batch_size=50):
         """Issue the deposit invoices of the orders confirmed from the form.
 
-        Woken up by the Confirm button (``_trigger``) and run every hour: an
-        order that failed stays pending, its failure is written in its
-        chatter and told to its salesperson, and it is tried again on the next
-        run. Each call issues one batch; Odoo's cron runner commits it and
-        calls again while work remains. ``_invoice_installments`` locks the
-        installments, so a deposit is never invoiced twice.
+        Only those: a deposit invoice an accountant deleted is not issued
+        again behind their back. Woken up by the Confirm button
+        (``_trigger``) and run every hour: an order that failed stays
+        pending, its failure is written in its chatter and told to its
+        salesperson, and it is tried again about an hour later
+        (``DEPOSIT_RETRY_DELAY``), after the others. Each call issues one
+        batch; Odoo's cron runner commits it and calls again while work
+        remains. ``_invoice_installments`` locks the installments, so a
+        deposit is never invoiced twice.
         """
-        Installment = self.env["freelance.order.installment"]
         domain = [
-            ("is_deposit", "=", True),
-            ("invoice_id", "=", False),
-            ("order_id.state", "=", "sale"),
+            ("deposit_invoice_retry_at", "<=", fields.Datetime.now()),
+            ("state", "=", "sale"),
         ]
-        orders = Installment.search(domain, order="id").order_id
-        batch = orders[:batch_size]
-        done = 0
+        batch = self.search(
+            domain, order="deposit_invoice_retry_at, id", limit=batch_size
+        )
         for order in batch:
+            deposits = order._deposits_to_invoice()
+            if not deposits:
+                # Issued meanwhile (Invoice Next Installment, an online payment).
+                order._deposit_invoice_not_pending()
+                continue
             try:
                 with self.env.cr.savepoint():
-                    invoices = order._invoice_installments(order._deposits_to_invoice())
-                done += 1
+                    invoices = order._invoice_installments(deposits)
             except pg_errors.SerializationFailure:
                 # Another worker is issuing it: it finds it issued next time.
                 continue
@@ -876,8 +912,19 @@ class SaleOrder(models.Model):
                 order._deposit_invoice_failed(error)
                 continue
             order._deposit_invoice_issued(invoices)
-        remaining = len(orders) - len(batch) if done else 0
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=self.search_count(domain) if batch else 0
+        )
+
+    def _deposit_invoice_not_pending(self):
+        """The deposit invoices of these orders are issued (or not asked any
+        more): the background step leaves them."""
+        pending = self.filtered("deposit_invoice_retry_at")
+        if pending:
+            with pending._writing_rule_fields():
+                pending.sudo().with_context(
+                    tracking_disable=True
+                ).deposit_invoice_retry_at = False
 
     def _deposit_background_user(self):
         """Who is told of the deposit invoice issued in the background: the
@@ -918,15 +965,22 @@ class SaleOrder(models.Model):
 
     def _deposit_invoice_failed(self, error):
         """Written once in the order's chatter (a failure repeated by the
-        next runs is not written again) and told to the salesperson."""
+        next runs is not written again) and told to the salesperson; tried
+        again in about an hour."""
         self.ensure_one()
+        with self._writing_rule_fields():
+            self.sudo().deposit_invoice_retry_at = (
+                fields.Datetime.now() + DEPOSIT_RETRY_DELAY
+            )
         body = self.env._(
             "The deposit invoice could not be issued: %(error)s. It is tried "
             "again every hour; correct the cause (or cancel the order).",
             error=str(error),
         )
         last = self.message_ids[:1]
-        if not last or str(escape(body)) not in str(last.body or ""):
+        if not last or " ".join(body.split()) not in " ".join(
+            html2plaintext(last.body or "").split()
+        ):
             self.message_post(body=body, subtype_xmlid="mail.mt_note")
         user = self._deposit_background_user()
         if user:
@@ -967,6 +1021,9 @@ class SaleOrder(models.Model):
             if invoice.state == "draft":
                 invoice.action_post()
             invoices |= invoice
+        if not order._deposits_to_invoice():
+            # Issued by whichever path: the background step leaves it.
+            self._deposit_invoice_not_pending()
         if not invoices:
             return invoices
         # A deposit paid online before confirmation is reconciled by Odoo's
@@ -1180,6 +1237,13 @@ class SaleOrder(models.Model):
             "|",
             ("order_id.deposit_state", "not in", ("to_pay", "partial")),
             ("order_id.work_gate_state", "=", "overridden"),
+            # Nor before the deposit is invoiced, gate open early or not: the
+            # balance's final invoice deducts the deposit, it must exist.
+            (
+                "order_id.installment_ids",
+                "not any",
+                [("is_deposit", "=", True), ("invoice_id", "=", False)],
+            ),
         ]
         Installment = self.env["freelance.order.installment"]
         total = Installment.search_count(domain)

@@ -1,9 +1,9 @@
 import json
-from datetime import date
+from datetime import date, datetime
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -341,6 +341,7 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.invoice_ids, "no invoice in the click")
         self.assertTrue(order._is_deposit_invoice_pending())
+        self.assertTrue(order.deposit_invoice_retry_at)
         self.assertEqual(order.deposit_state, "to_pay")
         self.assertEqual(order.work_gate_state, "waiting_deposit", "gate closed")
         self.assertFalse(order.work_started_on)
@@ -356,6 +357,7 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 600.0)
         self.assertFalse(order._is_deposit_invoice_pending())
+        self.assertFalse(order.deposit_invoice_retry_at, "left by the background")
         deposit = order.installment_ids.filtered("is_deposit")
         self.assertEqual(deposit.invoice_id, invoice)
         # Queued for sending, written by the salesperson, who is told.
@@ -415,26 +417,35 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         invoice = order.deposit_invoice_ids
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(order.invoice_ids, invoice, "the deposit, not the balance")
+        self.assertFalse(order.deposit_invoice_retry_at, "left by the background")
         self._issue_cron().method_direct_trigger()
         self.assertEqual(order.invoice_ids, invoice, "nothing issued twice")
 
     def test_a_failure_of_the_background_issuance_is_told_and_retried(self):
-        order = self._create_order(quantity=2, user=self.salesperson)
-        self._confirm_from_form(order)
-        journals = self.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", order.company_id.id)]
-        )
-        journals.active = False
-        self._issue_cron().method_direct_trigger()
-        self._issue_cron().method_direct_trigger()
+        with freeze_time("2026-02-02 10:00:00"):
+            order = self._create_order(quantity=2, user=self.salesperson)
+            self._confirm_from_form(order)
+            journals = self.env["account.journal"].search(
+                [("type", "=", "sale"), ("company_id", "=", order.company_id.id)]
+            )
+            journals.active = False
+            self._issue_cron().method_direct_trigger()
+        # Triggered again by another Confirm half an hour later: not retried
+        # yet; an hour later, by the hourly run: retried, failing again.
+        for moment in ("2026-02-02 10:30:00", "2026-02-02 11:00:00"):
+            with freeze_time(moment):
+                self._issue_cron().method_direct_trigger()
         self.assertFalse(order.invoice_ids)
         self.assertTrue(order._is_deposit_invoice_pending())
+        self.assertEqual(
+            order.deposit_invoice_retry_at, datetime(2026, 2, 2, 11, 55), "next try"
+        )
         failures = order.message_ids.filtered(
             lambda m: "could not be issued" in (m.body or "")
         )
         self.assertEqual(len(failures), 1, "written once, not at every run")
         notified = self._notifications(self.salesperson)
-        self.assertEqual(len(notified), 2)
+        self.assertEqual(len(notified), 2, "told at each try")
         self.assertTrue(notified[0]["sticky"])
         self.assertIn(
             "The deposit invoice could not be issued: ", notified[0]["message"]
@@ -442,6 +453,62 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
         self.assertEqual(notified[0]["title"], order.name)
 
         journals.active = True
-        self._issue_cron().method_direct_trigger()
+        with freeze_time("2026-02-02 12:00:00"):
+            self._issue_cron().method_direct_trigger()
         self.assertEqual(order.deposit_invoice_ids.state, "posted")
         self.assertEqual(len(order.invoice_ids), 1)
+        self.assertFalse(order.deposit_invoice_retry_at)
+
+    def test_an_order_failing_does_not_hold_the_others(self):
+        """Each call takes the orders due first: one failing is tried again
+        an hour later, after the others, whatever the batch's size."""
+        failing, other = (
+            self._create_order(quantity=2, user=self.salesperson) for _i in range(2)
+        )
+        with freeze_time("2026-02-02 10:00:00"):
+            self._confirm_from_form(failing)
+        with freeze_time("2026-02-02 10:00:05"):
+            self._confirm_from_form(other)
+        journals = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", failing.company_id.id)]
+        )
+        Orders = self.env["sale.order"].with_context(ir_cron_progress_id=False)
+        with freeze_time("2026-02-02 10:00:10"):
+            journals.active = False
+            Orders._cron_issue_deposit_invoices(batch_size=1)
+            journals.active = True
+            self.assertFalse(failing.invoice_ids)
+            Orders._cron_issue_deposit_invoices(batch_size=1)
+        self.assertEqual(other.deposit_invoice_ids.state, "posted", "not held")
+        self.assertFalse(failing.invoice_ids, "its next try is in an hour")
+        with freeze_time("2026-02-02 11:00:00"):
+            Orders._cron_issue_deposit_invoices(batch_size=1)
+        self.assertEqual(failing.deposit_invoice_ids.state, "posted")
+
+    def test_a_deposit_invoice_deleted_is_not_issued_again(self):
+        """Only the orders confirmed from the form are the background step's:
+        a deposit invoice an accountant deleted stays deleted."""
+        order = self._create_order(quantity=2, user=self.salesperson)
+        self._sign(order).with_user(self.salesperson).action_confirm()
+        invoice = order.deposit_invoice_ids
+        invoice.button_draft()
+        invoice.unlink()
+        deposit = order.installment_ids.filtered("is_deposit")
+        self.assertFalse(deposit.invoice_id)
+        self._issue_cron().method_direct_trigger()
+        self.assertFalse(order.invoice_ids, "nothing issued behind their back")
+        self.assertFalse(order._is_deposit_invoice_pending())
+
+    def test_the_next_try_is_not_written_by_hand(self):
+        order = self._create_order(quantity=2, user=self.salesperson)
+        self._sign(order).with_user(self.salesperson).action_confirm()
+        order.deposit_invoice_ids.button_draft()
+        order.deposit_invoice_ids.unlink()
+        for user in (self.salesperson, self.env.user):
+            with self.assertRaisesText(
+                AccessError, "is issued in the background after the Confirm"
+            ):
+                order.with_user(user).write(
+                    {"deposit_invoice_retry_at": "2026-02-02 10:00:00"}
+                )
+        self.assertFalse(order.deposit_invoice_retry_at)

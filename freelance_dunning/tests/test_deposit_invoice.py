@@ -172,6 +172,35 @@ class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
             cron.method_direct_trigger()
         self.assertEqual(len(order.invoice_ids), 2, "running twice issues nothing more")
 
+    def test_dated_installment_waits_for_the_deposit_invoice(self):
+        """A deposit not invoiced yet (confirmed from the form, its invoice
+        failing in the background) holds the dated installments, even with
+        the work gate opened early: the balance deducts the deposit."""
+        schedule = self._create_schedule("Dated", [(50, "signature"), (50, "date", 30)])
+        with freeze_time("2026-03-01"):
+            order = self._create_order(payment_schedule_id=schedule.id)
+            self._sign(order).with_context(
+                freelance_deposit_in_background=True
+            ).action_confirm()
+        self.assertFalse(order.invoice_ids, "the deposit's invoice is to come")
+        order.with_user(self.manager)._open_work_gate_early("Trusted client")
+        self.assertEqual(order.work_gate_state, "overridden")
+        dated = order.installment_ids.filtered(lambda i: i.trigger == "date")
+        cron = self.env.ref("freelance_dunning.ir_cron_invoice_dated_installments")
+        with freeze_time("2026-03-31"):
+            cron.method_direct_trigger()
+            self.assertFalse(order.invoice_ids, "held until the deposit is invoiced")
+            self.env["sale.order"]._cron_issue_deposit_invoices()
+            deposit = order.deposit_invoice_ids
+            self.assertEqual(deposit.amount_total, order.amount_total / 2)
+            cron.method_direct_trigger()
+        self.assertEqual(dated.invoice_id.state, "posted")
+        self.assertEqual(
+            dated.invoice_id.amount_total,
+            order.amount_total - deposit.amount_total,
+            "the balance, the deposit deducted",
+        )
+
     def test_client_without_email(self):
         self.client.email = False
         order = self._create_order()

@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -314,6 +315,38 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(again.state, "sent")
         self.assertEqual(invoice.dunning_level_id, self._level("Friendly reminder"))
 
+    def test_failed_email_is_retried_by_the_scheduled_action(self):
+        """The scheduled action retries the company's failed emails once per
+        call, before it reads the clients: its batches do not."""
+        invoice = self._invoice(1000.0, due="2025-06-20")
+        message = self._run("2025-06-21")
+        message.mail_message_id.notification_ids.sudo().write(
+            {"notification_status": "bounce"}
+        )
+        Engine = type(self.engine)
+        housekeeping = Engine._housekeeping
+        calls = []
+
+        def counted(engine, company, today):
+            calls.append((company, today))
+            return housekeeping(engine, company, today)
+
+        engine = self.engine.with_context(ir_cron_progress_id=False)
+        with patch.object(Engine, "_housekeeping", counted), freeze_time("2025-06-22"):
+            engine._cron_run()
+        self.assertEqual(
+            [call for call in calls if call[0] == self.company],
+            [(self.company, date(2025, 6, 22))],
+        )
+        self.assertEqual(message.state, "failed")
+        again = self.env["freelance.dunning.reminder"].search(
+            [("partner_id", "=", self.client.id), ("date", "=", "2025-06-22")]
+        )
+        self.assertEqual(len(again), 1)
+        self.assertEqual(again.level_id, message.level_id, "the same level again")
+        self.assertEqual(again.state, "sent")
+        self.assertEqual(invoice.dunning_level_id, message.level_id)
+
     def test_client_without_email(self):
         self.client.email = False
         self._invoice(1000.0, due="2025-06-20")
@@ -467,6 +500,50 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         self.assertEqual(set((messages - failed).mapped("state")), {"sent"})
         self.assertIn("Client 1", run.error_log)
         self.assertIn("no email address", run.error_log)
+
+    def test_scheduled_action_reminds_a_contact_who_joined_a_company(self):
+        """The client of an invoice is its contact's company of today, also
+        for the run's cursor: the invoice keeps the commercial partner of the
+        day it was made (Odoo recomputes it only when its partner changes)."""
+        Partner = self.env["res.partner"]
+        person = Partner.create({"name": "Freelance person", "email": "p@example.com"})
+        first, second = Partner.create(
+            [
+                {
+                    "name": f"Client {i}",
+                    "email": f"c{i}@example.com",
+                    "is_company": True,
+                }
+                for i in range(2)
+            ]
+        )
+        invoices = self._invoice(100.0, due="2025-06-20", partner=person)
+        for client in (first, second):
+            self._invoice(100.0, due="2025-06-20", partner=client)
+        # The person joins a company made after the other clients.
+        company = Partner.create(
+            {"name": "Person's company", "email": "k@example.com", "is_company": True}
+        )
+        person.parent_id = company
+        self.assertEqual(invoices.commercial_partner_id, person, "kept by Odoo")
+        self.assertLess(person.id, second.id)
+        self.assertGreater(company.id, second.id)
+        engine = self.engine.with_context(ir_cron_progress_id=False)
+        with freeze_time("2025-06-21"):
+            for _call in range(3):
+                engine._cron_run(batch_size=2)
+        run = self.env["freelance.dunning.run"].search(
+            [("company_id", "=", self.company.id), ("date", "=", "2025-06-21")]
+        )
+        self.assertEqual(run.partner_count, 3)
+        reminders = self.env["freelance.dunning.reminder"].search(
+            [("partner_id", "in", (first | second | company | person).ids)]
+        )
+        self.assertEqual(reminders.partner_id, first | second | company)
+        self.assertEqual(
+            reminders.filtered(lambda r: r.partner_id == company).line_ids.move_id,
+            invoices,
+        )
 
     def test_run_wizard_previews_exactly_what_is_sent(self):
         first = self._invoice(1000.0, due="2025-06-01")

@@ -23,7 +23,7 @@ from .common import FreelanceDunningCommon
 # work" activity of a client exempt from the deposit) and Odoo's own down
 # payment invoice, posted.
 BUDGET_ODOO_CONFIRM = 58
-BUDGET_CONFIRM_FROM_FORM = 37
+BUDGET_CONFIRM_FROM_FORM = 41
 BUDGET_ODOO_DOWN_PAYMENT = 200
 BUDGET_DEPOSIT_BACKGROUND = 173
 

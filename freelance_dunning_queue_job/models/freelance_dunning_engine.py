@@ -56,7 +56,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         again from nothing done; one performed again after it was done finds
         its batch's row and does nothing. Jobs of other batches never hold the
         same clients, and the engine's locks and unique checks stay the last
-        word (a client's lines locked, one reminder per client and day).
+        word (a client's lines locked, one reminder per client and day). The
+        company's housekeeping was done by the scheduled action before it
+        queued the jobs, once: jobs side by side never retry the same bounced
+        email.
         """
         company = run.company_id
         if not company.nightly_reminders or not company._reminders_by_this_addon():
@@ -87,7 +90,7 @@ class FreelanceDunningEngine(models.AbstractModel):
         reminders = (
             self.with_company(company)
             .with_context(mail_notify_force_send=False)
-            ._run(company, run.date, partners=batch)
+            ._run(company, run.date, partners=batch, housekeeping=False)
         )
         Batch.create(
             {

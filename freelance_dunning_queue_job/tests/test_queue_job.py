@@ -1,4 +1,5 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -92,6 +93,14 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
     def _run_record(self):
         return self.env["freelance.dunning.run"].search(
             [("company_id", "=", self.company.id), ("date", "=", DAY)]
+        )
+
+    def _jobs(self, method):
+        """The stored jobs of the engine's ``method``, oldest first."""
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search([("method_name", "=", method)], order="id")
         )
 
     def _plain_cron(self):
@@ -208,11 +217,7 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
     def test_failing_job_retried_sends_nothing_twice(self):
         with freeze_time(DAY):
             self.engine._cron_run(batch_size=2)
-        records = (
-            self.env["queue.job"]
-            .sudo()
-            .search([("method_name", "=", "_dunning_job_run_batch")], order="id")
-        )
+        records = self._jobs("_dunning_job_run_batch")
         self.assertEqual(len(records), 3)
         # The batch of the first two clients (the second one's reminder fails:
         # no email address).
@@ -237,11 +242,7 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
             Job.load(self.env, first.uuid).perform()
             # Each batch job done queued a figures' job (not the one
             # performed again: it did nothing).
-            closing = (
-                self.env["queue.job"]
-                .sudo()
-                .search([("method_name", "=", "_dunning_job_close_run")])
-            )
+            closing = self._jobs("_dunning_job_close_run")
             self.assertEqual(len(closing), 3)
             for record in closing:
                 Job.load(self.env, record.uuid).perform()
@@ -253,6 +254,45 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         self.assertEqual(
             self._queued_emails(), [f"q{i}@example.com" for i in (0, 2, 3, 4)]
         )
+
+    def test_housekeeping_done_by_the_cron_once_not_by_the_jobs(self):
+        """A bounced email is retried by the scheduled action before it
+        queues the jobs, once: jobs side by side never retry the same one."""
+        first = self.clients.sorted("id")[0]
+        with freeze_time(DAY):
+            bounced = self.engine._run(self.company, date.fromisoformat(DAY), first)
+        self.assertEqual(bounced.state, "sent")
+        bounced.mail_message_id.notification_ids.sudo().write(
+            {"notification_status": "bounce"}
+        )
+        Engine = type(self.engine)
+        housekeeping = Engine._housekeeping
+        calls = []
+
+        def counted(engine, company, today):
+            calls.append(company)
+            return housekeeping(engine, company, today)
+
+        with (
+            patch.object(Engine, "_housekeeping", counted),
+            freeze_time(NEXT_DAY),
+            trap_jobs() as trap,
+        ):
+            self.engine._cron_run(batch_size=2)
+            self.assertEqual(bounced.state, "failed", "retried before the jobs")
+            trap.assert_jobs_count(3, only=self.engine._dunning_job_run_batch)
+            trap.perform_enqueued_jobs()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(calls, [self.company])
+        again = self._reminders().filtered(
+            lambda reminder: (
+                reminder.partner_id == first
+                and reminder.date == date.fromisoformat(NEXT_DAY)
+            )
+        )
+        self.assertEqual(len(again), 1)
+        self.assertEqual(again.state, "sent")
+        self.assertEqual(again.level_id, bounced.level_id, "the same level again")
 
     def test_company_not_switched_on_gets_no_job(self):
         self.company.nightly_reminders = False
@@ -282,26 +322,20 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         the run's figures from the batches that were done."""
         with freeze_time(DAY):
             self.engine._cron_run(batch_size=2)
-            records = (
-                self.env["queue.job"]
-                .sudo()
-                .search([("method_name", "=", "_dunning_job_run_batch")], order="id")
-            )
+            records = self._jobs("_dunning_job_run_batch")
             self.assertEqual(len(records), 3)
             # The first batch's job is cancelled; the second is done and its
             # figures' job runs before the third batch is done.
             records[0].button_cancelled()
-            Closing = self.env["queue.job"].sudo()
-            closing_domain = [("method_name", "=", "_dunning_job_close_run")]
             Job.load(self.env, records[1].uuid).perform()
-            first_close = Closing.search(closing_domain)
+            first_close = self._jobs("_dunning_job_close_run")
             self.assertEqual(len(first_close), 1)
             Job.load(self.env, first_close.uuid).perform()
             run = self._run_record()
             self.assertEqual((run.partner_count, run.reminder_count), (2, 2))
             # The third batch's own figures' job adds it.
             Job.load(self.env, records[2].uuid).perform()
-            second_close = Closing.search(closing_domain) - first_close
+            second_close = self._jobs("_dunning_job_close_run") - first_close
             self.assertEqual(len(second_close), 1)
             Job.load(self.env, second_close.uuid).perform()
         run = self._run_record()
