@@ -711,7 +711,10 @@ class FreelanceDunningEngine(models.AbstractModel):
         The company's housekeeping is done first, once for all the batches
         of this call: the invoices of a bounced email or a missed promise are
         chased again from today."""
-        self.with_company(company)._housekeeping(company, today)
+        # Their notes and activities join Odoo's mail queue, as the batches'.
+        self.with_company(company).with_context(
+            mail_notify_force_send=False
+        )._housekeeping(company, today)
         # Only the clients after the run's cursor are read: each call of the
         # scheduled action reads what is left, not the whole day's lines (a
         # cursor of 0 is no condition: Odoo reads "> 0" on a many2one as

@@ -736,6 +736,21 @@ class SaleOrder(models.Model):
         ):
             raise AccessError(self._rule_field_error({"signed_copy_id"}))
 
+    @api.model
+    def default_get(self, fields_list):
+        """The rule fields take no default from the context (``default_*``
+        keys) nor from saved defaults (``ir.default``): a quotation is born
+        without any decision on its rules, as ``create`` checks for the
+        values given. Their own defaults, if any, stay."""
+        defaults = super().default_get(fields_list)
+        for fname in set(RULE_FIELDS) & set(defaults):
+            field = self._fields[fname]
+            if field.default is not None and not field.compute:
+                defaults[fname] = field.default(self)
+            else:
+                del defaults[fname]
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -828,6 +843,8 @@ class SaleOrder(models.Model):
         for order in self:
             deposits = order._deposits_to_invoice()
             if not deposits:
+                # Nothing to issue: no banner left from an earlier Confirm.
+                order._deposit_invoice_not_pending()
                 continue
             if in_background and not order._has_online_payment():
                 deferred |= order
@@ -1127,8 +1144,9 @@ class SaleOrder(models.Model):
         # invoice issued at confirmation already covers it, never add a second.
         # One the background step has not issued yet is issued now.
         for order in self:
-            if order._is_deposit_invoice_pending():
-                order._invoice_installments(order._deposits_to_invoice())
+            deposits = order._deposits_to_invoice() if order.state == "sale" else None
+            if deposits:
+                order._invoice_installments(deposits)
         issued = self.filtered(
             lambda o: o.installment_ids.filtered("is_deposit").invoice_id
         )
@@ -1264,8 +1282,45 @@ class SaleOrder(models.Model):
                 _logger.exception(
                     "Could not invoice the installments of %s", order.name
                 )
+        if total <= len(installments):
+            # The day's last call: what waits for a deposit invoice is told.
+            self._note_installments_held_by_a_missing_deposit()
         remaining = total - len(installments) if done else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=max(remaining, 0))
+
+    @api.model
+    def _note_installments_held_by_a_missing_deposit(self):
+        """Dated installments due whose deposit has no invoice, and none
+        coming from the background step (deleted by an accountant, say): the
+        order's chatter says so once, for someone to issue the deposit or
+        cancel the order."""
+        held = self.env["freelance.order.installment"].search(
+            [
+                ("trigger", "=", "date"),
+                ("invoice_id", "=", False),
+                ("date_planned", "<=", fields.Date.context_today(self)),
+                ("order_id.state", "=", "sale"),
+                ("order_id.deposit_invoice_retry_at", "=", False),
+                (
+                    "order_id.installment_ids",
+                    "any",
+                    [("is_deposit", "=", True), ("invoice_id", "=", False)],
+                ),
+            ]
+        )
+        for order in held.order_id:
+            body = self.env._(
+                "The dated installments of %(order)s wait for its deposit "
+                "invoice, which is not issued: issue it with Invoice Next "
+                "Installment, or cancel the order.",
+                order=order.name,
+            )
+            if not any(
+                " ".join(body.split())
+                in " ".join(html2plaintext(message.body or "").split())
+                for message in order.message_ids[:5]
+            ):
+                order.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     # ------------------------------------------------------------------
     # Work gate: no work before signature and deposit

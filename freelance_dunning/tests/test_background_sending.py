@@ -488,16 +488,23 @@ class TestBackgroundSending(FreelanceDunningCommon, MockEmail):
     def test_a_deposit_invoice_deleted_is_not_issued_again(self):
         """Only the orders confirmed from the form are the background step's:
         a deposit invoice an accountant deleted stays deleted."""
-        order = self._create_order(quantity=2, user=self.salesperson)
-        self._sign(order).with_user(self.salesperson).action_confirm()
-        invoice = order.deposit_invoice_ids
-        invoice.button_draft()
-        invoice.unlink()
-        deposit = order.installment_ids.filtered("is_deposit")
-        self.assertFalse(deposit.invoice_id)
-        self._issue_cron().method_direct_trigger()
-        self.assertFalse(order.invoice_ids, "nothing issued behind their back")
-        self.assertFalse(order._is_deposit_invoice_pending())
+        for confirm in ("form", "rpc"):
+            order = self._create_order(quantity=2, user=self.salesperson)
+            if confirm == "form":
+                self._confirm_from_form(order)
+                self._issue_cron().method_direct_trigger()
+            else:
+                self._sign(order).with_user(self.salesperson).action_confirm()
+            invoice = order.deposit_invoice_ids
+            self.assertEqual(invoice.state, "posted", confirm)
+            self.assertFalse(order.deposit_invoice_retry_at, confirm)
+            invoice.button_draft()
+            invoice.unlink()
+            deposit = order.installment_ids.filtered("is_deposit")
+            self.assertFalse(deposit.invoice_id)
+            self._issue_cron().method_direct_trigger()
+            self.assertFalse(order.invoice_ids, "nothing issued behind their back")
+            self.assertFalse(order._is_deposit_invoice_pending())
 
     def test_the_next_try_is_not_written_by_hand(self):
         order = self._create_order(quantity=2, user=self.salesperson)

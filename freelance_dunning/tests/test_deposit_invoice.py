@@ -201,6 +201,31 @@ class TestDepositInvoice(FreelanceDunningCommon, MockEmail):
             "the balance, the deposit deducted",
         )
 
+    def test_dated_installment_held_by_a_deleted_deposit_invoice_is_told(self):
+        schedule = self._create_schedule("Dated", [(50, "signature"), (50, "date", 30)])
+        with freeze_time("2026-03-01"):
+            order = self._create_order(payment_schedule_id=schedule.id)
+            self._confirm(order)
+        deposit = order.deposit_invoice_ids
+        deposit.button_draft()
+        deposit.unlink()
+        order.with_user(self.manager)._open_work_gate_early("Trusted client")
+        cron = self.env.ref("freelance_dunning.ir_cron_invoice_dated_installments")
+        told = "wait for its deposit invoice, which is not issued"
+        for day in ("2026-03-31", "2026-04-01"):
+            with freeze_time(day):
+                cron.method_direct_trigger()
+        self.assertFalse(order.invoice_ids, "neither the balance nor the deposit")
+        notes = order.message_ids.filtered(lambda m: told in (m.body or ""))
+        self.assertEqual(len(notes), 1, "told once")
+        # Invoice Next Installment issues the deposit, then the cron the rest.
+        order.action_invoice_next_installment()
+        with freeze_time("2026-04-02"):
+            cron.method_direct_trigger()
+        dated = order.installment_ids.filtered(lambda i: i.trigger == "date")
+        self.assertEqual(dated.invoice_id.state, "posted")
+        self.assertEqual(len(order.invoice_ids), 2)
+
     def test_client_without_email(self):
         self.client.email = False
         order = self._create_order()

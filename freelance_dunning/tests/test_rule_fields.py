@@ -106,6 +106,40 @@ class TestRuleFields(FreelanceDunningCommon):
         self.assertEqual(order.work_gate_state, "overridden")
         self.assertEqual(order.work_gate_override_user_id, self.manager)
 
+    def test_rule_fields_take_no_default_from_context_or_saved_defaults(self):
+        """A default_* key or a saved default (ir.default) does not exempt a
+        quotation from the deposit and the gate, nor set any rule field."""
+        keys = {
+            "default_freelance_rules_exemption": "before_install",
+            "default_deposit_required": False,
+            "default_work_gate_required": False,
+            "default_deposit_invoice_retry_at": "2026-01-01 00:00:00",
+        }
+        self.env["ir.default"].set(
+            "sale.order", "freelance_rules_exemption", "before_install"
+        )
+        orders = self._create_order(user=self.salesman)
+        orders |= (
+            self.env["sale.order"]
+            .with_user(self.salesman)
+            .with_context(**keys)
+            .create(
+                {
+                    "partner_id": self.client.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.service.id, "product_uom_qty": 2}
+                        )
+                    ],
+                }
+            )
+        )
+        for order in orders:
+            self.assertFalse(order.freelance_rules_exemption)
+            self.assertTrue(order.deposit_required)
+            self.assertTrue(order.work_gate_required)
+            self.assertFalse(order.deposit_invoice_retry_at)
+
     def test_salesperson_cannot_lift_a_suspension(self):
         order = self._confirm(self._create_order(user=self.salesman))
         order.with_user(self.manager)._open_work_gate_early("Trusted client")
