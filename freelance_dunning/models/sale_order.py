@@ -994,11 +994,7 @@ class SaleOrder(models.Model):
             "again every hour; correct the cause (or cancel the order).",
             error=str(error),
         )
-        last = self.message_ids[:1]
-        if not last or " ".join(body.split()) not in " ".join(
-            html2plaintext(last.body or "").split()
-        ):
-            self.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self._post_note_once(body)
         user = self._deposit_background_user()
         if user:
             user._bus_send(
@@ -1315,12 +1311,19 @@ class SaleOrder(models.Model):
                 "Installment, or cancel the order.",
                 order=order.name,
             )
-            if not any(
-                " ".join(body.split())
-                in " ".join(html2plaintext(message.body or "").split())
-                for message in order.message_ids[:5]
-            ):
-                order.message_post(body=body, subtype_xmlid="mail.mt_note")
+            order._post_note_once(body, recent=5)
+
+    def _post_note_once(self, body, recent=1):
+        """Post the plain text ``body`` as a note in the order's chatter,
+        unless one of its ``recent`` last messages already says it (a run
+        repeating itself writes it once)."""
+        self.ensure_one()
+        text = " ".join(body.split())
+        if not any(
+            text in " ".join(html2plaintext(message.body or "").split())
+            for message in self.message_ids[:recent]
+        ):
+            self.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     # ------------------------------------------------------------------
     # Work gate: no work before signature and deposit

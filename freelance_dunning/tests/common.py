@@ -1,4 +1,5 @@
 from contextlib import contextmanager, nullcontext
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -290,6 +291,21 @@ class FreelanceDunningCommon(AccountPaymentCommon):
 
     # A 1x1 GIF: what Odoo's portal stores when a client signs online.
     SIGNATURE = "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs="
+
+    @contextmanager
+    def _housekeeping_calls(self):
+        """The (company, day) of each call of the engine's housekeeping
+        (``_housekeeping``) made inside the block, which still runs."""
+        Engine = type(self.env["freelance.dunning.engine"])
+        housekeeping = Engine._housekeeping
+        calls = []
+
+        def counted(engine, company, today):
+            calls.append((company, today))
+            return housekeeping(engine, company, today)
+
+        with patch.object(Engine, "_housekeeping", counted):
+            yield calls
 
     @classmethod
     def _sign(cls, order, name="Client signatory"):

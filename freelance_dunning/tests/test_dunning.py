@@ -1,5 +1,4 @@
 from datetime import date
-from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -323,16 +322,8 @@ class TestDunning(FreelanceDunningCommon, MockEmail):
         message.mail_message_id.notification_ids.sudo().write(
             {"notification_status": "bounce"}
         )
-        Engine = type(self.engine)
-        housekeeping = Engine._housekeeping
-        calls = []
-
-        def counted(engine, company, today):
-            calls.append((company, today))
-            return housekeeping(engine, company, today)
-
         engine = self.engine.with_context(ir_cron_progress_id=False)
-        with patch.object(Engine, "_housekeeping", counted), freeze_time("2025-06-22"):
+        with self._housekeeping_calls() as calls, freeze_time("2025-06-22"):
             engine._cron_run()
         self.assertEqual(
             [call for call in calls if call[0] == self.company],

@@ -1,5 +1,4 @@
 from datetime import date
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -265,16 +264,8 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
         bounced.mail_message_id.notification_ids.sudo().write(
             {"notification_status": "bounce"}
         )
-        Engine = type(self.engine)
-        housekeeping = Engine._housekeeping
-        calls = []
-
-        def counted(engine, company, today):
-            calls.append(company)
-            return housekeeping(engine, company, today)
-
         with (
-            patch.object(Engine, "_housekeeping", counted),
+            self._housekeeping_calls() as calls,
             freeze_time(NEXT_DAY),
             trap_jobs() as trap,
         ):
@@ -283,7 +274,10 @@ class TestQueueJob(FreelanceDunningCommon, MockEmail):
             trap.assert_jobs_count(3, only=self.engine._dunning_job_run_batch)
             trap.perform_enqueued_jobs()
             trap.perform_enqueued_jobs()
-        self.assertEqual([c for c in calls if c == self.company], [self.company])
+        self.assertEqual(
+            [company for company, _day in calls if company == self.company],
+            [self.company],
+        )
         again = self._reminders().filtered(
             lambda reminder: (
                 reminder.partner_id == first
