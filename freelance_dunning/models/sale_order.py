@@ -26,6 +26,8 @@ DEPOSIT_IN_BACKGROUND = "freelance_deposit_in_background"
 # hourly run after this delay (a little under the hour, so that the next
 # hourly run takes it); the orders waiting meanwhile go first.
 DEPOSIT_RETRY_DELAY = timedelta(minutes=55)
+# An order's deposit installment not invoiced yet (installment domain).
+UNINVOICED_DEPOSIT = [("is_deposit", "=", True), ("invoice_id", "=", False)]
 # Orders the addon itself is invoicing behind a closed gate, kept on the
 # cursor (see _allow_invoicing_behind_gate).
 INVOICING_BEHIND_GATE = "freelance_dunning.invoicing_behind_gate"
@@ -1256,7 +1258,7 @@ class SaleOrder(models.Model):
             (
                 "order_id.installment_ids",
                 "not any",
-                [("is_deposit", "=", True), ("invoice_id", "=", False)],
+                UNINVOICED_DEPOSIT,
             ),
         ]
         Installment = self.env["freelance.order.installment"]
@@ -1300,7 +1302,7 @@ class SaleOrder(models.Model):
                 (
                     "order_id.installment_ids",
                     "any",
-                    [("is_deposit", "=", True), ("invoice_id", "=", False)],
+                    UNINVOICED_DEPOSIT,
                 ),
             ]
         )
